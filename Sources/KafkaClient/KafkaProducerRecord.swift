@@ -1,0 +1,30 @@
+/// A record to send.
+public struct KafkaProducerRecord: Sendable {
+    public var topic: String
+    /// `nil` lets the partitioner choose from the key (murmur2, as the Java client does).
+    public var partition: Int32?
+    public var key: [UInt8]?
+    /// `nil` sends a tombstone.
+    public var value: [UInt8]?
+    public var headers: [KafkaHeader]
+
+    public init(
+        topic: String,
+        partition: Int32? = nil,
+        key: [UInt8]? = nil,
+        value: [UInt8]?,
+        headers: [KafkaHeader] = []
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+}
+
+/// Where the broker stored a record.
+public struct KafkaDeliveryReport: Hashable, Sendable {
+    public var topicPartition: KafkaTopicPartition
+    public var offset: Int64
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+import Logging
+
+/// Options every subcommand takes.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(help: "Directory of topic definitions (one JSON file per topic).")
+    var topics: String = "topics"
+
+    /// Logs go to standard error, so standard output stays for lines that scripts read.
+    func makeLogger(label: String) -> Logger {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: label)
+    }
+
+    func topicDefinitions() throws -> [KafkaTopicDefinition] {
+        try KafkaTopicDefinition.loadAll(from: URL(fileURLWithPath: topics, isDirectory: true))
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Writes one line to standard output and flushes it, so a script reading a pipe sees it at once.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Runs a command body, turning a ``KafkaError`` into its reason on standard error and exit code 1.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as KafkaError {
+        FileHandle.standardError.write(Data("error: \(error.reason)\n".utf8))
+        throw ExitCode.failure
+    }
+}

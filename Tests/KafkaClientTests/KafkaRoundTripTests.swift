@@ -1,0 +1,82 @@
+import KafkaClient
+import Testing
+
+@Suite("Produce and consume")
+struct KafkaRoundTripTests {
+    @Test("10,000 keyed records over 8 partitions: contiguous offsets, per-key order kept")
+    func roundTrip() async throws {
+        let (cluster, topic) = try makeCluster(brokers: 3, partitions: 8, replicationFactor: 3)
+        let producer = try KafkaProducer(configuration: producerConfiguration(cluster), logger: testLogger)
+        let records = (0..<10_000).map { i in
+            KafkaProducerRecord(topic: topic, key: "subject-\(i % 97)".bytes, value: "\(i % 97):\(i)".bytes)
+        }
+        let reports = try await sendAll(records, with: producer)
+        await producer.shutdown()
+        #expect(Set(reports.map(\.topicPartition.partition)).count == 8)
+
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster, group: uniqueTopic("group")), logger: testLogger)
+        try consumer.subscribe(topics: [topic])
+        let consumed = try await collect(10_000, from: consumer)
+        try await consumer.close()
+
+        for (partition, inPartition) in Dictionary(grouping: consumed, by: \.topicPartition.partition) {
+            #expect(inPartition.map(\.offset) == Array(0..<Int64(inPartition.count)), "partition \(partition) has gaps or repeats")
+        }
+        // Within one key, the sequence numbers come back in the order they were sent.
+        for (key, values) in Dictionary(grouping: consumed, by: { String(decoding: $0.key!, as: UTF8.self) }) {
+            let sequence = values.map { Int(String(decoding: $0.value!, as: UTF8.self).split(separator: ":")[1])! }
+            #expect(sequence == sequence.sorted(), "records of \(key) out of order")
+        }
+        #expect(Set(consumed.map { String(decoding: $0.value!, as: UTF8.self) }).count == 10_000)
+        // The delivery reports told the truth about where each record went.
+        let byValue = Dictionary(
+            uniqueKeysWithValues: consumed.map { (String(decoding: $0.value!, as: UTF8.self), ($0.topicPartition, $0.offset)) })
+        for (record, report) in zip(records, reports) {
+            let landed = byValue[String(decoding: record.value!, as: UTF8.self)]
+            #expect(landed?.0 == report.topicPartition && landed?.1 == report.offset)
+        }
+    }
+
+    @Test("a tombstone arrives with no value; an empty value arrives empty; headers survive")
+    func tombstoneAndHeaders() async throws {
+        let (cluster, topic) = try makeCluster(partitions: 1)
+        let producer = try KafkaProducer(configuration: producerConfiguration(cluster), logger: testLogger)
+        let headers = [
+            KafkaHeader(name: "key-id", value: "k1".bytes), KafkaHeader(name: "absent", value: nil), KafkaHeader(name: "empty", value: []),
+        ]
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: "s".bytes, value: nil))
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: "s".bytes, value: []))
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: nil, value: "v".bytes, headers: headers))
+        await producer.shutdown()
+
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster), logger: testLogger)
+        try await consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
+        let records = try await collect(3, from: consumer)
+        #expect(records[0].value == nil)
+        #expect(records[0].key == "s".bytes)
+        #expect(records[1].value == [])
+        #expect(records[2].key == nil)
+        #expect(records[2].headers == headers)
+        #expect(records.allSatisfy { $0.timestamp != nil })
+    }
+
+    @Test("manual assignment and seek read from exactly the offset asked")
+    func assignAndSeek() async throws {
+        let (cluster, topic) = try makeCluster(partitions: 2)
+        let producer = try KafkaProducer(configuration: producerConfiguration(cluster), logger: testLogger)
+        _ = try await sendAll((0..<100).map { KafkaProducerRecord(topic: topic, partition: 1, value: "\($0)".bytes) }, with: producer)
+        await producer.shutdown()
+        let partition = KafkaTopicPartition(topic: topic, partition: 1)
+
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster), logger: testLogger)
+        try await consumer.assign([partition: .exactly(42)])
+        let first = try await collect(3, from: consumer)
+        #expect(first.map(\.offset) == [42, 43, 44])
+        #expect(first.map(\.value) == ["42", "43", "44"].map(\.bytes))
+
+        try await consumer.seek([partition: .exactly(7)])
+        let afterSeek = try await collect(1, from: consumer)
+        #expect(afterSeek.first?.offset == 7)
+        #expect(afterSeek.first?.value == "7".bytes)
+    }
+}
