@@ -42,14 +42,17 @@ public final class KafkaAdmin: Sendable {
                     "this is the embedded broker (librdkafka 2.0.2's mock cluster, id \(clusterID)), which implements no Admin API (CreateTopics, DescribeConfigs); it already has every topic, created by `ledgerctl broker` or ledgerd when it started. Use `topics apply` against a real Kafka cluster."
                 )
             }
-            let partitionCounts = try client.topicPartitionCounts(timeout: timeout)
-            let existing = definitions.filter { partitionCounts[$0.name] != nil }
+            let layouts = try client.topicLayouts(timeout: timeout)
+            let existing = definitions.filter { layouts[$0.name] != nil }
             let configs = existing.isEmpty ? [:] : try client.topicConfigs(existing.map(\.name), timeout: timeout)
             return definitions.map { definition in
-                guard let partitions = partitionCounts[definition.name] else { return (definition, .missing) }
+                guard let layout = layouts[definition.name] else { return (definition, .missing) }
                 var differences: [String] = []
-                if partitions != definition.partitions {
-                    differences.append("partitions: defined \(definition.partitions), cluster has \(partitions)")
+                if layout.partitions != definition.partitions {
+                    differences.append("partitions: defined \(definition.partitions), cluster has \(layout.partitions)")
+                }
+                if layout.replicationFactor != definition.replicationFactor {
+                    differences.append("replicationFactor: defined \(definition.replicationFactor), cluster has \(layout.replicationFactor)")
                 }
                 let actual = configs[definition.name] ?? [:]
                 for (name, value) in definition.configs.sorted(by: { $0.key < $1.key }) where actual[name] != value {

@@ -21,6 +21,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// How long the group waits for a silent member before handing its partitions to others
     /// (`session.timeout.ms`). Default 45 s, librdkafka's own; tests use 6 s so rebalances are quick.
     public var sessionTimeout: Duration = .seconds(45)
+    /// How the group divides partitions (`partition.assignment.strategy`). Default `cooperative-sticky`:
+    /// when a member joins or leaves, only the partitions that change owner stop, so the others are
+    /// neither paused nor read again from an older commit.
+    public var assignmentStrategy: String = "cooperative-sticky"
     /// Default ``OffsetReset/earliest``: a new ledger must see a topic from its first record.
     public var offsetReset: OffsetReset = .earliest
     /// Commit stored offsets in the background every `commitInterval` (`enable.auto.commit`).
@@ -42,6 +46,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             "bootstrap.servers": bootstrapServers.joined(separator: ","),
             "client.id": clientID,
             "session.timeout.ms": String(sessionTimeout.milliseconds),
+            "partition.assignment.strategy": assignmentStrategy,
             "auto.offset.reset": offsetReset.rawValue,
             "enable.auto.commit": String(isAutoCommitEnabled),
             "enable.auto.offset.store": "false",

@@ -8,22 +8,23 @@ extension RDKafkaClient {
         return String(cString: id)
     }
 
-    /// Partition count of every topic in the cluster. Blocks.
-    func topicPartitionCounts(timeout: Duration) throws -> [String: Int] {
+    /// Partition count and replication factor (of its first partition) of every topic in the cluster. Blocks.
+    func topicLayouts(timeout: Duration) throws -> [String: (partitions: Int, replicationFactor: Int)] {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let err = rd_kafka_metadata(handle, 1, nil, &metadata, Int32(clamping: timeout.milliseconds))
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
             throw KafkaError.from(err, "could not read the cluster's topic metadata")
         }
         defer { rd_kafka_metadata_destroy(metadata) }
-        var counts: [String: Int] = [:]
+        var layouts: [String: (partitions: Int, replicationFactor: Int)] = [:]
         for index in 0..<Int(metadata.pointee.topic_cnt) {
             let topic = metadata.pointee.topics[index]
             if topic.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                counts[String(cString: topic.topic)] = Int(topic.partition_cnt)
+                let replicas = topic.partition_cnt > 0 ? Int(topic.partitions[0].replica_cnt) : 0
+                layouts[String(cString: topic.topic)] = (Int(topic.partition_cnt), replicas)
             }
         }
-        return counts
+        return layouts
     }
 
     /// The current configs of these topics. Blocks up to `timeout`.

@@ -159,14 +159,23 @@ extension RDKafkaClient {
             } else {
                 rd_kafka_assign(rk, list)
             }
+            // A cooperative rebalance may hand this member nothing new; that is not news.
+            guard !partitions.isEmpty else { return }
             callbacks.logger.info("assigned \(partitions.map(\.description).joined(separator: ", "))")
             callbacks.recordRebalance(.assigned(partitions))
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            // Commit what was processed before the next owner reads from the committed offsets;
+            // librdkafka 2.0.2 does not do this itself, and the next owner would read it again.
+            let commit = rd_kafka_commit(rk, nil, 0)
+            if commit != RD_KAFKA_RESP_ERR_NO_ERROR && commit != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                callbacks.logger.warning("committing offsets of revoked partitions failed: \(String(cString: rd_kafka_err2str(commit)))")
+            }
             if cooperative {
                 try? consume(rd_kafka_incremental_unassign(rk, list), "incremental unassign")
             } else {
                 rd_kafka_assign(rk, nil)
             }
+            guard !partitions.isEmpty else { return }
             callbacks.logger.info("revoked \(partitions.map(\.description).joined(separator: ", "))")
             callbacks.recordRebalance(.revoked(partitions))
         default:

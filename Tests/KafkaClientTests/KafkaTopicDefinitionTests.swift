@@ -1,0 +1,64 @@
+import Foundation
+import KafkaClient
+import Testing
+
+@Suite("Topic definitions")
+struct KafkaTopicDefinitionTests {
+    static let repositoryTopics = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("topics")
+
+    @Test("the repository's topics load, each with a purpose, and include the five the system needs")
+    func repositoryTopicsLoad() throws {
+        let definitions = try KafkaTopicDefinition.loadAll(from: Self.repositoryTopics)
+        #expect(
+            Set(definitions.map(\.name)).isSuperset(of: [
+                "consent-ledger.events.v1", "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1",
+                "consent-ledger.rejected.v1", "consent-ledger.receipts.v1",
+            ]))
+        #expect(definitions.allSatisfy { !$0.purpose.isEmpty })
+        // The events topic is the ledger's source of truth: it must never expire.
+        let events = try #require(definitions.first { $0.name == "consent-ledger.events.v1" })
+        #expect(events.configs["retention.ms"] == "-1")
+        #expect(events.configs["cleanup.policy"] == "delete")
+    }
+
+    @Test("the repository's topics can all be created on a three-broker embedded cluster")
+    func creatable() throws {
+        let cluster = try KafkaMockCluster(brokers: 3, logger: testLogger)
+        for definition in try KafkaTopicDefinition.loadAll(from: Self.repositoryTopics) {
+            try cluster.createTopic(definition.name, partitions: definition.partitions, replicationFactor: definition.replicationFactor)
+        }
+    }
+
+    @Test(
+        "malformed definitions are refused with the file and the field",
+        arguments: [
+            (#"{"name":"a","purpose":"p","partitions":0,"replicationFactor":1,"configs":{}}"#, "at least 1"),
+            (#"{"name":"a","purpose":"p","partitions":1,"replicationFactor":1}"#, "missing field \"configs\""),
+            (#"{"name":"a","purpose":"p","partitions":"8","replicationFactor":1,"configs":{}}"#, "\"partitions\" must be an integer"),
+            (#"{"name":"a b","purpose":"p","partitions":1,"replicationFactor":1,"configs":{}}"#, "name \"a b\""),
+            (#"{"name":"a","purpose":"p","partition":1,"partitions":1,"replicationFactor":1,"configs":{}}"#, "unknown field \"partition\""),
+            (
+                #"{"name":"a","purpose":"p","partitions":1,"replicationFactor":1,"configs":{"retention.ms":-1}}"#,
+                "\"configs.retention.ms\" must be a string"
+            ),
+            ("[1]", "not a JSON object"),
+        ])
+    func malformed(json: String, expected: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString).json")
+        try Data(json.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let error = try #require(throws: KafkaError.self) { try KafkaTopicDefinition.load(from: file) }
+        #expect(error.code == .invalidTopicDefinition)
+        #expect(error.reason.contains(file.lastPathComponent))
+        #expect(error.reason.contains(expected), "\(error.reason)")
+    }
+
+    @Test("the embedded cluster refuses a replication factor above its broker count, saying how to fix it")
+    func replicationAboveBrokers() throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: testLogger)
+        let error = try #require(throws: KafkaError.self) { try cluster.createTopic("t", partitions: 1, replicationFactor: 3) }
+        #expect(error.reason.contains("start it with more brokers"))
+    }
+}
