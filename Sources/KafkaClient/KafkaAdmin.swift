@@ -47,20 +47,33 @@ public final class KafkaAdmin: Sendable {
             let configs = existing.isEmpty ? [:] : try client.topicConfigs(existing.map(\.name), timeout: timeout)
             return definitions.map { definition in
                 guard let layout = layouts[definition.name] else { return (definition, .missing) }
-                var differences: [String] = []
-                if layout.partitions != definition.partitions {
-                    differences.append("partitions: defined \(definition.partitions), cluster has \(layout.partitions)")
-                }
-                if layout.replicationFactor != definition.replicationFactor {
-                    differences.append("replicationFactor: defined \(definition.replicationFactor), cluster has \(layout.replicationFactor)")
-                }
-                let actual = configs[definition.name] ?? [:]
-                for (name, value) in definition.configs.sorted(by: { $0.key < $1.key }) where actual[name] != value {
-                    differences.append("\(name): defined \(value), cluster has \(actual[name] ?? "nothing")")
-                }
+                let differences = Self.differences(
+                    definition, partitions: layout.partitions, replicationFactor: layout.replicationFactor,
+                    configs: configs[definition.name] ?? [:])
                 return (definition, differences.isEmpty ? .matches : .differs(differences))
             }
         }
+    }
+
+    /// How an existing topic differs from its definition, one line per difference. Configs the
+    /// definition does not name are the cluster's business and are not compared.
+    public static func differences(
+        _ definition: KafkaTopicDefinition,
+        partitions: Int,
+        replicationFactor: Int,
+        configs: [String: String]
+    ) -> [String] {
+        var differences: [String] = []
+        if partitions != definition.partitions {
+            differences.append("partitions: defined \(definition.partitions), cluster has \(partitions)")
+        }
+        if replicationFactor != definition.replicationFactor {
+            differences.append("replicationFactor: defined \(definition.replicationFactor), cluster has \(replicationFactor)")
+        }
+        for (name, value) in definition.configs.sorted(by: { $0.key < $1.key }) where configs[name] != value {
+            differences.append("\(name): defined \(value), cluster has \(configs[name] ?? "nothing")")
+        }
+        return differences
     }
 
     /// Creates these topics with their partitions, replication factor and configs.

@@ -62,3 +62,31 @@ struct KafkaTopicDefinitionTests {
         #expect(error.reason.contains("start it with more brokers"))
     }
 }
+
+@Suite("Topic comparison")
+struct KafkaTopicComparisonTests {
+    let definition = KafkaTopicDefinition(
+        name: "t", purpose: "p", partitions: 8, replicationFactor: 3,
+        configs: ["retention.ms": "-1", "cleanup.policy": "delete"])
+
+    @Test("a topic as defined has no differences, whatever other configs the cluster sets")
+    func matches() {
+        let differences = KafkaAdmin.differences(
+            definition, partitions: 8, replicationFactor: 3,
+            configs: ["retention.ms": "-1", "cleanup.policy": "delete", "segment.bytes": "1073741824"])
+        #expect(differences.isEmpty)
+    }
+
+    @Test("each difference is one line naming the setting, the definition and the cluster")
+    func differs() {
+        let differences = KafkaAdmin.differences(
+            definition, partitions: 12, replicationFactor: 1, configs: ["retention.ms": "604800000"])
+        #expect(
+            differences == [
+                "partitions: defined 8, cluster has 12",
+                "replicationFactor: defined 3, cluster has 1",
+                "cleanup.policy: defined delete, cluster has nothing",
+                "retention.ms: defined -1, cluster has 604800000",
+            ])
+    }
+}
