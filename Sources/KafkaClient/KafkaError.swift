@@ -31,8 +31,6 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let unsupportedByCluster = Code("unsupportedByCluster")
         /// A topic definition file is malformed.
         public static let invalidTopicDefinition = Code("invalidTopicDefinition")
-        /// An existing topic differs from its definition.
-        public static let topicMismatch = Code("topicMismatch")
         /// Any other librdkafka failure.
         public static let underlying = Code("underlying")
     }

@@ -14,7 +14,6 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     let handle: OpaquePointer
-    let kind: Kind
     let callbacks: RDKafkaCallbacks
     private let retainedCallbacks: Unmanaged<RDKafkaCallbacks>
     private let blockingQueue: DispatchQueue
@@ -43,7 +42,6 @@ final class RDKafkaClient: @unchecked Sendable {
             rd_kafka_poll_set_consumer(handle)
         }
         self.handle = handle
-        self.kind = kind
         self.callbacks = callbacks
         self.retainedCallbacks = retained
         self.blockingQueue = DispatchQueue(label: "consent-ledger.rdkafka.\(kind)")
@@ -191,5 +189,4 @@ final class PendingDelivery: Sendable {
 public enum KafkaLogKey {
     public static let facility = "kafka.facility"
     public static let error = "kafka.error"
-    public static let topicPartition = "kafka.topic_partition"
 }
