@@ -8,10 +8,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        .library(name: "MerkleLog", targets: ["MerkleLog"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -29,6 +31,11 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "MerkleLog",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
@@ -42,6 +49,11 @@ let package = Package(
         .testTarget(
             name: "KafkaClientTests",
             dependencies: ["KafkaClient"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MerkleLogTests",
+            dependencies: ["MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,97 @@
+import Crypto
+import Foundation
+
+/// A 32-byte SHA-256 output: a leaf hash, a tree node, a root, a chain link or a map node.
+///
+/// Stored inline (no heap allocation), so trees of millions of hashes stay cheap.
+public struct SHA256Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
+    private var words: (UInt64, UInt64, UInt64, UInt64)
+
+    /// All zero bytes: the hash of an empty subject-map subtree.
+    public static let zero = SHA256Hash(words: (0, 0, 0, 0))
+
+    private init(words: (UInt64, UInt64, UInt64, UInt64)) {
+        self.words = words
+    }
+
+    /// The hash of exactly 32 bytes; `nil` for any other length.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 32 else { return nil }
+        self.init(words: (0, 0, 0, 0))
+        withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
+    }
+
+    init(_ digest: SHA256.Digest) {
+        self.init(words: (0, 0, 0, 0))
+        digest.withUnsafeBytes { source in
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: source) }
+        }
+    }
+
+    /// SHA-256 of `data`.
+    public static func of(_ data: some DataProtocol) -> SHA256Hash {
+        SHA256Hash(SHA256.hash(data: data))
+    }
+
+    /// Parses 64 hex digits.
+    public init?(hex: String) {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32)
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        self.init(bytes: bytes)
+    }
+
+    /// Parses standard base64 (RFC 4648 §4) of 32 bytes.
+    public init?(base64: String) {
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        self.init(bytes: data)
+    }
+
+    public var bytes: [UInt8] { withUnsafeBytes(Array.init) }
+    public var hex: String { bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var base64: String { Data(bytes).base64EncodedString() }
+    public var description: String { hex }
+
+    /// The raw bytes, for hashing without a copy.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: words, body)
+    }
+
+    /// Bit `index` (0 = the most significant bit of the first byte), as the subject map walks keys.
+    public func bit(_ index: Int) -> Bool {
+        withUnsafeBytes { ($0[index >> 3] >> (7 - UInt8(index & 7))) & 1 == 1 }
+    }
+
+    public static func == (lhs: SHA256Hash, rhs: SHA256Hash) -> Bool {
+        lhs.words == rhs.words
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    /// Byte-wise order, the order of the subject map's keys.
+    public static func < (lhs: SHA256Hash, rhs: SHA256Hash) -> Bool {
+        lhs.withUnsafeBytes { l in rhs.withUnsafeBytes { r in l.lexicographicallyPrecedes(r) } }
+    }
+}
+
+private func hexValue(_ digit: UInt8) -> UInt8? {
+    switch digit {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: Swift.max(0, width - count)) + self
+    }
+}

@@ -1,0 +1,79 @@
+/// Whom a verifier trusts: the log's key, and at least `quorum` of a set of witnesses.
+///
+/// Its text form, one entry per line (`#` starts a comment):
+/// ```
+/// log consent-ledger.example/events/0+1a2b3c4d+AQ…
+/// witness witness.regulator.example+5e6f7a8b+BA…
+/// quorum 1
+/// ```
+public struct TrustPolicy: Sendable, Hashable {
+    /// Signs checkpoints; its key name is the checkpoint origin.
+    public let log: NoteVerifier
+    public let witnesses: [NoteVerifier]
+    public let quorum: Int
+
+    public init(log: NoteVerifier, witnesses: [NoteVerifier] = [], quorum: Int = 0) throws {
+        guard log.kind == .ed25519 else { throw MerkleLogError(.malformed, "the log key must be an Ed25519 note key (type 0x01)") }
+        if let witness = witnesses.first(where: { $0.kind != .cosignatureV1 }) {
+            throw MerkleLogError(.malformed, "witness \(witness.name) must be a cosignature key (type 0x04)")
+        }
+        guard (0...witnesses.count).contains(quorum) else {
+            throw MerkleLogError(.malformed, "a quorum of \(quorum) cannot be met by \(witnesses.count) witnesses")
+        }
+        guard Set(witnesses.map(\.name)).count == witnesses.count else {
+            throw MerkleLogError(.malformed, "each witness may appear once in a policy")
+        }
+        self.log = log
+        self.witnesses = witnesses
+        self.quorum = quorum
+    }
+
+    public init(text: String) throws {
+        var log: NoteVerifier?
+        var witnesses: [NoteVerifier] = []
+        var quorum = 0
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+            let fields = content.split(separator: " ")
+            guard let keyword = fields.first else { continue }
+            guard fields.count == 2 else { throw MerkleLogError(.malformed, "policy line \(number + 1): expected \"\(keyword) VALUE\"") }
+            switch keyword {
+            case "log":
+                guard log == nil else { throw MerkleLogError(.malformed, "policy line \(number + 1): a second log key") }
+                log = try NoteVerifier(vkey: String(fields[1]))
+            case "witness":
+                witnesses.append(try NoteVerifier(vkey: String(fields[1])))
+            case "quorum":
+                guard let value = Int(fields[1]) else {
+                    throw MerkleLogError(.malformed, "policy line \(number + 1): quorum must be a number")
+                }
+                quorum = value
+            default:
+                throw MerkleLogError(.malformed, "policy line \(number + 1): unknown keyword \"\(keyword)\" (log, witness, quorum)")
+            }
+        }
+        guard let log else { throw MerkleLogError(.malformed, "the policy names no log key") }
+        try self.init(log: log, witnesses: witnesses, quorum: quorum)
+    }
+
+    public var text: String {
+        (["log \(log.vkey)"] + witnesses.map { "witness \($0.vkey)" } + ["quorum \(quorum)"]).map { $0 + "\n" }.joined()
+    }
+
+    /// Verifies a signed checkpoint: the log's signature, its origin, and a quorum of witness cosignatures.
+    public func verify(_ note: SignedNote) throws -> Checkpoint {
+        let verified = try note.verify(trusting: [log] + witnesses)
+        guard verified.contains(where: { $0.verifier == log }) else {
+            throw MerkleLogError(.untrusted, "the checkpoint is not signed by the log key \(log.name)")
+        }
+        let checkpoint = try Checkpoint(text: note.text)
+        guard checkpoint.origin == log.name else {
+            throw MerkleLogError(.untrusted, "the checkpoint's origin \"\(checkpoint.origin)\" is not the log \"\(log.name)\"")
+        }
+        let witnessed = verified.filter { $0.verifier != log }.count
+        guard witnessed >= quorum else {
+            throw MerkleLogError(.policyNotMet, "\(witnessed) of the required \(quorum) witnesses cosigned the checkpoint")
+        }
+        return checkpoint
+    }
+}
