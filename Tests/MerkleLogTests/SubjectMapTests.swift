@@ -1,0 +1,109 @@
+import MerkleLog
+import Testing
+
+@Suite("Subject map")
+struct SubjectMapTests {
+    static func key(_ i: Int) -> SHA256Hash { SHA256Hash.of(Array("subject-\(i)".utf8)) }
+    static func value(_ i: Int) -> SubjectMapValue { SubjectMapValue(count: UInt64(i + 1), chainHead: SHA256Hash.of([UInt8(i % 256)])) }
+    static let entries = Dictionary(uniqueKeysWithValues: (0..<500).map { (key($0), value($0)) })
+
+    @Test("the empty map's root is 32 zero bytes, and a one-key map's root is that key's leaf")
+    func smallMaps() {
+        var map = SubjectMap()
+        #expect(map.rootHash == .zero)
+        map.update(key: Self.key(0), value: Self.value(0))
+        #expect(map.rootHash == SubjectMap.leafHash(key: Self.key(0), value: Self.value(0)))
+        #expect(map.count == 1)
+    }
+
+    @Test("the root depends only on the contents: one batch, one key at a time, or shuffled batches")
+    func orderIndependent() {
+        var batch = SubjectMap()
+        batch.update(Self.entries)
+        var single = SubjectMap()
+        for (key, value) in Self.entries.shuffled() { single.update(key: key, value: value) }
+        var chunks = SubjectMap()
+        let shuffled = Self.entries.shuffled()
+        for start in stride(from: 0, to: shuffled.count, by: 37) {
+            chunks.update(Dictionary(uniqueKeysWithValues: shuffled[start..<min(start + 37, shuffled.count)].map { ($0.key, $0.value) }))
+        }
+        #expect(batch.rootHash == single.rootHash)
+        #expect(batch.rootHash == chunks.rootHash)
+        #expect(batch.count == 500)
+    }
+
+    @Test("updating a key changes the root, and updating it back restores it")
+    func updates() {
+        var map = SubjectMap()
+        map.update(Self.entries)
+        let before = map.rootHash
+        map.update(key: Self.key(7), value: SubjectMapValue(count: 99, chainHead: .zero))
+        #expect(map.rootHash != before)
+        #expect(map.value(for: Self.key(7))?.count == 99)
+        map.update(key: Self.key(7), value: Self.value(7))
+        #expect(map.rootHash == before)
+        #expect(map.count == 500)
+    }
+
+    @Test("proofs of presence verify, and of a different value do not")
+    func presence() throws {
+        var map = SubjectMap()
+        map.update(Self.entries)
+        for i in stride(from: 0, to: 500, by: 23) {
+            let proof = map.proof(for: Self.key(i))
+            try proof.verify(key: Self.key(i), value: Self.value(i), root: map.rootHash)
+            #expect(throws: MerkleLogError.self) { try proof.verify(key: Self.key(i), value: Self.value(i + 1), root: map.rootHash) }
+            #expect(throws: MerkleLogError.self) { try proof.verify(key: Self.key(i), value: nil, root: map.rootHash) }
+            #expect(proof.siblings.count < 30, "a map of 500 keys should be about 9 deep, not \(proof.siblings.count)")
+        }
+    }
+
+    @Test("proofs of absence verify, and cannot be turned into presence")
+    func absence() throws {
+        var map = SubjectMap()
+        map.update(Self.entries)
+        for i in 500..<540 {
+            let proof = map.proof(for: Self.key(i))
+            try proof.verify(key: Self.key(i), value: nil, root: map.rootHash)
+            #expect(throws: MerkleLogError.self) { try proof.verify(key: Self.key(i), value: Self.value(i), root: map.rootHash) }
+        }
+        try SubjectMap().proof(for: Self.key(1)).verify(key: Self.key(1), value: nil, root: .zero)
+    }
+
+    @Test("tampering with a proof or the root fails verification")
+    func tampering() throws {
+        var map = SubjectMap()
+        map.update(Self.entries)
+        let proof = map.proof(for: Self.key(42))
+        for position in proof.siblings.indices {
+            var siblings = proof.siblings
+            siblings[position] = siblings[position].flipping(bit: 9)
+            #expect(throws: MerkleLogError.self) {
+                try SubjectMapProof(siblings: siblings, terminal: proof.terminal).verify(
+                    key: Self.key(42), value: Self.value(42), root: map.rootHash)
+            }
+        }
+        #expect(throws: MerkleLogError.self) {
+            try proof.verify(key: Self.key(42), value: Self.value(42), root: map.rootHash.flipping(bit: 0))
+        }
+        // Another key's proof of presence does not prove this key's absence.
+        let other = map.proof(for: Self.key(43))
+        #expect(throws: MerkleLogError.self) { try other.verify(key: Self.key(42), value: nil, root: map.rootHash) }
+    }
+
+    @Test("a map checkpoint names its log checkpoint, survives its text form, and verifies under the policy")
+    func mapCheckpoint() throws {
+        var map = SubjectMap()
+        map.update(Self.entries)
+        let signer = try NoteSigner.generate(name: "consent-ledger.example/events.v1/0")
+        let log = try Checkpoint(origin: signer.verifier.name, size: 1234, root: SHA256Hash.of([1]))
+        let statement = MapCheckpoint(log: log, keyCount: UInt64(map.count), mapRoot: map.rootHash)
+        #expect(try MapCheckpoint(text: statement.text) == statement)
+        var note = try SignedNote(text: statement.text)
+        try note.sign(with: signer)
+        let policy = try TrustPolicy(log: signer.verifier)
+        #expect(try policy.verifyMap(SignedNote(parsing: Array(note.formatted.utf8))) == statement)
+        // A map checkpoint is not a log checkpoint, and cannot be passed off as one.
+        #expect(throws: MerkleLogError.self) { try policy.verify(note) }
+    }
+}
