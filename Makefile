@@ -1,5 +1,5 @@
 # The commands the README names. Each installs missing system packages first.
-.PHONY: run test build deps format lint
+.PHONY: run test build deps format lint bench bench-quick
 
 deps:
 	@tools/install-system-deps.sh
@@ -21,3 +21,13 @@ format:
 
 lint:
 	swift format lint --strict --recursive Package.swift Sources Tests
+
+## Measures the headline figures in a release build; writes bench/results/latest.json.
+bench: deps
+	@mkdir -p bench/results
+	swift run -c release --package-path Benchmarks ledger-bench --json $(CURDIR)/bench/results/latest.json
+
+## The same at small sizes, in under a minute once built: proves the suite runs.
+bench-quick: deps
+	@mkdir -p bench/results
+	swift run -c release --package-path Benchmarks ledger-bench --quick --json $(CURDIR)/bench/results/quick.json

@@ -6,10 +6,10 @@ public enum RFC6962 {
     public static let emptyRoot = SHA256Hash(SHA256.hash(data: [UInt8]()))
 
     /// SHA-256(0x00 ‖ leaf).
-    public static func leafHash(_ leaf: some Sequence<UInt8>) -> SHA256Hash {
+    public static func leafHash(_ leaf: [UInt8]) -> SHA256Hash {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
-        hasher.update(data: Array(leaf))
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        leaf.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return SHA256Hash(hasher.finalize())
     }
 

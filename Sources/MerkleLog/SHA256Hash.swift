@@ -29,8 +29,10 @@ public struct SHA256Hash: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     /// SHA-256 of `data`.
-    public static func of(_ data: some DataProtocol) -> SHA256Hash {
-        SHA256Hash(SHA256.hash(data: data))
+    public static func of(_ data: [UInt8]) -> SHA256Hash {
+        var hasher = SHA256()
+        data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return SHA256Hash(hasher.finalize())
     }
 
     /// Parses 64 hex digits.

@@ -50,7 +50,7 @@ public struct SubjectMap: Sendable {
 
     public static func leafHash(key: SHA256Hash, value: SubjectMapValue) -> SHA256Hash {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         hasher.update(data: value.bytes)
         return SHA256Hash(hasher.finalize())

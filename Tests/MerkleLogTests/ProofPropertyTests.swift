@@ -109,3 +109,33 @@ extension SHA256Hash {
         return SHA256Hash(bytes: bytes)!
     }
 }
+
+@Suite("Proof cost")
+struct ProofCostTests {
+    /// Counts how many stored nodes a proof reads.
+    final class CountingSource: MerkleNodeSource {
+        let store: MemoryNodeStore
+        var reads = 0
+        init(_ store: MemoryNodeStore) { self.store = store }
+        func hash(of node: NodeID) throws -> SHA256Hash {
+            reads += 1
+            return try store.hash(of: node)
+        }
+    }
+
+    @Test("any proof reads at most 2·log2(n) + 2 stored nodes")
+    func logarithmicReads() throws {
+        let source = CountingSource(ProofPropertyTests.store)
+        for size in ProofPropertyTests.sizes where size > 1 {
+            let bound = 2 * (64 - size.leadingZeroBitCount) + 2
+            for index in ProofPropertyTests.sample(below: size) {
+                source.reads = 0
+                _ = try source.inclusionProof(index: index, size: size)
+                #expect(source.reads <= bound, "inclusion of \(index) in \(size) read \(source.reads) nodes")
+                source.reads = 0
+                _ = try source.consistencyProof(from: index + 1, to: size)
+                #expect(source.reads <= bound, "consistency \(index + 1) → \(size) read \(source.reads) nodes")
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+// swift-tools-version: 6.2
+// Benchmarks live in their own package so that the main package's debug builds and CI stay lean.
+import PackageDescription
+
+let package = Package(
+    name: "ConsentLedgerBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                .product(name: "MerkleLog", package: "main"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: [.treatAllWarnings(as: .error)]
+        )
+    ]
+)
