@@ -11,8 +11,9 @@ build: deps
 run: build
 	.build/debug/ledgerctl broker
 
-## Builds everything (warnings are errors) and runs every test.
+## Checks the event schemas and examples, builds everything (warnings are errors) and runs every test.
 test: deps
+	python3 tools/check-schemas.py
 	swift build --build-tests
 	swift test --skip-build
 

@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "MerkleLog", targets: ["MerkleLog"]),
+        .library(name: "ConsentModel", targets: ["ConsentModel"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
     ],
     dependencies: [
@@ -36,6 +37,11 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        .target(
+            name: "ConsentModel",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
@@ -54,6 +60,11 @@ let package = Package(
         .testTarget(
             name: "MerkleLogTests",
             dependencies: ["MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ConsentModelTests",
+            dependencies: ["ConsentModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build and tests need, only if something is missing.
+# Installs the Debian and Python packages the build and tests need, only if something is missing.
 set -euo pipefail
+
+# Python's jsonschema checks topics/examples against topics/schemas independently of the Swift decoder.
+if ! python3 -c "import jsonschema, rfc3339_validator" 2>/dev/null; then
+    echo "installing Python packages: jsonschema rfc3339-validator" >&2
+    python3 -m pip install --quiet jsonschema rfc3339-validator
+fi
 
 missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)

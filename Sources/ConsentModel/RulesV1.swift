@@ -1,0 +1,101 @@
+/// One record as it came off the topic, before anything is trusted.
+public struct IncomingRecord: Sendable {
+    public var value: [UInt8]?
+    public var headers: [(name: String, value: [UInt8]?)]
+    /// The Kafka timestamp, when the record has one.
+    public var timestamp: Timestamp?
+
+    public init(value: [UInt8]?, headers: [(name: String, value: [UInt8]?)], timestamp: Timestamp?) {
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+    }
+}
+
+/// What the rules made of one record.
+public struct Judgement: Sendable {
+    /// The decoded event; `nil` when the value could not be read.
+    public let event: Event?
+    public let subject: SubjectReference?
+    public let verdict: Verdict
+}
+
+/// The verdict rules, version 1: a deterministic function of the records of one partition, in order.
+///
+/// Each record is checked in this order: it has a value within ``Event/maximumSize``; it decodes
+/// strictly; its signature is by a registered key valid at the event's `time` and owned by its
+/// `source`; its event id is new; its producer sequence continues the source's; its `time` is within
+/// ``maximumClockSkew`` of the Kafka timestamp. A record that fails the first three is rejected;
+/// a duplicate or replay is recorded but not applied; an access is judged against the consents in
+/// force at that point of the log (``ConsentState/judge(_:by:of:)``).
+public struct RulesV1: Sendable {
+    public static let version = "rules/v1"
+    /// Five minutes.
+    public static let maximumClockSkew: Int64 = 300
+
+    private let registry: InstitutionRegistry
+    private let secret: SubjectSecret
+    public private(set) var consents = ConsentState()
+    private var lastSequence: [String: Int64] = [:]
+    private var seenEventIDs: Set<String> = []
+
+    public init(registry: InstitutionRegistry, secret: SubjectSecret) {
+        self.registry = registry
+        self.secret = secret
+    }
+
+    /// Judges the next record of the partition and applies it to the state if it may be.
+    public mutating func judge(_ record: IncomingRecord) -> Judgement {
+        func rejected(_ rejection: Rejection, _ event: Event? = nil) -> Judgement {
+            Judgement(
+                event: event, subject: event.map { SubjectReference(subject: $0.subject, secret: secret) },
+                verdict: Verdict(rules: Self.version, rejection: rejection, findings: [], access: nil))
+        }
+        guard let value = record.value else { return rejected(.tombstone) }
+        guard !value.isEmpty else { return rejected(.emptyValue) }
+        guard value.count <= Event.maximumSize else { return rejected(.oversized(bytes: value.count)) }
+        let event: Event
+        do { event = try Event.decode(value) } catch let error as ConsentModelError {
+            return rejected(.malformed(error))
+        } catch {
+            return rejected(.malformed(ConsentModelError(.malformedJSON, "\(error)")))
+        }
+        let (keyID, signature) = EventSignature.read(record.headers)
+        if let rejection = registry.checkSignature(value: value, keyID: keyID, signature: signature, source: event.source, at: event.time) {
+            return rejected(rejection, event)
+        }
+        return apply(event, kafkaTimestamp: record.timestamp)
+    }
+
+    private mutating func apply(_ event: Event, kafkaTimestamp: Timestamp?) -> Judgement {
+        let subject = SubjectReference(subject: event.subject, secret: secret)
+        var findings: [ProducerFinding] = []
+        if seenEventIDs.contains(event.id) { findings.append(.duplicateEventId) }
+        let last = lastSequence[event.source] ?? 0
+        if event.producerSequence <= last {
+            findings.append(.sequenceReplay(lastSeen: last))
+        } else if event.producerSequence > last + 1 {
+            findings.append(.sequenceGap(expected: last + 1))
+        }
+        if let kafkaTimestamp {
+            let skew = (event.time.nanoseconds - kafkaTimestamp.nanoseconds) / 1_000_000_000
+            if abs(skew) > Self.maximumClockSkew { findings.append(.clockSkew(seconds: skew)) }
+        }
+        var access: AccessOutcome?
+        if !findings.contains(where: \.preventsApplying) {
+            seenEventIDs.insert(event.id)
+            lastSequence[event.source] = event.producerSequence
+            switch event.data {
+            case .consentGranted(let grant):
+                consents.grant(grant, to: subject)
+            case .consentRevoked(let revocation):
+                if !consents.revoke(revocation, of: subject) { findings.append(.unknownConsent(revocation.consentId)) }
+            case .accessPerformed(let performed):
+                if performed.accessor != event.source { findings.append(.sourceIsNotAccessor) }
+                access = consents.judge(performed, by: performed.accessor, of: subject)
+            }
+        }
+        return Judgement(
+            event: event, subject: subject, verdict: Verdict(rules: Self.version, rejection: nil, findings: findings, access: access))
+    }
+}

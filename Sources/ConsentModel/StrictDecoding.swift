@@ -1,0 +1,121 @@
+import Foundation
+
+/// Any JSON object key, so a decoder can list the keys it was given.
+struct AnyKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+/// `data.purposes[1]` from a coding path.
+func fieldPath(_ codingPath: [any CodingKey]) -> String {
+    codingPath.reduce("") { path, key in
+        if let index = key.intValue { return "\(path)[\(index)]" }
+        return path.isEmpty ? key.stringValue : "\(path).\(key.stringValue)"
+    }
+}
+
+extension Decoder {
+    /// Refuses keys the schema does not define, naming the first one.
+    func rejectUnknownKeys(allowed: Set<String>) throws {
+        let keys = try container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        if let unknown = keys.filter({ !allowed.contains($0) }).sorted().first {
+            throw ConsentModelError(
+                .unknownField, at: fieldPath(codingPath + [AnyKey(stringValue: unknown)]),
+                "is not a field of this object; allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A non-empty string of at most `maximumLength` characters, without control characters.
+    func text(_ key: Key, maximumLength: Int = 256) throws -> String {
+        let value = try decode(String.self, forKey: key)
+        try checkText(value, key: key, maximumLength: maximumLength)
+        return value
+    }
+
+    func optionalText(_ key: Key, maximumLength: Int = 256) throws -> String? {
+        guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        try checkText(value, key: key, maximumLength: maximumLength)
+        return value
+    }
+
+    /// A non-empty list of distinct codes (`finance.account.transactions`), in the order given.
+    func codes(_ key: Key) throws -> [String] {
+        let values = try decode([String].self, forKey: key)
+        guard !values.isEmpty else { throw invalid(key, "must list at least one code") }
+        for (index, value) in values.enumerated() where !isCode(value) {
+            throw ConsentModelError(
+                .invalidValue, at: fieldPath(codingPath + [key]) + "[\(index)]",
+                "\"\(value)\" is not a code: lowercase words of letters, digits and '-', joined by '.'")
+        }
+        guard Set(values).count == values.count else { throw invalid(key, "lists a code twice") }
+        return values
+    }
+
+    func code(_ key: Key) throws -> String {
+        let value = try decode(String.self, forKey: key)
+        guard isCode(value) else {
+            throw invalid(key, "\"\(value)\" is not a code: lowercase words of letters, digits and '-', joined by '.'")
+        }
+        return value
+    }
+
+    /// One of a fixed set of values.
+    func oneOf(_ key: Key, _ allowed: [String]) throws -> String {
+        let value = try decode(String.self, forKey: key)
+        guard allowed.contains(value) else { throw invalid(key, "\"\(value)\" is not one of \(allowed.joined(separator: ", "))") }
+        return value
+    }
+
+    func invalid(_ key: Key, _ reason: String) -> ConsentModelError {
+        ConsentModelError(.invalidValue, at: fieldPath(codingPath + [key]), reason)
+    }
+
+    private func checkText(_ value: String, key: Key, maximumLength: Int) throws {
+        guard !value.isEmpty else { throw invalid(key, "must not be empty") }
+        guard value.count <= maximumLength else { throw invalid(key, "is \(value.count) characters, over the limit of \(maximumLength)") }
+        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw invalid(key, "must not contain control characters")
+        }
+    }
+
+    private func isCode(_ value: String) -> Bool {
+        !value.isEmpty && value.count <= 128
+            && value.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { word in
+                guard let first = word.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
+                return word.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+            }
+    }
+}
+
+extension DecodingError {
+    /// The same failure in the ledger's terms: a field path and what is wrong with it.
+    var consentModelError: ConsentModelError {
+        switch self {
+        case .keyNotFound(let key, let context):
+            return ConsentModelError(.missingField, at: fieldPath(context.codingPath + [key]), "is required")
+        case .typeMismatch(let type, let context):
+            return ConsentModelError(.wrongType, at: fieldPath(context.codingPath), "must be \(Self.describe(type))")
+        case .valueNotFound(let type, let context):
+            return ConsentModelError(.wrongType, at: fieldPath(context.codingPath), "must be \(Self.describe(type)), not null")
+        case .dataCorrupted(let context):
+            return ConsentModelError(
+                context.codingPath.isEmpty ? .malformedJSON : .invalidValue, at: fieldPath(context.codingPath), context.debugDescription)
+        @unknown default:
+            return ConsentModelError(.malformedJSON, "\(self)")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int64.Type, is Int.Type: "an integer"
+        case is Bool.Type: "true or false"
+        case is [String].Type, is [Any].Type: "an array"
+        default: "an object"
+        }
+    }
+}

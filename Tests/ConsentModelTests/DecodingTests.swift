@@ -1,0 +1,97 @@
+import ConsentModel
+import Foundation
+import Testing
+
+@Suite("Strict decoding")
+struct DecodingTests {
+    let base = Fixtures.envelope(
+        type: "consent.granted", id: "e1", source: "bank-a", seq: 1, time: "2026-03-01T00:00:00Z", data: Fixtures.grant("c1"))
+
+    func decode(_ json: String) throws -> Event { try Event.decode(Array(json.utf8)) }
+
+    @Test("a value over 64 KiB is refused before it is parsed")
+    func oversized() {
+        let error = #expect(throws: ConsentModelError.self) { try Event.decode([UInt8](repeating: 0x20, count: Event.maximumSize + 1)) }
+        #expect(error?.code == .oversized)
+        #expect(error?.reason == "the event is 65537 bytes, over the limit of 65536")
+    }
+
+    @Test("text that is not JSON, or not an object, is malformed")
+    func notJSON() {
+        #expect((#expect(throws: ConsentModelError.self) { try decode("{\"id\":") })?.code == .malformedJSON)
+        #expect((#expect(throws: ConsentModelError.self) { try decode("[1,2]") })?.code == .malformedJSON)
+    }
+
+    @Test("a key repeated in a nested object, even spelled with an escape, is refused with its path")
+    func duplicateKeys() throws {
+        var text = String(decoding: Fixtures.bytes(base), as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"uri\":", with: "\"ur\\u0069\":\"x\",\"uri\":")
+        let error = #expect(throws: ConsentModelError.self) { try decode(text) }
+        #expect(error?.code == .malformedJSON)
+        #expect(error?.path == "data.notice.uri")
+        // The same key in two different objects is fine.
+        _ = try Event.decode(Fixtures.bytes(base))
+    }
+
+    @Test("validUntil must be later than validFrom")
+    func window() {
+        var event = base
+        event["data"] = Fixtures.grant("c1", from: "2026-03-01T00:00:00Z", until: "2026-03-01T00:00:00Z")
+        let error = #expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(event)) }
+        #expect(error?.path == "data.validUntil")
+    }
+
+    @Test("producerseq must be a positive integer", arguments: [0, -5] as [Int64])
+    func sequence(value: Int64) {
+        var event = base
+        event["producerseq"] = value
+        let error = #expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(event)) }
+        #expect(error?.code == .invalidValue)
+        #expect(error?.reason == "must be 1 or more, not \(value)")
+    }
+
+    @Test("true is not an integer and 7 is not a string")
+    func types() {
+        var event = base
+        event["producerseq"] = true
+        #expect((#expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(event)) })?.code == .wrongType)
+        event = base
+        event["id"] = 7
+        let error = #expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(event)) }
+        #expect(error?.description == "id: must be a string")
+    }
+}
+
+@Suite("RFC 3339 timestamps")
+struct TimestampTests {
+    @Test(
+        "valid forms give the same instant however they are written",
+        arguments: [
+            ("2026-11-23T09:00:00Z", "2026-11-23T09:00:00Z"), ("2026-11-23t09:00:00z", "2026-11-23T09:00:00Z"),
+            ("2026-11-23T18:00:00+09:00", "2026-11-23T09:00:00Z"), ("2026-11-23T08:30:00-00:30", "2026-11-23T09:00:00Z"),
+            ("2024-02-29T23:59:59.123456789Z", "2024-02-29T23:59:59.123456789Z"), ("1969-12-31T23:59:59.5Z", "1969-12-31T23:59:59.5Z"),
+            ("2000-03-01T00:00:00.100Z", "2000-03-01T00:00:00.1Z"),
+        ])
+    func valid(text: String, canonical: String) throws {
+        let timestamp = try #require(Timestamp(rfc3339: text))
+        #expect(timestamp.description == canonical)
+        #expect(Timestamp(rfc3339: canonical) == timestamp)
+    }
+
+    @Test("the epoch is zero and milliseconds convert exactly")
+    func epoch() {
+        #expect(Timestamp(rfc3339: "1970-01-01T00:00:00Z")?.nanoseconds == 0)
+        #expect(Timestamp(milliseconds: 1_763_888_400_000) == Timestamp(rfc3339: "2025-11-23T09:00:00Z"))
+    }
+
+    @Test(
+        "anything else is refused",
+        arguments: [
+            "2026-11-23 09:00:00Z", "2026-11-23T09:00:00", "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-31T00:00:00Z",
+            "2026-11-23T24:00:00Z", "2026-11-23T09:00:60Z", "2026-11-23T09:00:00.Z", "2026-11-23T09:00:00.1234567890Z",
+            "2026-11-23T09:00:00+0900", "26-11-23T09:00:00Z", "2026-11-23T09:00:00Z ", "",
+        ])
+    func invalid(text: String) {
+        #expect(Timestamp(rfc3339: text) == nil)
+    }
+}

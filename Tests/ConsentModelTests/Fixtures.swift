@@ -1,0 +1,93 @@
+import ConsentModel
+import Crypto
+import Foundation
+
+let examplesDirectory = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("topics/examples")
+
+func t(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
+
+/// Builds events as JSON values, signs them, and wraps them as Kafka records.
+struct Fixtures {
+    let secret = try! SubjectSecret(bytes: Array(0..<32))
+    let keys: [String: Curve25519.Signing.PrivateKey]
+    let registry: InstitutionRegistry
+
+    init() {
+        var keys: [String: Curve25519.Signing.PrivateKey] = [:]
+        var institutions: [InstitutionRegistry.Institution] = []
+        for id in ["bank-a", "mydata-op-1", "insurer-i"] {
+            let current = Curve25519.Signing.PrivateKey()
+            let retired = Curve25519.Signing.PrivateKey()
+            keys["\(id)/2026"] = current
+            keys["\(id)/2025"] = retired
+            func entry(_ key: Curve25519.Signing.PrivateKey, _ keyID: String, _ from: String, _ until: String?) -> InstitutionRegistry.Key {
+                InstitutionRegistry.Key(
+                    id: keyID, publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(), validFrom: t(from),
+                    validUntil: until.map(t))
+            }
+            institutions.append(
+                InstitutionRegistry.Institution(
+                    id: id, name: id, roles: ["dataHolder", "recipient"],
+                    keys: [
+                        entry(retired, "\(id)/2025", "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z"),
+                        entry(current, "\(id)/2026", "2026-01-01T00:00:00Z", nil),
+                    ]))
+        }
+        self.keys = keys
+        self.registry = try! InstitutionRegistry(institutions: institutions)
+    }
+
+    static func envelope(type: String, id: String, source: String, seq: Int64, time: String, subject: String = "CI-1", data: [String: Any])
+        -> [String: Any]
+    {
+        [
+            "specversion": "1.0", "id": id, "source": source, "type": type, "time": time, "subject": subject,
+            "dataschema": "urn:consent-ledger:schema:\(type):v1", "datacontenttype": "application/json", "producerseq": seq, "data": data,
+        ]
+    }
+
+    static func grant(
+        _ consentId: String, holder: String = "bank-a", recipients: [String] = ["mydata-op-1"], purposes: [String] = ["financial-overview"],
+        categories: [String] = ["finance.account.transactions", "finance.account.balance"], from: String = "2026-03-01T00:00:00Z",
+        until: String = "2026-09-01T00:00:00Z", supersedes: String? = nil
+    ) -> [String: Any] {
+        var data: [String: Any] = [
+            "consentId": consentId, "dataHolder": holder, "recipients": recipients, "purposes": purposes, "dataCategories": categories,
+            "legalBasis": "consent", "validFrom": from, "validUntil": until,
+            "notice": ["uri": "https://n.example/1", "sha256": String(repeating: "ab", count: 32)],
+        ]
+        if let supersedes { data["supersedes"] = supersedes }
+        return data
+    }
+
+    static func access(
+        at occurredAt: String, accessor: String = "mydata-op-1", holder: String = "bank-a", purpose: String = "financial-overview",
+        categories: [String] = ["finance.account.transactions"], consentId: String? = nil
+    ) -> [String: Any] {
+        var data: [String: Any] = [
+            "accessId": "a-\(occurredAt)", "accessor": accessor, "dataHolder": holder, "actor": "system:1", "action": "transmit",
+            "purpose": purpose, "dataCategories": categories, "recordCount": 3, "dataForm": "identified", "occurredAt": occurredAt,
+        ]
+        if let consentId { data["consentId"] = consentId }
+        return data
+    }
+
+    static func revoke(_ consentId: String, at effectiveAt: String) -> [String: Any] {
+        ["consentId": consentId, "effectiveAt": effectiveAt, "initiatedBy": "subject"]
+    }
+
+    static func bytes(_ object: [String: Any]) -> [UInt8] {
+        Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+    }
+
+    /// A record signed with `keyID` (by default the source's current key), timestamped at the event's time.
+    func record(_ event: [String: Any], keyID: String? = nil) -> IncomingRecord {
+        let value = Self.bytes(event)
+        let source = event["source"] as! String
+        let key = keyID ?? "\(source)/2026"
+        let headers = try! EventSignature.headers(for: value, keyID: key, privateKey: keys[key]!)
+        return IncomingRecord(value: value, headers: headers.map { ($0.name, $0.value) }, timestamp: t(event["time"] as! String))
+    }
+}
