@@ -10,6 +10,7 @@ fi
 
 missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
+pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v kcat >/dev/null || missing+=(kcat)
 [ ${#missing[@]} -eq 0 ] && exit 0
 

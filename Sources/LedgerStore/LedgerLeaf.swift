@@ -1,0 +1,113 @@
+import ConsentModel
+import Crypto
+import MerkleLog
+
+/// What the ledger commits to for one Kafka record: its coordinates, the hash of its bytes, what the
+/// rules made of it, and the chain links that bind it to everything before it. Version 1 of the
+/// binary encoding is specified in docs/ledger-format.md ("Leaf encoding").
+public struct LedgerLeaf: Hashable, Sendable {
+    public static let version: UInt8 = 1
+
+    public var previousChainHash: SHA256Hash
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    /// Kafka timestamp in milliseconds since the epoch; `nil` when the record had none.
+    public var timestamp: Int64?
+    /// SHA-256 of the value bytes; `nil` for a tombstone (a record with no value).
+    public var valueHash: SHA256Hash?
+    /// Empty when the value could not be decoded.
+    public var eventID: String
+    public var eventType: String
+    public var producer: String
+    /// 0 when the value could not be decoded.
+    public var producerSequence: Int64
+    public var subject: SubjectReference?
+    /// The head of this subject's own chain before this leaf (32 zero bytes for its first leaf, or no subject).
+    public var previousSubjectHead: SHA256Hash
+    /// ``Verdict/canonicalJSON``.
+    public var verdict: [UInt8]
+
+    public var encoded: [UInt8] {
+        var w = ByteWriter()
+        w.u8(Self.version)
+        w.raw(previousChainHash.bytes)
+        w.text(topic)
+        w.u32(UInt32(bitPattern: partition))
+        w.u64(UInt64(bitPattern: offset))
+        w.u64(UInt64(bitPattern: timestamp ?? -1))
+        if let valueHash {
+            w.u8(1)
+            w.raw(valueHash.bytes)
+        } else {
+            w.u8(0)
+        }
+        w.text(eventID)
+        w.text(eventType)
+        w.text(producer)
+        w.u64(UInt64(bitPattern: producerSequence))
+        if let subject {
+            w.u8(1)
+            w.raw(subject.bytes)
+        } else {
+            w.u8(0)
+        }
+        w.raw(previousSubjectHead.bytes)
+        w.blob(verdict)
+        return w.bytes
+    }
+
+    public init(
+        previousChainHash: SHA256Hash, topic: String, partition: Int32, offset: Int64, timestamp: Int64?, valueHash: SHA256Hash?,
+        eventID: String, eventType: String, producer: String, producerSequence: Int64, subject: SubjectReference?,
+        previousSubjectHead: SHA256Hash, verdict: [UInt8]
+    ) {
+        self.previousChainHash = previousChainHash
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+        self.valueHash = valueHash
+        self.eventID = eventID
+        self.eventType = eventType
+        self.producer = producer
+        self.producerSequence = producerSequence
+        self.subject = subject
+        self.previousSubjectHead = previousSubjectHead
+        self.verdict = verdict
+    }
+
+    public init(decoding bytes: [UInt8]) throws {
+        var r = ByteReader(bytes)
+        let version = try r.u8()
+        guard version == Self.version else { throw LedgerStoreError.malformedLeaf("version \(version) is not \(Self.version)") }
+        previousChainHash = SHA256Hash(bytes: try r.raw(32))!
+        topic = try r.text()
+        partition = Int32(bitPattern: try r.u32())
+        offset = Int64(bitPattern: try r.u64())
+        let time = Int64(bitPattern: try r.u64())
+        timestamp = time == -1 ? nil : time
+        switch try r.u8() {
+        case 0: valueHash = nil
+        case 1: valueHash = SHA256Hash(bytes: try r.raw(32))
+        case let kind: throw LedgerStoreError.malformedLeaf("value kind \(kind) is neither 0 nor 1")
+        }
+        eventID = try r.text()
+        eventType = try r.text()
+        producer = try r.text()
+        producerSequence = Int64(bitPattern: try r.u64())
+        switch try r.u8() {
+        case 0: subject = nil
+        case 1: subject = SubjectReference(bytes: try r.raw(32))
+        case let flag: throw LedgerStoreError.malformedLeaf("subject flag \(flag) is neither 0 nor 1")
+        }
+        previousSubjectHead = SHA256Hash(bytes: try r.raw(32))!
+        verdict = try r.blob()
+        guard r.isAtEnd else { throw LedgerStoreError.malformedLeaf("trailing bytes after the verdict") }
+    }
+
+    /// The next link of a subject's own chain: SHA-256(previous head ‖ leaf hash).
+    public static func nextSubjectHead(_ previous: SHA256Hash, leafHash: SHA256Hash) -> SHA256Hash {
+        HashChain.next(previous, leafHash)
+    }
+}

@@ -1,0 +1,39 @@
+import GRDB
+
+extension PartitionLedger {
+    /// The database layout, version by version. Never edit a shipped migration: add one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                    -- One row per leaf; idx is the 0-based leaf index.
+                    CREATE TABLE leaf (
+                        idx INTEGER PRIMARY KEY,
+                        kafka_offset INTEGER NOT NULL UNIQUE,
+                        event_id TEXT,
+                        applied INTEGER NOT NULL,
+                        subject BLOB,
+                        leaf BLOB NOT NULL,
+                        leaf_hash BLOB NOT NULL,
+                        chain_hash BLOB NOT NULL
+                    );
+                    -- An event id is applied at most once; duplicates are kept as unapplied leaves.
+                    CREATE UNIQUE INDEX leaf_applied_event ON leaf(event_id) WHERE applied = 1;
+                    CREATE INDEX leaf_subject ON leaf(subject, idx) WHERE subject IS NOT NULL;
+                    CREATE INDEX leaf_by_hash ON leaf(leaf_hash);
+                    -- The record's own bytes, beside the leaf so that they can be redacted without touching it.
+                    CREATE TABLE payload (idx INTEGER PRIMARY KEY, value BLOB, headers BLOB NOT NULL, redacted INTEGER NOT NULL DEFAULT 0);
+                    -- Complete subtree hashes above the leaves (level ≥ 1): any proof reads O(log n) of them.
+                    CREATE TABLE node (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;
+                    -- Per subject: how many leaves, and the head of the subject's own chain.
+                    CREATE TABLE subject (ref BLOB PRIMARY KEY, count INTEGER NOT NULL, head BLOB NOT NULL) WITHOUT ROWID;
+                    -- The next Kafka offset to consume, written in the same transaction as the leaves before it.
+                    CREATE TABLE consumed (id INTEGER PRIMARY KEY CHECK (id = 1), next_offset INTEGER NOT NULL);
+                    CREATE TABLE checkpoint (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
+                    """)
+        }
+        return migrator
+    }
+}
