@@ -48,6 +48,15 @@ let package = Package(
             dependencies: ["MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        .target(
+            name: "LedgerIngest",
+            dependencies: [
+                "KafkaClient", "LedgerStore", "ConsentModel", "MerkleLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
@@ -76,6 +85,14 @@ let package = Package(
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: ["LedgerStore", "MerkleLog", "ConsentModel"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LedgerIngestTests",
+            dependencies: [
+                "LedgerIngest", "LedgerStore", "KafkaClient", "ConsentModel", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

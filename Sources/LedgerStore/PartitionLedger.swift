@@ -185,6 +185,11 @@ public final class PartitionLedger: Sendable {
         try await database.read { db in try body(LedgerReader(db: db)) }
     }
 
+    /// The same, blocking the calling thread: for callers that are not on Swift's cooperative pool.
+    public func readSynchronously<T>(_ body: (LedgerReader) throws -> T) throws -> T {
+        try database.read { db in try body(LedgerReader(db: db)) }
+    }
+
     /// Stores a signed checkpoint for `size` (idempotent).
     public func saveCheckpoint(size: UInt64, note: String) async throws {
         try await database.write { db in

@@ -1,0 +1,33 @@
+import Foundation
+
+/// How ``LedgerIngest`` consumes, batches, checkpoints and names its ledgers.
+public struct IngestConfiguration: Sendable {
+    /// Topic names, as in `topics/`.
+    public var eventsTopic = "consent-ledger.events.v1"
+    public var checkpointsTopic = "consent-ledger.checkpoints.v1"
+    public var alertsTopic = "consent-ledger.alerts.v1"
+    public var rejectedTopic = "consent-ledger.rejected.v1"
+    public var receiptsTopic = "consent-ledger.receipts.v1"
+    /// Where each partition's SQLite ledger lives (`<topic>-<partition>.sqlite`).
+    public var dataDirectory: URL
+    /// The first part of every ledger origin: `<ledgerName>/<topic>/<partition>`. Default `consent-ledger.local`.
+    public var ledgerName = "consent-ledger.local"
+    /// A batch ends at this many records… Default 1,000.
+    public var batchSize = 1_000
+    /// …or when no record arrives for this long. Default 50 ms.
+    public var batchTimeout: Duration = .milliseconds(50)
+    /// Sign a checkpoint once a partition has grown by this many leaves… Default 1,000.
+    public var checkpointEveryLeaves: UInt64 = 1_000
+    /// …or when this much time has passed since its last checkpoint and it has grown. Default 10 s.
+    public var checkpointInterval: Duration = .seconds(10)
+
+    public init(dataDirectory: URL) {
+        self.dataDirectory = dataDirectory
+    }
+
+    func origin(partition: Int32) -> String { "\(ledgerName)/\(eventsTopic)/\(partition)" }
+
+    func databasePath(partition: Int32) -> String {
+        dataDirectory.appendingPathComponent("\(eventsTopic)-\(partition).sqlite").path
+    }
+}

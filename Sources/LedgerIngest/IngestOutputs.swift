@@ -1,0 +1,44 @@
+import ConsentModel
+import Foundation
+import KafkaClient
+import LedgerStore
+import MerkleLog
+
+/// The records ledgerd publishes after a batch is committed. Keys are stable (event id, ledger
+/// coordinates, checkpoint origin), so a consumer can drop the duplicates that at-least-once delivery allows.
+struct IngestOutputs {
+    let configuration: IngestConfiguration
+
+    /// One receipt per leaf; an alert for a violation or a producer finding; the raw record for a rejection.
+    func records(for appended: PartitionLedger.Appended, entry: PartitionLedger.Entry, origin: String) -> [KafkaProducerRecord] {
+        let verdict = entry.judgement.verdict
+        let eventID = entry.judgement.event?.id
+        let coordinates = "\(origin)@\(entry.offset)"
+        var summary: [String: Any] = [
+            "origin": origin, "index": appended.index, "offset": entry.offset, "leafHash": appended.leafHash.hex,
+            "verdict": String(decoding: verdict.canonicalJSON, as: UTF8.self),
+        ]
+        if let eventID { summary["eventId"] = eventID }
+        let summaryBytes = Array(try! JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]))
+        var records = [
+            KafkaProducerRecord(topic: configuration.receiptsTopic, key: Array((eventID ?? coordinates).utf8), value: summaryBytes)
+        ]
+        if verdict.rejection == nil, verdict.access?.isViolation == true || !verdict.findings.isEmpty {
+            records.append(
+                KafkaProducerRecord(topic: configuration.alertsTopic, key: Array((eventID ?? coordinates).utf8), value: summaryBytes))
+        }
+        if let rejection = verdict.rejection {
+            let reason = KafkaHeader(name: "consent-ledger-rejection", value: Array("\(rejection.code): \(rejection.detail)".utf8))
+            let leaf = KafkaHeader(name: "consent-ledger-leaf", value: Array("\(origin)/\(appended.index)".utf8))
+            records.append(
+                KafkaProducerRecord(
+                    topic: configuration.rejectedTopic, key: Array(coordinates.utf8), value: entry.value,
+                    headers: entry.headers.map { KafkaHeader(name: $0.name, value: $0.value) } + [reason, leaf]))
+        }
+        return records
+    }
+
+    func checkpoint(_ note: SignedNote, origin: String) -> KafkaProducerRecord {
+        KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(origin.utf8), value: Array(note.formatted.utf8))
+    }
+}

@@ -1,0 +1,191 @@
+import ConsentModel
+import Foundation
+import KafkaClient
+import LedgerStore
+import Logging
+import MerkleLog
+import ServiceLifecycle
+import Synchronization
+
+/// The pipeline: consume the events topic as a group member, judge each record with `rules/v1`,
+/// append it to its partition's ledger (one SQLite transaction per batch, offsets included), then
+/// publish receipts, alerts, rejected records and signed checkpoints.
+///
+/// Each partition resumes at the offset stored in its own ledger, whatever Kafka's committed offsets
+/// say: a crash loses and repeats nothing. Kafka offsets are still committed, for lag monitoring.
+public final class LedgerIngest: Service, Sendable {
+    /// An assigned partition: its ledger, the rules' state as of its last leaf, and its checkpoint schedule.
+    struct OpenPartition: Sendable {
+        let ledger: PartitionLedger
+        var rules: RulesV1
+        let signer: NoteSigner
+        var checkpointedSize: UInt64
+        var checkpointedAt: ContinuousClock.Instant
+    }
+
+    let configuration: IngestConfiguration
+    let consumerConfiguration: KafkaConsumerConfiguration
+    let producer: KafkaProducer
+    let registry: InstitutionRegistry
+    let identity: LedgerIdentity
+    let logger: Logger
+    let partitions = Mutex<[Int32: OpenPartition]>([:])
+
+    public init(
+        configuration: IngestConfiguration, consumer: KafkaConsumerConfiguration, producer: KafkaProducer, registry: InstitutionRegistry,
+        identity: LedgerIdentity, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.consumerConfiguration = consumer
+        self.producer = producer
+        self.registry = registry
+        self.identity = identity
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { [self] assigned in
+            try Dictionary(uniqueKeysWithValues: assigned.map { ($0, KafkaOffset.exactly(try open($0.partition))) })
+        }
+        try consumer.subscribe(topics: [configuration.eventsTopic])
+        logger.info("consuming \(configuration.eventsTopic) into \(configuration.dataDirectory.path)")
+        do {
+            try await cancelWhenGracefulShutdown { [self] in
+                while !Task.isCancelled {
+                    try await ingest(
+                        consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout), consumer: consumer)
+                    try await checkpointDuePartitions()
+                }
+            }
+        } catch is CancellationError {}
+        // Shutting down: sign what was ingested and leave the group, in a task cancellation cannot reach.
+        try await Task { [self] in
+            try await checkpointDuePartitions(force: true)
+            try await consumer.close()
+        }.value
+        logger.info("ingest stopped")
+    }
+
+    /// The leaf count of each partition this instance holds now.
+    public var ledgerSizes: [Int32: UInt64] {
+        partitions.withLock { $0.mapValues(\.ledger.size) }
+    }
+
+    /// Opens a newly assigned partition's ledger and rebuilds its rules' state by replaying what it
+    /// holds, checking that every stored verdict comes out the same. Returns the offset to resume at.
+    private func open(_ partition: Int32) throws -> Int64 {
+        if let open = partitions.withLock({ $0[partition] }) { return open.ledger.nextOffset }
+        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        let origin = configuration.origin(partition: partition)
+        let ledger = try PartitionLedger(
+            path: configuration.databasePath(partition: partition), origin: origin, topic: configuration.eventsTopic, partition: partition)
+        let rules = try replay(ledger)
+        partitions.withLock {
+            $0[partition] = OpenPartition(
+                ledger: ledger, rules: rules, signer: try! identity.signer(origin: origin), checkpointedSize: ledger.size,
+                checkpointedAt: .now)
+        }
+        logger.info("opened \(origin) at \(ledger.size) leaves; resuming at offset \(ledger.nextOffset)")
+        return ledger.nextOffset
+    }
+
+    /// Runs on the consumer's own thread (the assignment callback), so it may block on the read.
+    private func replay(_ ledger: PartitionLedger) throws -> RulesV1 {
+        try ledger.readSynchronously { reader in
+            var rules = RulesV1(registry: registry, secret: identity.subjectSecret)
+            try reader.forEachRecord { record in
+                let leaf = try LedgerLeaf(decoding: record.leaf)
+                let again = rules.judge(
+                    IncomingRecord(
+                        value: record.value, headers: record.headers, timestamp: leaf.timestamp.map { Timestamp(milliseconds: $0) }))
+                guard again.verdict.canonicalJSON == leaf.verdict else {
+                    throw LedgerStoreError.corrupt("leaf \(record.index) of \(ledger.origin) judges differently on replay")
+                }
+            }
+            return rules
+        }
+    }
+
+    /// Processes one batch, flushing the records before each rebalance so that a revoked partition's
+    /// last records are committed before it is let go.
+    private func ingest(_ events: [KafkaConsumerEvent], consumer: KafkaConsumer) async throws {
+        var pending: [Int32: [KafkaRecord]] = [:]
+        for event in events {
+            switch event {
+            case .record(let record):
+                pending[record.topicPartition.partition, default: []].append(record)
+            case .rebalance(.revoked(let revoked)):
+                try await append(pending, consumer: consumer)
+                pending = [:]
+                partitions.withLock { open in for partition in revoked { open[partition.partition] = nil } }
+                logger.info("let go of partitions \(revoked.map(\.partition))")
+            case .rebalance(.assigned):
+                break  // opened by the assignment callback, before any of their records
+            }
+        }
+        try await append(pending, consumer: consumer)
+    }
+
+    private func append(_ batches: [Int32: [KafkaRecord]], consumer: KafkaConsumer) async throws {
+        for (partition, records) in batches.sorted(by: { $0.key < $1.key }) {
+            guard var open = partitions.withLock({ $0[partition] }) else { continue }
+            let fresh = records.filter { $0.offset >= open.ledger.nextOffset }
+            guard let last = fresh.last else { continue }
+            let entries = fresh.map { record in
+                let headers = record.headers.map { (name: $0.name, value: $0.value) }
+                return PartitionLedger.Entry(
+                    offset: record.offset, timestamp: record.timestamp, value: record.value, headers: headers,
+                    judgement: open.rules.judge(
+                        IncomingRecord(
+                            value: record.value, headers: headers, timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })))
+            }
+            let appended = try await open.ledger.append(entries, nextOffset: last.offset + 1)
+            partitions.withLock { $0[partition]?.rules = open.rules }
+            try? consumer.storeOffset(of: last)
+            await publish(
+                zip(appended, entries).flatMap {
+                    IngestOutputs(configuration: configuration).records(for: $0, entry: $1, origin: open.ledger.origin)
+                })
+        }
+    }
+
+    /// Signs a checkpoint for each partition that grew by enough leaves, or long enough ago.
+    private func checkpointDuePartitions(force: Bool = false) async throws {
+        let now = ContinuousClock.now
+        let due = partitions.withLock { open in
+            open.values.filter { partition in
+                let grown = partition.ledger.size - partition.checkpointedSize
+                return grown > 0
+                    && (force || grown >= configuration.checkpointEveryLeaves
+                        || now - partition.checkpointedAt >= configuration.checkpointInterval)
+            }
+        }
+        for partition in due {
+            let size = partition.ledger.size
+            let checkpoint = try Checkpoint(
+                origin: partition.ledger.origin, size: size, root: try await partition.ledger.read { try $0.rootHash(size: size) })
+            let note = try SignedNote.checkpoint(checkpoint, signedBy: partition.signer)
+            try await partition.ledger.saveCheckpoint(size: size, note: note.formatted)
+            partitions.withLock { open in
+                open[partition.ledger.partition]?.checkpointedSize = size
+                open[partition.ledger.partition]?.checkpointedAt = now
+            }
+            await publish([IngestOutputs(configuration: configuration).checkpoint(note, origin: partition.ledger.origin)])
+            logger.debug("signed checkpoint \(partition.ledger.origin) at \(size)")
+        }
+    }
+
+    /// Sends and awaits every output. A failure is logged, not fatal: the ledger is already committed
+    /// and every output can be derived from it again.
+    private func publish(_ records: [KafkaProducerRecord]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for record in records {
+                group.addTask { [producer, logger] in
+                    do { _ = try await producer.send(record) } catch {
+                        logger.warning("could not publish to \(record.topic): \(error)")
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import ConsentModel
+import Crypto
+import Foundation
+import KafkaClient
+import LedgerIngest
+import LedgerStore
+import Logging
+import MerkleLog
+import Testing
+
+@Suite("Ingest end to end on the embedded broker")
+struct IngestEndToEndTests {
+    let topic = "consent-ledger.events.v1"
+    let partitionCount = 4
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ingest-\(UUID().uuidString)")
+    let key = Curve25519.Signing.PrivateKey()
+    let logger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        return logger
+    }()
+
+    var registry: InstitutionRegistry {
+        try! InstitutionRegistry(institutions: [
+            .init(
+                id: "mydata-op-1", name: "Operator", roles: ["operator", "recipient"],
+                keys: [
+                    .init(
+                        id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(),
+                        validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)
+                ]),
+            .init(id: "bank-a", name: "Bank", roles: ["dataHolder"], keys: []),
+        ])
+    }
+
+    /// What was sent, and what its verdict must be.
+    enum Expectation: Equatable {
+        case applied(access: String?)
+        case rejected(String)
+    }
+
+    /// Signed events for `subjects` subjects: per subject a grant, two covered accesses and one for a
+    /// purpose not consented; plus garbage, a tombstone and a forged signature now and then.
+    func traffic(subjects: Range<Int>, sequenceStart: Int64) throws -> [(record: KafkaProducerRecord, expect: Expectation)] {
+        var out: [(KafkaProducerRecord, Expectation)] = []
+        var sequence = sequenceStart
+        func event(_ type: String, subject: String, data: [String: Any]) throws -> [UInt8] {
+            sequence += 1
+            let object: [String: Any] = [
+                "specversion": "1.0", "id": "evt-\(sequence)", "source": "mydata-op-1", "type": type, "time": "2026-05-01T00:00:00Z",
+                "subject": subject, "dataschema": "urn:consent-ledger:schema:\(type):v1", "datacontenttype": "application/json",
+                "producerseq": sequence, "data": data,
+            ]
+            return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        }
+        func signed(_ value: [UInt8], subject: String, forged: Bool = false) throws -> KafkaProducerRecord {
+            let signature = try key.signature(for: forged ? value + [0] : value)
+            return KafkaProducerRecord(
+                topic: topic, key: Array(subject.utf8), value: value,
+                headers: [
+                    KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
+                    KafkaHeader(name: EventSignature.signatureHeader, value: Array(Data(signature).base64EncodedString().utf8)),
+                ])
+        }
+        for s in subjects {
+            let subject = "CI-\(s)"
+            let grant: [String: Any] = [
+                "consentId": "c-\(s)", "dataHolder": "bank-a", "recipients": ["mydata-op-1"], "purposes": ["financial-overview"],
+                "dataCategories": ["finance.account.transactions"], "legalBasis": "consent", "validFrom": "2026-03-01T00:00:00Z",
+                "validUntil": "2027-03-01T00:00:00Z", "notice": ["uri": "https://n.example", "sha256": String(repeating: "0", count: 64)],
+            ]
+            out.append((try signed(try event("consent.granted", subject: subject, data: grant), subject: subject), .applied(access: nil)))
+            for purpose in ["financial-overview", "financial-overview", "marketing"] {
+                let access: [String: Any] = [
+                    "accessId": "a-\(sequence)", "accessor": "mydata-op-1", "dataHolder": "bank-a", "actor": "sys", "action": "read",
+                    "purpose": purpose,
+                    "dataCategories": ["finance.account.transactions"], "recordCount": 1, "dataForm": "identified",
+                    "occurredAt": "2026-05-01T00:00:00Z",
+                ]
+                out.append(
+                    (
+                        try signed(try event("access.performed", subject: subject, data: access), subject: subject),
+                        .applied(access: purpose == "marketing" ? "purpose-not-covered" : "covered")
+                    ))
+            }
+            if s % 5 == 0 {
+                out.append(
+                    (KafkaProducerRecord(topic: topic, key: Array(subject.utf8), value: Array("garbage \(s)".utf8)), .rejected("malformed"))
+                )
+                out.append((KafkaProducerRecord(topic: topic, key: Array(subject.utf8), value: nil), .rejected("tombstone")))
+                let forged = try signed(
+                    try event(
+                        "consent.revoked", subject: subject,
+                        data: ["consentId": "c-\(s)", "effectiveAt": "2026-01-01T00:00:00Z", "initiatedBy": "subject"]), subject: subject,
+                    forged: true)
+                out.append((forged, .rejected("signature-invalid")))
+            }
+        }
+        return out
+    }
+
+    func runIngest(_ cluster: KafkaMockCluster, until expected: Int, identity: LedgerIdentity) async throws {
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "ledgerd")
+        consumer.sessionTimeout = .seconds(6)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        var configuration = IngestConfiguration(dataDirectory: directory)
+        configuration.checkpointEveryLeaves = 50
+        let ingest = LedgerIngest(
+            configuration: configuration, consumer: consumer, producer: producer, registry: registry, identity: identity, logger: logger)
+        let task = Task { try await ingest.run() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ingest.ledgerSizes.values.reduce(0, +) < UInt64(expected) {
+            guard ContinuousClock.now < deadline else {
+                task.cancel()
+                throw IngestError("ingested \(ingest.ledgerSizes.values.reduce(0, +)) of \(expected) records within 60 s")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        task.cancel()
+        try await task.value
+        await producer.shutdown()
+    }
+
+    @Test("every record is in exactly one leaf, verdicts are as expected, roots and checkpoints verify, and a restart continues")
+    func endToEnd() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
+        for name in [
+            topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1",
+        ] {
+            try cluster.createTopic(name, partitions: name == topic ? partitionCount : 1)
+        }
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        func send(_ traffic: [(record: KafkaProducerRecord, expect: Expectation)]) async throws -> [Int32: [Int64: Expectation]] {
+            var sent: [Int32: [Int64: Expectation]] = [:]
+            for (record, expect) in traffic {  // one at a time: per-subject order is what the test relies on
+                let report = try await producer.send(record)
+                sent[report.topicPartition.partition, default: [:]][report.offset] = expect
+            }
+            return sent
+        }
+        var sent = try await send(traffic(subjects: 0..<40, sequenceStart: 0))
+        let firstCount = sent.values.map(\.count).reduce(0, +)
+        try await runIngest(cluster, until: firstCount, identity: identity)
+
+        // A restart (a new process would do the same) resumes from SQLite, not from Kafka's offsets.
+        for (partition, more) in try await send(traffic(subjects: 40..<60, sequenceStart: 10_000)) {
+            sent[partition, default: [:]].merge(more) { _, new in new }
+        }
+        let total = sent.values.map(\.count).reduce(0, +)
+        try await runIngest(cluster, until: total, identity: identity)
+        await producer.shutdown()
+
+        for partition in 0..<Int32(partitionCount) {
+            let origin = "consent-ledger.local/\(topic)/\(partition)"
+            let ledger = try PartitionLedger(
+                path: directory.appendingPathComponent("\(topic)-\(partition).sqlite").path, origin: origin, topic: topic,
+                partition: partition)
+            let expected = sent[partition] ?? [:]
+            #expect(ledger.size == UInt64(expected.count), "partition \(partition)")
+            let (leaves, checkpoints) = try await ledger.read { reader in
+                (try (0..<reader.size).map { try reader.leaf(at: $0) }, try reader.checkpoints())
+            }
+            let decoded = try leaves.map(LedgerLeaf.init(decoding:))
+            #expect(decoded.map(\.offset) == expected.keys.sorted(), "each offset exactly once, in order")
+            for leaf in decoded {
+                let verdict = try JSONSerialization.jsonObject(with: Data(leaf.verdict)) as! [String: Any]
+                switch expected[leaf.offset]! {
+                case .rejected(let code):
+                    #expect((verdict["rejection"] as? [String: Any])?["code"] as? String == code, "offset \(leaf.offset)")
+                case .applied(let access):
+                    #expect(verdict["rejection"] == nil, "offset \(leaf.offset): \(verdict)")
+                    #expect((verdict["access"] as? [String: Any])?["code"] as? String == access, "offset \(leaf.offset)")
+                }
+            }
+            #expect(RFC6962.rootHash(leaves.map(RFC6962.leafHash)) == ledger.root)
+            let policy = try TrustPolicy(log: identity.signer(origin: origin).verifier)
+            let last = try #require(checkpoints.last)
+            let checkpoint = try policy.verify(SignedNote(parsing: Array(last.note.utf8)))
+            #expect(checkpoint.size == ledger.size && checkpoint.root == ledger.root)
+        }
+    }
+}
