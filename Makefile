@@ -7,9 +7,9 @@ deps:
 build: deps
 	swift build
 
-## Runs the embedded Kafka broker with every topic of topics/ created.
+## Runs ledgerd on its embedded Kafka broker, with its ledgers in ./data.
 run: build
-	.build/debug/ledgerctl broker
+	.build/debug/ledgerd --registry topics/registry/example-registry.json
 
 ## Checks the event schemas and examples, builds everything (warnings are errors) and runs every test.
 test: deps

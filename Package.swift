@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MerkleLog", targets: ["MerkleLog"]),
         .library(name: "ConsentModel", targets: ["ConsentModel"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
+        .executable(name: "ledgerd", targets: ["ledgerd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -58,6 +59,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(
+            name: "ledgerd",
+            dependencies: [
+                "LedgerIngest", "KafkaClient", "ConsentModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
             name: "ledgerctl",
             dependencies: [
                 "KafkaClient",
@@ -95,9 +106,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Runs the built executables as child processes, as an operator would.
         .testTarget(
-            name: "LedgerctlTests",
-            dependencies: ["KafkaClient"],
+            name: "ExecutableTests",
+            dependencies: [
+                "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
     ]

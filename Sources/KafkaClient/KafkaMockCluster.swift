@@ -30,6 +30,14 @@ public final class KafkaMockCluster: @unchecked Sendable {
         self.bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(cluster))
     }
 
+    /// Starts a cluster and creates every defined topic on it: the embedded broker of ledgerd and `ledgerctl broker`.
+    public convenience init(brokers: Int = 3, topics: [KafkaTopicDefinition], logger: Logger) throws {
+        try self.init(brokers: brokers, logger: logger)
+        for topic in topics {
+            try createTopic(topic.name, partitions: topic.partitions, replicationFactor: topic.replicationFactor)
+        }
+    }
+
     deinit {
         rd_kafka_mock_cluster_destroy(cluster)
     }

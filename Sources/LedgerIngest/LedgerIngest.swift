@@ -130,6 +130,12 @@ public final class LedgerIngest: Service, Sendable {
         for (partition, records) in batches.sorted(by: { $0.key < $1.key }) {
             guard var open = partitions.withLock({ $0[partition] }) else { continue }
             let fresh = records.filter { $0.offset >= open.ledger.nextOffset }
+            if fresh.count < records.count {
+                // Only a topic that was deleted and recreated under the ledger can send offsets it already holds.
+                logger.error(
+                    "\(open.ledger.origin): \(records.count - fresh.count) records at offsets below \(open.ledger.nextOffset), which the ledger already holds; was the topic recreated?"
+                )
+            }
             guard let last = fresh.last else { continue }
             let entries = fresh.map { record in
                 let headers = record.headers.map { (name: $0.name, value: $0.value) }

@@ -54,6 +54,8 @@ public final class PartitionLedger: Sendable {
     /// to another ledger is refused.
     public init(path: String, origin: String, topic: String, partition: Int32) throws {
         var configuration = Configuration()
+        // Another process (a verifier, an operator's tool) may hold a lock for a moment: wait for it.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }

@@ -31,11 +31,7 @@ struct BrokerCommand: AsyncParsableCommand {
         let logger = options.makeLogger(label: "ledgerctl.broker")
         try await reportingFailures {
             let definitions = try options.topicDefinitions()
-            let cluster = try KafkaMockCluster(brokers: brokers, logger: logger)
-            for definition in definitions {
-                try cluster.createTopic(definition.name, partitions: definition.partitions, replicationFactor: definition.replicationFactor)
-                logger.info("created topic \(definition.name) with \(definition.partitions) partitions")
-            }
+            let cluster = try KafkaMockCluster(brokers: brokers, topics: definitions, logger: logger)
             emit("bootstrap.servers=\(cluster.bootstrapServers)")
             logger.info("embedded broker ready with \(brokers) brokers and \(definitions.count) topics; Ctrl-C stops it")
             let group = ServiceGroup(

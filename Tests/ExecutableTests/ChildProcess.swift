@@ -3,8 +3,9 @@ import Foundation
 /// The package's root, found from this file's place in it.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// The built `ledgerctl`; `make test` builds it before the tests run.
+/// The built executables; `make test` builds them before the tests run.
 let ledgerctl = packageRoot.appendingPathComponent(".build/debug/ledgerctl")
+let ledgerd = packageRoot.appendingPathComponent(".build/debug/ledgerd")
 
 /// A process started by a test, stopped (SIGTERM) when the test lets go of it.
 final class ChildProcess: @unchecked Sendable {
@@ -12,12 +13,15 @@ final class ChildProcess: @unchecked Sendable {
     private let stdout = Pipe()
     private let stderr = Pipe()
 
-    init(_ executable: URL, _ arguments: [String]) throws {
+    init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw ChildProcessError(message: "\(executable.path) is missing; build it first (`swift build`, or use `make test`)")
         }
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
