@@ -99,15 +99,24 @@ struct IngestEndToEndTests {
         return out
     }
 
-    func runIngest(_ cluster: KafkaMockCluster, until expected: Int, identity: LedgerIdentity) async throws {
-        var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "ledgerd")
+    func makeIngest(_ cluster: KafkaMockCluster, identity: LedgerIdentity, directory: URL? = nil, group: String = "ledgerd") throws -> (
+        LedgerIngest, KafkaProducer
+    ) {
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: group)
         consumer.sessionTimeout = .seconds(6)
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
-        var configuration = IngestConfiguration(dataDirectory: directory)
+        var configuration = IngestConfiguration(dataDirectory: directory ?? self.directory)
         configuration.checkpointEveryLeaves = 50
         let ingest = LedgerIngest(
             configuration: configuration, consumer: consumer, producer: producer, registry: registry, identity: identity, logger: logger)
+        return (ingest, producer)
+    }
+
+    func runIngest(
+        _ cluster: KafkaMockCluster, until expected: Int, identity: LedgerIdentity, directory: URL? = nil, group: String = "ledgerd"
+    ) async throws {
+        let (ingest, producer) = try makeIngest(cluster, identity: identity, directory: directory, group: group)
         let task = Task { try await ingest.run() }
         let deadline = ContinuousClock.now + .seconds(60)
         while ingest.ledgerSizes.values.reduce(0, +) < UInt64(expected) {
@@ -122,36 +131,52 @@ struct IngestEndToEndTests {
         await producer.shutdown()
     }
 
-    @Test("every record is in exactly one leaf, verdicts are as expected, roots and checkpoints verify, and a restart continues")
-    func endToEnd() async throws {
+    func makeCluster() throws -> KafkaMockCluster {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
         for name in [
             topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1",
         ] {
             try cluster.createTopic(name, partitions: name == topic ? partitionCount : 1)
         }
-        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        return cluster
+    }
+
+    func send(_ traffic: [(record: KafkaProducerRecord, expect: Expectation)], to cluster: KafkaMockCluster) async throws -> [Int32: [Int64:
+        Expectation]]
+    {
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
-        func send(_ traffic: [(record: KafkaProducerRecord, expect: Expectation)]) async throws -> [Int32: [Int64: Expectation]] {
-            var sent: [Int32: [Int64: Expectation]] = [:]
-            for (record, expect) in traffic {  // one at a time: per-subject order is what the test relies on
-                let report = try await producer.send(record)
-                sent[report.topicPartition.partition, default: [:]][report.offset] = expect
-            }
-            return sent
+        var sent: [Int32: [Int64: Expectation]] = [:]
+        for (record, expect) in traffic {  // one at a time: per-subject order is what the tests rely on
+            let report = try await producer.send(record)
+            sent[report.topicPartition.partition, default: [:]][report.offset] = expect
         }
-        var sent = try await send(traffic(subjects: 0..<40, sequenceStart: 0))
+        await producer.shutdown()
+        return sent
+    }
+
+    func leaves(in directory: URL, partition: Int32) async throws -> [[UInt8]] {
+        let path = directory.appendingPathComponent("\(topic)-\(partition).sqlite").path
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let ledger = try PartitionLedger(
+            path: path, origin: "consent-ledger.local/\(topic)/\(partition)", topic: topic, partition: partition)
+        return try await ledger.read { reader in try (0..<reader.size).map { try reader.leaf(at: $0) } }
+    }
+
+    @Test("every record is in exactly one leaf, verdicts are as expected, roots and checkpoints verify, and a restart continues")
+    func endToEnd() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        var sent = try await send(traffic(subjects: 0..<40, sequenceStart: 0), to: cluster)
         let firstCount = sent.values.map(\.count).reduce(0, +)
         try await runIngest(cluster, until: firstCount, identity: identity)
 
         // A restart (a new process would do the same) resumes from SQLite, not from Kafka's offsets.
-        for (partition, more) in try await send(traffic(subjects: 40..<60, sequenceStart: 10_000)) {
+        for (partition, more) in try await send(traffic(subjects: 40..<60, sequenceStart: 10_000), to: cluster) {
             sent[partition, default: [:]].merge(more) { _, new in new }
         }
         let total = sent.values.map(\.count).reduce(0, +)
         try await runIngest(cluster, until: total, identity: identity)
-        await producer.shutdown()
 
         for partition in 0..<Int32(partitionCount) {
             let origin = "consent-ledger.local/\(topic)/\(partition)"
@@ -180,6 +205,53 @@ struct IngestEndToEndTests {
             let last = try #require(checkpoints.last)
             let checkpoint = try policy.verify(SignedNote(parsing: Array(last.note.utf8)))
             #expect(checkpoint.size == ledger.size && checkpoint.root == ledger.root)
+        }
+    }
+
+    @Test("one ledgerd, two sharing a group with one leaving midway, and a fresh replay write byte-identical leaves")
+    func determinism() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory.appendingPathComponent("keys"), logger: logger)
+        let sent = try await send(traffic(subjects: 0..<80, sequenceStart: 0), to: cluster)
+        let total = sent.values.map(\.count).reduce(0, +)
+        let single = directory.appendingPathComponent("single")
+        try await runIngest(cluster, until: total, identity: identity, directory: single, group: "single")
+
+        // Two members: a leaves after a while, b takes its partitions over and rebuilds them from offset 0.
+        let (a, producerA) = try makeIngest(cluster, identity: identity, directory: directory.appendingPathComponent("a"), group: "pair")
+        let (b, producerB) = try makeIngest(cluster, identity: identity, directory: directory.appendingPathComponent("b"), group: "pair")
+        let runA = Task { try await a.run() }
+        let runB = Task { try await b.run() }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while a.ledgerSizes.isEmpty || b.ledgerSizes.isEmpty || a.ledgerSizes.values.reduce(0, +) == 0 {
+            guard ContinuousClock.now < deadline else { throw IngestError("the pair never shared the partitions") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let aHeld = Set(a.ledgerSizes.keys)
+        runA.cancel()
+        try await runA.value
+        while b.ledgerSizes.values.reduce(0, +) < UInt64(total) {
+            guard ContinuousClock.now < deadline else { throw IngestError("b ingested \(b.ledgerSizes) of \(total)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        runB.cancel()
+        try await runB.value
+        await producerA.shutdown()
+        await producerB.shutdown()
+
+        let replay = directory.appendingPathComponent("replay")
+        try await runIngest(cluster, until: total, identity: identity, directory: replay, group: "replay")
+
+        #expect(!aHeld.isEmpty && aHeld.count < partitionCount, "a held \(aHeld) before leaving")
+        for partition in 0..<Int32(partitionCount) {
+            let reference = try await leaves(in: single, partition: partition)
+            #expect(reference.count == sent[partition]?.count ?? 0)
+            #expect(
+                try await leaves(in: directory.appendingPathComponent("b"), partition: partition) == reference,
+                "pair, partition \(partition)")
+            #expect(try await leaves(in: replay, partition: partition) == reference, "replay, partition \(partition)")
+            let fromA = try await leaves(in: directory.appendingPathComponent("a"), partition: partition)
+            #expect(fromA == Array(reference.prefix(fromA.count)), "what a wrote before leaving is a prefix of the same ledger")
         }
     }
 }
