@@ -12,6 +12,13 @@ public struct IncomingRecord: Sendable {
     }
 }
 
+/// A record read and signature-checked, not yet applied: see ``RulesV1/prepare(_:)``.
+public struct PreparedRecord: Sendable {
+    let event: Event?
+    let rejection: Rejection?
+    let timestamp: Timestamp?
+}
+
 /// What the rules made of one record.
 public struct Judgement: Sendable {
     /// The decoded event; `nil` when the value could not be read.
@@ -46,10 +53,15 @@ public struct RulesV1: Sendable {
 
     /// Judges the next record of the partition and applies it to the state if it may be.
     public mutating func judge(_ record: IncomingRecord) -> Judgement {
-        func rejected(_ rejection: Rejection, _ event: Event? = nil) -> Judgement {
-            Judgement(
-                event: event, subject: event.map { SubjectReference(subject: $0.subject, secret: secret) },
-                verdict: Verdict(rules: Self.version, rejection: rejection, findings: [], access: nil))
+        apply(prepare(record))
+    }
+
+    /// The stateless half of judging: reading the value and checking its signature. It depends on
+    /// nothing but the record and the registry, so a batch can be prepared on all cores at once
+    /// (Ed25519 verification is the dominant cost) and then applied in order with ``apply(_:)``.
+    public func prepare(_ record: IncomingRecord) -> PreparedRecord {
+        func rejected(_ rejection: Rejection, _ event: Event? = nil) -> PreparedRecord {
+            PreparedRecord(event: event, rejection: rejection, timestamp: record.timestamp)
         }
         guard let value = record.value else { return rejected(.tombstone) }
         guard !value.isEmpty else { return rejected(.emptyValue) }
@@ -64,7 +76,17 @@ public struct RulesV1: Sendable {
         if let rejection = registry.checkSignature(value: value, keyID: keyID, signature: signature, source: event.source, at: event.time) {
             return rejected(rejection, event)
         }
-        return apply(event, kafkaTimestamp: record.timestamp)
+        return PreparedRecord(event: event, rejection: nil, timestamp: record.timestamp)
+    }
+
+    /// The stateful half: applies a prepared record, in partition order.
+    public mutating func apply(_ prepared: PreparedRecord) -> Judgement {
+        guard let event = prepared.event, prepared.rejection == nil else {
+            return Judgement(
+                event: prepared.event, subject: prepared.event.map { SubjectReference(subject: $0.subject, secret: secret) },
+                verdict: Verdict(rules: Self.version, rejection: prepared.rejection, findings: [], access: nil))
+        }
+        return apply(event, kafkaTimestamp: prepared.timestamp)
     }
 
     private mutating func apply(_ event: Event, kafkaTimestamp: Timestamp?) -> Judgement {

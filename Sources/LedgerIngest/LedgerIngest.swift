@@ -137,13 +137,16 @@ public final class LedgerIngest: Service, Sendable {
                 )
             }
             guard let last = fresh.last else { continue }
-            let entries = fresh.map { record in
-                let headers = record.headers.map { (name: $0.name, value: $0.value) }
-                return PartitionLedger.Entry(
-                    offset: record.offset, timestamp: record.timestamp, value: record.value, headers: headers,
-                    judgement: open.rules.judge(
-                        IncomingRecord(
-                            value: record.value, headers: headers, timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })))
+            let incoming = fresh.map { record in
+                IncomingRecord(
+                    value: record.value, headers: record.headers.map { (name: $0.name, value: $0.value) },
+                    timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })
+            }
+            let prepared = await Self.prepare(incoming, with: open.rules)
+            let entries = zip(zip(fresh, incoming), prepared).map { pair, prepared in
+                PartitionLedger.Entry(
+                    offset: pair.0.offset, timestamp: pair.0.timestamp, value: pair.0.value, headers: pair.1.headers,
+                    judgement: open.rules.apply(prepared))
             }
             let appended = try await open.ledger.append(entries, nextOffset: last.offset + 1)
             partitions.withLock { $0[partition]?.rules = open.rules }
@@ -152,6 +155,21 @@ public final class LedgerIngest: Service, Sendable {
                 zip(appended, entries).flatMap {
                     IngestOutputs(configuration: configuration).records(for: $0, entry: $1, origin: open.ledger.origin)
                 })
+        }
+    }
+
+    /// Prepares (decodes and signature-checks) a batch on every core; the results keep the batch's order.
+    static func prepare(_ records: [IncomingRecord], with rules: RulesV1) async -> [PreparedRecord] {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let chunk = max(64, (records.count + cores - 1) / cores)
+        return await withTaskGroup(of: (Int, [PreparedRecord]).self) { group in
+            for start in stride(from: 0, to: records.count, by: chunk) {
+                let slice = Array(records[start..<min(start + chunk, records.count)])
+                group.addTask { (start, slice.map(rules.prepare)) }
+            }
+            var results = [[PreparedRecord]](repeating: [], count: (records.count + chunk - 1) / chunk)
+            for await (start, prepared) in group { results[start / chunk] = prepared }
+            return results.flatMap { $0 }
         }
     }
 
