@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "MerkleLog", targets: ["MerkleLog"]),
         .library(name: "ConsentModel", targets: ["ConsentModel"]),
+        .library(name: "LedgerStore", targets: ["LedgerStore"]),
+        .library(name: "LedgerIngest", targets: ["LedgerIngest"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
         .executable(name: "ledgerd", targets: ["ledgerd"]),
     ],

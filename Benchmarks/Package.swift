@@ -8,13 +8,19 @@ let package = Package(
     dependencies: [
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .executableTarget(
             name: "ledger-bench",
             dependencies: [
                 .product(name: "MerkleLog", package: "main"),
+                .product(name: "ConsentModel", package: "main"),
+                .product(name: "KafkaClient", package: "main"),
+                .product(name: "LedgerIngest", package: "main"),
+                .product(name: "LedgerStore", package: "main"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.treatAllWarnings(as: .error)]
         )

@@ -151,7 +151,7 @@ public final class LedgerIngest: Service, Sendable {
             let appended = try await open.ledger.append(entries, nextOffset: last.offset + 1)
             partitions.withLock { $0[partition]?.rules = open.rules }
             try? consumer.storeOffset(of: last)
-            await publish(
+            publishInBackground(
                 zip(appended, entries).flatMap {
                     IngestOutputs(configuration: configuration).records(for: $0, entry: $1, origin: open.ledger.origin)
                 })
@@ -197,6 +197,12 @@ public final class LedgerIngest: Service, Sendable {
             await publish([IngestOutputs(configuration: configuration).checkpoint(note, origin: partition.ledger.origin)])
             logger.debug("signed checkpoint \(partition.ledger.origin) at \(size)")
         }
+    }
+
+    /// Hands outputs to the producer without holding up the next batch; librdkafka's bounded queue is
+    /// the backpressure (a full queue fails a send, which is logged like any other failure).
+    private func publishInBackground(_ records: [KafkaProducerRecord]) {
+        Task { [self] in await publish(records) }
     }
 
     /// Sends and awaits every output. A failure is logged, not fatal: the ledger is already committed

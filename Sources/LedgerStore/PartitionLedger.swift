@@ -148,28 +148,32 @@ public final class PartitionLedger: Sendable {
         let writtenNodes = nodes
         let writtenSubjects = touched
         try await database.write { db in
+            let insertLeaf = try db.cachedStatement(
+                sql:
+                    "INSERT INTO leaf(idx, kafka_offset, event_id, applied, subject, leaf, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            )
+            let insertPayload = try db.cachedStatement(sql: "INSERT INTO payload(idx, value, headers) VALUES (?, ?, ?)")
+            let insertNode = try db.cachedStatement(sql: "INSERT INTO node(level, idx, hash) VALUES (?, ?, ?)")
+            let upsertSubject = try db.cachedStatement(
+                sql:
+                    "INSERT INTO subject(ref, count, head) VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET count = excluded.count, head = excluded.head"
+            )
             for row in written {
-                try db.execute(
-                    sql:
-                        "INSERT INTO leaf(idx, kafka_offset, event_id, applied, subject, leaf, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [
-                        Int64(row.index), row.entry.offset, row.entry.judgement.event?.id, row.entry.judgement.verdict.isApplied,
-                        row.entry.judgement.subject.map { Data($0.bytes) }, Data(row.leaf), Data(row.leafHash.bytes), Data(row.chain.bytes),
-                    ])
-                try db.execute(
-                    sql: "INSERT INTO payload(idx, value, headers) VALUES (?, ?, ?)",
-                    arguments: [Int64(row.index), row.entry.value.map { Data($0) }, Data(StoredHeaders.encode(row.entry.headers))])
+                let judgement = row.entry.judgement
+                try insertLeaf.execute(arguments: [
+                    Int64(row.index), row.entry.offset, judgement.event?.id, judgement.verdict.isApplied,
+                    judgement.subject.map { Data($0.bytes) },
+                    Data(row.leaf), Data(row.leafHash.bytes), Data(row.chain.bytes),
+                ])
+                try insertPayload.execute(arguments: [
+                    Int64(row.index), row.entry.value.map { Data($0) }, Data(StoredHeaders.encode(row.entry.headers)),
+                ])
             }
             for (node, hash) in writtenNodes {
-                try db.execute(
-                    sql: "INSERT INTO node(level, idx, hash) VALUES (?, ?, ?)",
-                    arguments: [node.level, Int64(node.index), Data(hash.bytes)])
+                try insertNode.execute(arguments: [node.level, Int64(node.index), Data(hash.bytes)])
             }
             for (subject, value) in writtenSubjects {
-                try db.execute(
-                    sql:
-                        "INSERT INTO subject(ref, count, head) VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET count = excluded.count, head = excluded.head",
-                    arguments: [Data(subject.bytes), Int64(value.count), Data(value.chainHead.bytes)])
+                try upsertSubject.execute(arguments: [Data(subject.bytes), Int64(value.count), Data(value.chainHead.bytes)])
             }
             try db.execute(
                 sql: "INSERT INTO consumed(id, next_offset) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET next_offset = excluded.next_offset",

@@ -4,7 +4,7 @@ import Foundation
 /// each beside the limit it is bounded by. Run it in release: `make bench`.
 @main
 struct LedgerBench {
-    static func main() throws {
+    static func main() async throws {
         let arguments = CommandLine.arguments.dropFirst()
         let quick = arguments.contains("--quick")
         let jsonPath = arguments.firstIndex(of: "--json").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
@@ -14,7 +14,7 @@ struct LedgerBench {
         let command = "make bench\(quick ? "-quick" : "")"
         let figures = try MerkleLogBenchmarks(
             leaves: quick ? 100_000 : 10_000_000, mapKeys: quick ? 100_000 : 1_000_000, mapBatch: quick ? 10_000 : 100_000, command: command
-        ).run()
+        ).run() + (try await PipelineBenchmarks(events: quick ? 4_000 : 40_000, command: command).run())
         print(table(figures))
         if let jsonPath {
             let encoder = JSONEncoder()

@@ -1,0 +1,109 @@
+import ConsentModel
+import Crypto
+import Foundation
+import KafkaClient
+import LedgerIngest
+import LedgerStore
+import Logging
+
+/// The pipeline's figures: events/s from the embedded broker into committed SQLite ledgers, with every
+/// signature verified and (for headroom) with none to verify, beside the Ed25519 limit of this machine.
+struct PipelineBenchmarks {
+    let events: Int
+    let command: String
+    let topic = "consent-ledger.events.v1"
+    let partitions = 8
+
+    func run() async throws -> [Figure] {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let key = Curve25519.Signing.PrivateKey()
+        var figures: [Figure] = []
+
+        // Limits: Ed25519 verification on one core and on all.
+        let message = [UInt8](repeating: 7, count: 560)
+        let signature = try key.signature(for: message)
+        let verifications = 3_000
+        let oneCore = rate(operations: verifications) {
+            for _ in 0..<verifications { precondition(key.publicKey.isValidSignature(signature, for: message)) }
+        }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let allCores = await measureAsync(operations: verifications * cores) {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<cores {
+                    group.addTask { for _ in 0..<verifications { precondition(key.publicKey.isValidSignature(signature, for: message)) } }
+                }
+            }
+        }
+        figures.append(Figure(name: "Ed25519 verify, one core", value: oneCore, unit: "verifications/s", limit: nil, limitName: nil, command: command))
+        figures.append(Figure(name: "Ed25519 verify, \(cores) cores", value: allCores, unit: "verifications/s", limit: nil, limitName: nil, command: command))
+        say("ed25519: \(Int(oneCore))/s on one core, \(Int(allCores))/s on \(cores)")
+
+        let signed = try await ingestRate(signedBy: key, logger: logger)
+        figures.append(
+            Figure(name: "ingest \(events) signed events, \(partitions) partitions", value: signed, unit: "events/s", limit: allCores, limitName: "Ed25519 verify, all cores", command: command))
+        let unsigned = try await ingestRate(signedBy: nil, logger: logger)
+        figures.append(
+            Figure(name: "ingest \(events) unsigned events (rejected, no verification)", value: unsigned, unit: "events/s", limit: nil, limitName: nil, command: command))
+        return figures
+    }
+
+    /// Pre-fills the topic, then times the ingest from its first leaf to its last.
+    private func ingestRate(signedBy key: Curve25519.Signing.PrivateKey?, logger: Logger) async throws -> Double {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
+        for name in [topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1"] {
+            try cluster.createTopic(name, partitions: name == topic ? partitions : 1)
+        }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        say("producing \(events) \(key == nil ? "unsigned" : "signed") events…")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sequence in 1...events {
+                let subject = "CI-\(sequence % 5_000)"
+                let value = Array(
+                    """
+                    {"specversion":"1.0","id":"e\(sequence)","source":"op","type":"consent.granted","time":"2026-05-01T00:00:00Z","subject":"\(subject)","dataschema":"urn:consent-ledger:schema:consent.granted:v1","datacontenttype":"application/json","producerseq":\(sequence),"data":{"consentId":"c\(sequence)","dataHolder":"bank","recipients":["op"],"purposes":["service-provision"],"dataCategories":["finance.account.transactions"],"legalBasis":"consent","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","notice":{"uri":"https://op.example/notice","sha256":"\(String(repeating: "a", count: 64))"}}}
+                    """.utf8)
+                let headers = try key.map { key in
+                    [KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
+                     KafkaHeader(name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8))]
+                } ?? []
+                group.addTask { _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array(subject.utf8), value: value, headers: headers)) }
+                if sequence % 10_000 == 0 { try await group.waitForAll() }
+            }
+            try await group.waitForAll()
+        }
+        let publicKey = key.map { Data($0.publicKey.rawRepresentation).base64EncodedString() } ?? Data(Curve25519.Signing.PrivateKey().publicKey.rawRepresentation).base64EncodedString()
+        let registry = try InstitutionRegistry(institutions: [
+            .init(id: "op", name: "Operator", roles: ["operator"], keys: [.init(id: "op/1", publicKey: publicKey, validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)])
+        ])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "bench")
+        consumer.sessionTimeout = .seconds(6)
+        let ingest = LedgerIngest(
+            configuration: IngestConfiguration(dataDirectory: directory), consumer: consumer, producer: producer, registry: registry,
+            identity: try LedgerIdentity.loadOrCreate(in: directory, logger: logger), logger: logger)
+        let task = Task { try await ingest.run() }
+        var first: (ContinuousClock.Instant, UInt64)?
+        var last = ContinuousClock.now
+        while true {
+            let total = ingest.ledgerSizes.values.reduce(0, +)
+            if total > 0, first == nil { first = (.now, total) }
+            if total >= UInt64(events) { last = .now; break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        task.cancel()
+        try await task.value
+        await producer.shutdown()
+        let (start, startCount) = first!
+        let rate = Double(UInt64(events) - startCount) / (last - start).seconds
+        say("ingest (\(key == nil ? "unsigned" : "signed")): \(Int(rate)) events/s")
+        return rate
+    }
+}
+
+func measureAsync(operations: Int, _ body: () async -> Void) async -> Double {
+    let clock = ContinuousClock()
+    let elapsed = await clock.measure { await body() }
+    return Double(operations) / elapsed.seconds
+}
