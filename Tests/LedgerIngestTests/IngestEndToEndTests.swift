@@ -254,4 +254,64 @@ struct IngestEndToEndTests {
             #expect(fromA == Array(reference.prefix(fromA.count)), "what a wrote before leaving is a prefix of the same ledger")
         }
     }
+
+    @Test(
+        "every invalid example, garbage, an empty value, a tombstone and an oversized value become rejected leaves, and ingestion goes on")
+    func badInput() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("topics/examples")
+        var inputs: [(value: [UInt8]?, reason: String)] = []
+        for kind in ["invalid", "valid"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: examples.appendingPathComponent(kind).path).sorted() {
+                // Invalid examples fail to decode; valid ones decode but carry no signature.
+                inputs.append(
+                    (
+                        Array(try Data(contentsOf: examples.appendingPathComponent(kind).appendingPathComponent(name))),
+                        kind == "invalid" ? "malformed" : "signature-missing"
+                    ))
+            }
+        }
+        inputs += [
+            (Array("\u{1}\u{2} not even text".utf8), "malformed"), ([], "empty-value"), (nil, "tombstone"),
+            ([UInt8](repeating: UInt8(ascii: " "), count: Event.maximumSize + 1), "oversized"),
+        ]
+        // All under one key, so they share a partition, followed by a good event that must still be applied.
+        let good = try traffic(subjects: 0..<1, sequenceStart: 0)[0]
+        let sent = try await send(
+            inputs.map { (KafkaProducerRecord(topic: topic, key: Array("CI-0".utf8), value: $0.value), Expectation.rejected($0.reason)) }
+                + [
+                    (
+                        KafkaProducerRecord(topic: topic, key: Array("CI-0".utf8), value: good.record.value, headers: good.record.headers),
+                        good.expect
+                    )
+                ],
+            to: cluster)
+        try await runIngest(cluster, until: inputs.count + 1, identity: identity)
+
+        let (partition, expected) = try #require(sent.first)
+        #expect(sent.count == 1)
+        let decoded = try await leaves(in: directory, partition: partition).map(LedgerLeaf.init(decoding:))
+        #expect(decoded.map(\.offset) == expected.keys.sorted())
+        for leaf in decoded {
+            let verdict = try JSONSerialization.jsonObject(with: Data(leaf.verdict)) as! [String: Any]
+            let rejection = (verdict["rejection"] as? [String: Any])?["code"] as? String
+            switch expected[leaf.offset]! {
+            case .rejected(let code): #expect(rejection == code, "offset \(leaf.offset): \(verdict)")
+            case .applied: #expect(rejection == nil, "the good event after the bad ones is applied")
+            }
+        }
+        // The raw bytes of every rejected record are on the rejected topic, as evidence.
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        try await consumer.assign([KafkaTopicPartition(topic: "consent-ledger.rejected.v1", partition: 0): .beginning])
+        var evidence: [KafkaRecord] = []
+        for try await record in consumer.records {
+            evidence.append(record)
+            if evidence.count == inputs.count { break }
+        }
+        #expect(Set(evidence.map { $0.value ?? [] }) == Set(inputs.map { $0.value ?? [] }))
+        #expect(evidence.allSatisfy { $0.headers.first(named: "consent-ledger-rejection") != nil })
+    }
 }

@@ -14,7 +14,8 @@ struct LedgerBench {
         let command = "make bench\(quick ? "-quick" : "")"
         let figures = try MerkleLogBenchmarks(
             leaves: quick ? 100_000 : 10_000_000, mapKeys: quick ? 100_000 : 1_000_000, mapBatch: quick ? 10_000 : 100_000, command: command
-        ).run() + (try await PipelineBenchmarks(events: quick ? 4_000 : 40_000, command: command).run())
+        ).run() + (try await StageBenchmarks(events: quick ? 4_000 : 20_000, command: command).run())
+            + (try await PipelineBenchmarks(events: quick ? 4_000 : 40_000, command: command).run())
         print(table(figures))
         if let jsonPath {
             let encoder = JSONEncoder()
