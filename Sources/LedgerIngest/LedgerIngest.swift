@@ -126,9 +126,12 @@ public final class LedgerIngest: Service, Sendable {
         try await append(pending, consumer: consumer)
     }
 
+    /// One batch across partitions: prepare every record at once on all cores, apply the rules partition by
+    /// partition in offset order, then commit the partitions' ledgers concurrently (each its own database).
     private func append(_ batches: [Int32: [KafkaRecord]], consumer: KafkaConsumer) async throws {
+        var work: [(open: OpenPartition, records: [KafkaRecord], incoming: [IncomingRecord])] = []
         for (partition, records) in batches.sorted(by: { $0.key < $1.key }) {
-            guard var open = partitions.withLock({ $0[partition] }) else { continue }
+            guard let open = partitions.withLock({ $0[partition] }) else { continue }
             let fresh = records.filter { $0.offset >= open.ledger.nextOffset }
             if fresh.count < records.count {
                 // Only a topic that was deleted and recreated under the ledger can send offsets it already holds.
@@ -136,25 +139,39 @@ public final class LedgerIngest: Service, Sendable {
                     "\(open.ledger.origin): \(records.count - fresh.count) records at offsets below \(open.ledger.nextOffset), which the ledger already holds; was the topic recreated?"
                 )
             }
-            guard let last = fresh.last else { continue }
+            guard !fresh.isEmpty else { continue }
             let incoming = fresh.map { record in
                 IncomingRecord(
                     value: record.value, headers: record.headers.map { (name: $0.name, value: $0.value) },
                     timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })
             }
-            let prepared = await Self.prepare(incoming, with: open.rules)
-            let entries = zip(zip(fresh, incoming), prepared).map { pair, prepared in
+            work.append((open, fresh, incoming))
+        }
+        guard let anyRules = work.first?.open.rules else { return }
+        var prepared = await Self.prepare(work.flatMap(\.incoming), with: anyRules)[...]
+        var commits: [(open: OpenPartition, entries: [PartitionLedger.Entry], last: KafkaRecord)] = []
+        for var item in work {
+            let entries = zip(zip(item.records, item.incoming), prepared.prefix(item.records.count)).map { pair, prepared in
                 PartitionLedger.Entry(
                     offset: pair.0.offset, timestamp: pair.0.timestamp, value: pair.0.value, headers: pair.1.headers,
-                    judgement: open.rules.apply(prepared))
+                    judgement: item.open.rules.apply(prepared))
             }
-            let appended = try await open.ledger.append(entries, nextOffset: last.offset + 1)
-            partitions.withLock { $0[partition]?.rules = open.rules }
-            try? consumer.storeOffset(of: last)
-            publishInBackground(
-                zip(appended, entries).flatMap {
-                    IngestOutputs(configuration: configuration).records(for: $0, entry: $1, origin: open.ledger.origin)
-                })
+            prepared = prepared.dropFirst(item.records.count)
+            commits.append((item.open, entries, item.records.last!))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for commit in commits {
+                group.addTask { [self] in
+                    let appended = try await commit.open.ledger.append(commit.entries, nextOffset: commit.last.offset + 1)
+                    partitions.withLock { $0[commit.open.ledger.partition]?.rules = commit.open.rules }
+                    try? consumer.storeOffset(of: commit.last)
+                    publishInBackground(
+                        zip(appended, commit.entries).flatMap {
+                            IngestOutputs(configuration: configuration).records(for: $0, entry: $1, origin: commit.open.ledger.origin)
+                        })
+                }
+            }
+            try await group.waitForAll()
         }
     }
 
