@@ -57,6 +57,11 @@ public final class KafkaConsumer: Sendable {
         try await client.blocking { [client] in try client.committedOffsets(partitions, timeout: timeout) }
     }
 
+    /// The partition's end offset as of the last fetch (no broker round trip), for lag; `nil` before any fetch.
+    public func cachedHighWatermark(of topicPartition: KafkaTopicPartition) -> Int64? {
+        client.cachedHighWatermark(topicPartition)
+    }
+
     /// Leaves the group, committing stored offsets when auto-commit is on. Iteration then ends.
     public func close() async throws {
         try await client.blocking { [client] in try client.closeConsumer() }

@@ -189,3 +189,13 @@ extension RDKafkaClient {
     /// The consumer has left its group; polls return nothing more.
     var isClosed: Bool { rd_kafka_consumer_closed(handle) != 0 }
 }
+
+extension RDKafkaClient {
+    /// The high watermark librdkafka last saw for a partition in a fetch response; no request is sent.
+    func cachedHighWatermark(_ topicPartition: KafkaTopicPartition) -> Int64? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_get_watermark_offsets(handle, topicPartition.topic, topicPartition.partition, &low, &high)
+        return err == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
+    }
+}

@@ -4,6 +4,7 @@ import KafkaClient
 import LedgerStore
 import Logging
 import MerkleLog
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -30,6 +31,7 @@ public final class LedgerIngest: Service, Sendable {
     let identity: LedgerIdentity
     let logger: Logger
     let partitions = Mutex<[Int32: OpenPartition]>([:])
+    private let running = Atomic<Bool>(false)
 
     public init(
         configuration: IngestConfiguration, consumer: KafkaConsumerConfiguration, producer: KafkaProducer, registry: InstitutionRegistry,
@@ -49,11 +51,15 @@ public final class LedgerIngest: Service, Sendable {
         }
         try consumer.subscribe(topics: [configuration.eventsTopic])
         logger.info("consuming \(configuration.eventsTopic) into \(configuration.dataDirectory.path)")
+        running.store(true, ordering: .relaxed)
+        defer { running.store(false, ordering: .relaxed) }
         do {
             try await cancelWhenGracefulShutdown { [self] in
                 while !Task.isCancelled {
-                    try await ingest(
-                        consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout), consumer: consumer)
+                    let batch = try await consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout)
+                    let started = ContinuousClock.now
+                    try await ingest(batch, consumer: consumer)
+                    if !batch.isEmpty { IngestMetrics.batch(duration: .now - started) }
                     try await checkpointDuePartitions()
                 }
             }
@@ -65,6 +71,9 @@ public final class LedgerIngest: Service, Sendable {
         }.value
         logger.info("ingest stopped")
     }
+
+    /// Consuming, with every assigned partition's ledger open: what `/readyz` reports.
+    public var isReady: Bool { running.load(ordering: .relaxed) }
 
     /// The leaf count of each partition this instance holds now.
     public var ledgerSizes: [Int32: UInt64] {
@@ -165,6 +174,10 @@ public final class LedgerIngest: Service, Sendable {
                     let appended = try await commit.open.ledger.append(commit.entries, nextOffset: commit.last.offset + 1)
                     partitions.withLock { $0[commit.open.ledger.partition]?.rules = commit.open.rules }
                     try? consumer.storeOffset(of: commit.last)
+                    IngestMetrics.committed(commit.entries, partition: commit.open.ledger.partition)
+                    IngestMetrics.lag(
+                        partition: commit.open.ledger.partition, nextOffset: commit.last.offset + 1,
+                        highWatermark: consumer.cachedHighWatermark(of: commit.last.topicPartition))
                     publishInBackground(
                         zip(appended, commit.entries).flatMap {
                             IngestOutputs(configuration: configuration).records(for: $0, entry: $1, origin: commit.open.ledger.origin)

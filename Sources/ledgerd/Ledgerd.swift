@@ -1,9 +1,13 @@
 import ArgumentParser
 import ConsentModel
 import Foundation
+import Hummingbird
 import KafkaClient
+import LedgerAPI
 import LedgerIngest
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 @main
@@ -22,8 +26,11 @@ struct Ledgerd: AsyncParsableCommand {
             Against a real cluster:
               ledgerd --brokers kafka-1:9092,kafka-2:9092 --data-dir /var/lib/consent-ledger --registry registry.json
 
+            Health, readiness and Prometheus metrics are served at http://<--http>/healthz, /readyz and /metrics; with \
+            port 0 the system picks one, and ledgerd prints it as a line http=HOST:PORT.
+
             Every option can also come from the environment (LEDGERD_BROKERS, LEDGERD_DATA_DIR, LEDGERD_REGISTRY, \
-            LEDGERD_TOPICS, LEDGERD_LEDGER_NAME, LEDGERD_GROUP, LEDGERD_LOG_LEVEL); a flag wins over the environment.
+            LEDGERD_TOPICS, LEDGERD_LEDGER_NAME, LEDGERD_GROUP, LEDGERD_HTTP, LEDGERD_LOG_LEVEL); a flag wins over the environment.
             On first start ledgerd creates its checkpoint signing key and subject-reference secret in the data directory.
             SIGINT or SIGTERM stops it cleanly; after a crash, just start it again.
             """
@@ -47,6 +54,9 @@ struct Ledgerd: AsyncParsableCommand {
     @Option(help: "Consumer group shared by all ledgerd instances of one deployment. Default: consent-ledger-ledgerd")
     var group: String?
 
+    @Option(help: "Where to serve /healthz, /readyz and /metrics (HOST:PORT; port 0 picks one). Default: 127.0.0.1:8080")
+    var http: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical. Default: info")
     var logLevel: String?
 
@@ -58,8 +68,10 @@ struct Ledgerd: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ledgerd")
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         do {
-            try await serve(settings, logger: logger)
+            try await serve(settings, metrics: metrics, logger: logger)
         } catch let error as KafkaError {
             logger.critical("\(error.reason)")
             throw ExitCode.failure
@@ -69,7 +81,7 @@ struct Ledgerd: AsyncParsableCommand {
         }
     }
 
-    private func serve(_ settings: Settings, logger: Logger) async throws {
+    private func serve(_ settings: Settings, metrics: PrometheusCollectorRegistry, logger: Logger) async throws {
         var embedded: KafkaMockCluster?
         let bootstrap: String
         if let brokers = settings.brokers {
@@ -99,7 +111,15 @@ struct Ledgerd: AsyncParsableCommand {
         let ingest = LedgerIngest(
             configuration: configuration, consumer: KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: settings.group),
             producer: producer, registry: registry, identity: identity, logger: logger)
-        let group = ServiceGroup(services: [ingest], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let router = Router()
+        OperationsRoutes.add(to: router, isReady: { ingest.isReady }, metrics: metrics)
+        let http = Application(
+            router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? settings.httpPort
+                FileHandle.standardOutput.write(Data("http=\(settings.httpHost):\(port)\n".utf8))
+            }, logger: logger)
+        let group = ServiceGroup(services: [ingest, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         await producer.shutdown()
         withExtendedLifetime(embedded) {}

@@ -9,6 +9,8 @@ struct Settings {
     let topics: String
     let ledgerName: String
     let group: String
+    let httpHost: String
+    let httpPort: Int
     let logLevel: Logger.Level
 
     init(_ flags: Ledgerd, environment: [String: String]) throws {
@@ -21,6 +23,12 @@ struct Settings {
         topics = value(flags.topics, "LEDGERD_TOPICS") ?? "topics"
         ledgerName = value(flags.ledgerName, "LEDGERD_LEDGER_NAME") ?? "consent-ledger.local"
         group = value(flags.group, "LEDGERD_GROUP") ?? "consent-ledger-ledgerd"
+        let http = value(flags.http, "LEDGERD_HTTP") ?? "127.0.0.1:8080"
+        guard let colon = http.lastIndex(of: ":"), let port = Int(http[http.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--http \"\(http)\" is not HOST:PORT, for example 127.0.0.1:8080")
+        }
+        httpHost = String(http[..<colon])
+        httpPort = port
         let level = value(flags.logLevel, "LEDGERD_LOG_LEVEL") ?? "info"
         guard let parsed = Logger.Level(rawValue: level) else {
             throw ValidationError("log level \"\(level)\" is not one of trace, debug, info, notice, warning, error, critical")

@@ -31,18 +31,23 @@ final class ChildProcess: @unchecked Sendable {
         if process.isRunning { process.terminate() }
     }
 
+    /// Standard output read but not yet consumed by ``waitForLine(startingWith:)``.
+    private var unread = Data()
+
     /// Reads standard output line by line until one starts with `prefix`; returns the rest of it.
+    /// Lines before it are consumed; lines after it stay for the next call.
     func waitForLine(startingWith prefix: String) throws -> String {
-        var buffer = Data()
         while true {
+            while let newline = unread.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: unread[unread.startIndex..<newline], as: UTF8.self)
+                unread = Data(unread[unread.index(after: newline)...])
+                if line.hasPrefix(prefix) { return String(line.dropFirst(prefix.count)) }
+            }
             let chunk = stdout.fileHandleForReading.availableData
             guard !chunk.isEmpty else {
                 throw ChildProcessError(message: "output ended before a line starting with \(prefix); stderr: \(errorOutput())")
             }
-            buffer.append(chunk)
-            for line in String(decoding: buffer, as: UTF8.self).split(separator: "\n") where line.hasPrefix(prefix) {
-                return String(line.dropFirst(prefix.count))
-            }
+            unread.append(chunk)
         }
     }
 

@@ -65,7 +65,7 @@ struct LedgerdCrashTests {
             // A fresh group each run: offsets live in SQLite, and a new group needs no wait for the killed member.
             try ChildProcess(
                 ledgerd, ["--brokers", bootstrap, "--data-dir", dataDir, "--registry", registry],
-                environment: ["LEDGERD_GROUP": "crash-test-\(run)", "LEDGERD_LOG_LEVEL": "warning"])
+                environment: ["LEDGERD_GROUP": "crash-test-\(run)", "LEDGERD_LOG_LEVEL": "warning", "LEDGERD_HTTP": "127.0.0.1:0"])
         }
         var generator = SystemRandomNumberGenerator()
         for run in 0..<5 {
