@@ -314,4 +314,41 @@ struct IngestEndToEndTests {
         #expect(Set(evidence.map { $0.value ?? [] }) == Set(inputs.map { $0.value ?? [] }))
         #expect(evidence.allSatisfy { $0.headers.first(named: "consent-ledger-rejection") != nil })
     }
+
+    @Test("a broker taken down and brought back, and injected fetch errors, pause ingestion; nothing is lost or doubled")
+    func brokerFaults() async throws {
+        let cluster = try KafkaMockCluster(brokers: 3, logger: logger)
+        try cluster.createTopic(topic, partitions: partitionCount, replicationFactor: 3)
+        for name in [
+            "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1",
+        ] {
+            try cluster.createTopic(name, partitions: 1, replicationFactor: 3)
+        }
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        var sent = try await send(traffic(subjects: 0..<20, sequenceStart: 0), to: cluster)
+        let (ingest, producer) = try makeIngest(cluster, identity: identity)
+        let task = Task { try await ingest.run() }
+
+        // While it runs: a broker goes away, fetches fail, and more events arrive meanwhile.
+        try await Task.sleep(for: .seconds(4))
+        try cluster.setBrokerDown(2)
+        cluster.injectErrors([.notLeaderForPartition, .requestTimedOut, .disconnect, .leaderNotAvailable], into: .fetch)
+        let more = Task { try await send(traffic(subjects: 20..<40, sequenceStart: 10_000), to: cluster) }
+        try await Task.sleep(for: .seconds(2))
+        try cluster.setBrokerUp(2)
+        for (partition, records) in try await more.value { sent[partition, default: [:]].merge(records) { _, new in new } }
+
+        let total = sent.values.map(\.count).reduce(0, +)
+        let deadline = ContinuousClock.now + .seconds(90)
+        while ingest.ledgerSizes.values.reduce(0, +) < UInt64(total), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        task.cancel()
+        try await task.value
+        await producer.shutdown()
+        for partition in 0..<Int32(partitionCount) {
+            let offsets = try await leaves(in: directory, partition: partition).map { try LedgerLeaf(decoding: $0).offset }
+            #expect(offsets == (sent[partition] ?? [:]).keys.sorted(), "partition \(partition): every offset once, none missing")
+        }
+    }
 }
