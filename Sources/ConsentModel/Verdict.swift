@@ -126,6 +126,7 @@ public struct Verdict: Hashable, Sendable {
         if let rejection { object["rejection"] = ["code": rejection.code, "detail": rejection.detail] }
         if !findings.isEmpty { object["findings"] = findings.map(Self.describe) }
         if let access { object["access"] = Self.describe(access) }
+        // Cannot fail: the object holds only strings, integers, arrays and objects of them.
         return Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 

@@ -23,7 +23,7 @@ extension RDKafkaClient {
             partition: m.partition
         )
         guard m.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            if let fatal = fatalError() { throw fatal }
+            if let fatal = fatalFailure() { throw fatal }
             if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return .nothing }
             let detail = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? ""
             return .transientError(KafkaError.from(m.err, "consuming \(topicPartition): \(detail)"))

@@ -97,7 +97,7 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     /// The error that made this instance unusable, if any.
-    func fatalError() -> KafkaError? {
+    func fatalFailure() -> KafkaError? {
         var errstr = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(handle, &errstr, errstr.count)
         guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }

@@ -19,6 +19,7 @@ struct IngestOutputs {
             "verdict": String(decoding: verdict.canonicalJSON, as: UTF8.self),
         ]
         if let eventID { summary["eventId"] = eventID }
+        // Cannot fail: only strings and integers.
         let summaryBytes = Array(try! JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]))
         var records = [
             KafkaProducerRecord(topic: configuration.receiptsTopic, key: Array((eventID ?? coordinates).utf8), value: summaryBytes)

@@ -86,12 +86,14 @@ public final class LedgerIngest: Service, Sendable {
         if let open = partitions.withLock({ $0[partition] }) { return open.ledger.nextOffset }
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
         let origin = configuration.origin(partition: partition)
+        // The origin names the checkpoint key: a ledger name with spaces or '+' is refused here, before any work.
+        let signer = try identity.signer(origin: origin)
         let ledger = try PartitionLedger(
             path: configuration.databasePath(partition: partition), origin: origin, topic: configuration.eventsTopic, partition: partition)
         let rules = try replay(ledger)
         partitions.withLock {
             $0[partition] = OpenPartition(
-                ledger: ledger, rules: rules, signer: try! identity.signer(origin: origin), checkpointedSize: ledger.size,
+                ledger: ledger, rules: rules, signer: signer, checkpointedSize: ledger.size,
                 checkpointedAt: .now)
         }
         logger.info("opened \(origin) at \(ledger.size) leaves; resuming at offset \(ledger.nextOffset)")
