@@ -57,6 +57,30 @@ public final class KafkaConsumer: Sendable {
         try await client.blocking { [client] in try client.committedOffsets(partitions, timeout: timeout) }
     }
 
+    /// The partition's first offset still held and its next offset (the end), asked of the broker.
+    public func watermarks(of topicPartition: KafkaTopicPartition, timeout: Duration = .seconds(10)) async throws -> (
+        low: Int64, high: Int64
+    ) {
+        try await client.blocking { [client] in try client.queryWatermarks(topicPartition, timeout: timeout) }
+    }
+
+    /// Reads every record of a partition from its first offset to its current end, then stops.
+    public func readToEnd(_ topicPartition: KafkaTopicPartition, timeout: Duration = .seconds(30)) async throws -> [KafkaRecord] {
+        let (low, high) = try await watermarks(of: topicPartition)
+        guard high > low else { return [] }
+        try await assign([topicPartition: .exactly(low)])
+        var records: [KafkaRecord] = []
+        let deadline = ContinuousClock.now + timeout
+        while records.last.map({ $0.offset < high - 1 }) ?? true {
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(
+                    .timedOut, "read \(records.count) of the records of \(topicPartition) up to offset \(high) within \(timeout)")
+            }
+            for case .record(let record) in try await nextBatch(maximum: 1_000, timeout: .milliseconds(200)) { records.append(record) }
+        }
+        return records
+    }
+
     /// The partition's end offset as of the last fetch (no broker round trip), for lag; `nil` before any fetch.
     public func cachedHighWatermark(of topicPartition: KafkaTopicPartition) -> Int64? {
         client.cachedHighWatermark(topicPartition)

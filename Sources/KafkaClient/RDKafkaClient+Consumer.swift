@@ -191,6 +191,18 @@ extension RDKafkaClient {
 }
 
 extension RDKafkaClient {
+    /// The partition's first and next offsets, asked of its leader. Blocks up to `timeout`.
+    func queryWatermarks(_ topicPartition: KafkaTopicPartition, timeout: Duration) throws -> (low: Int64, high: Int64) {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let err = rd_kafka_query_watermark_offsets(
+            handle, topicPartition.topic, topicPartition.partition, &low, &high, Int32(clamping: timeout.milliseconds))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.from(err, "could not read the offsets of \(topicPartition)")
+        }
+        return (low, high)
+    }
+
     /// The high watermark librdkafka last saw for a partition in a fetch response; no request is sent.
     func cachedHighWatermark(_ topicPartition: KafkaTopicPartition) -> Int64? {
         var low: Int64 = -1

@@ -22,6 +22,8 @@ public final class LedgerIngest: Service, Sendable {
         let signer: NoteSigner
         var checkpointedSize: UInt64
         var checkpointedAt: ContinuousClock.Instant
+        /// The last checkpoint published for this ledger, while a rebuild has not yet reached its size.
+        var awaitedCheckpoint: Checkpoint?
     }
 
     let configuration: IngestConfiguration
@@ -31,6 +33,8 @@ public final class LedgerIngest: Service, Sendable {
     let identity: LedgerIdentity
     let logger: Logger
     let partitions = Mutex<[Int32: OpenPartition]>([:])
+    /// The newest checkpoint this ledger published for each origin, read from the checkpoints topic at start.
+    private let published = Mutex<[String: Checkpoint]>([:])
     private let running = Atomic<Bool>(false)
 
     public init(
@@ -46,6 +50,8 @@ public final class LedgerIngest: Service, Sendable {
     }
 
     public func run() async throws {
+        let latest = try await publishedCheckpoints()
+        published.withLock { $0 = latest }
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { [self] assigned in
             try Dictionary(uniqueKeysWithValues: assigned.map { ($0, KafkaOffset.exactly(try open($0.partition))) })
         }
@@ -91,13 +97,61 @@ public final class LedgerIngest: Service, Sendable {
         let ledger = try PartitionLedger(
             path: configuration.databasePath(partition: partition), origin: origin, topic: configuration.eventsTopic, partition: partition)
         let rules = try replay(ledger)
+        // A ledger that published a checkpoint must still agree with it, whether it was kept or rebuilt.
+        var awaited = published.withLock { $0[origin] }
+        if let checkpoint = awaited, ledger.size >= checkpoint.size {
+            try Self.check(ledger, against: checkpoint)
+            awaited = nil
+        }
         partitions.withLock {
             $0[partition] = OpenPartition(
-                ledger: ledger, rules: rules, signer: signer, checkpointedSize: ledger.size,
-                checkpointedAt: .now)
+                ledger: ledger, rules: rules, signer: signer, checkpointedSize: ledger.size, checkpointedAt: .now,
+                awaitedCheckpoint: awaited)
         }
         logger.info("opened \(origin) at \(ledger.size) leaves; resuming at offset \(ledger.nextOffset)")
         return ledger.nextOffset
+    }
+
+    /// Compares a ledger's root at a published checkpoint's size with that checkpoint's root.
+    static func check(_ ledger: PartitionLedger, against checkpoint: Checkpoint) throws {
+        let root = try ledger.readSynchronously { try $0.rootHash(size: checkpoint.size) }
+        guard root == checkpoint.root else {
+            throw LedgerStoreError.corrupt(
+                "\(ledger.origin) has root \(root) at \(checkpoint.size) leaves, but published checkpoint says \(checkpoint.root); this copy must not be served"
+            )
+        }
+    }
+
+    /// Reads the checkpoints topic to its end and keeps, per origin, the largest checkpoint signed by this
+    /// ledger's key. Notes that do not verify are reported, not trusted.
+    private func publishedCheckpoints() async throws -> [String: Checkpoint] {
+        let reader = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: consumerConfiguration.bootstrapServers), logger: logger)
+        defer { Task { try? await reader.close() } }
+        let records: [KafkaRecord]
+        do {
+            records = try await reader.readToEnd(KafkaTopicPartition(topic: configuration.checkpointsTopic, partition: 0))
+        } catch let error as KafkaError {
+            logger.warning(
+                "cannot read \(configuration.checkpointsTopic): \(error.reason); rebuilt ledgers will not be checked against published checkpoints"
+            )
+            return [:]
+        }
+        var latest: [String: Checkpoint] = [:]
+        for record in records {
+            guard let value = record.value, let origin = record.key.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
+            do {
+                let note = try SignedNote(parsing: value)
+                let checkpoint = try TrustPolicy(log: try identity.signer(origin: origin).verifier).verify(note)
+                if checkpoint.size >= latest[origin]?.size ?? 0 { latest[origin] = checkpoint }
+            } catch {
+                logger.error(
+                    "a checkpoint on \(configuration.checkpointsTopic) for \(origin) at offset \(record.offset) does not verify with this ledger's key: \(error)"
+                )
+            }
+        }
+        logger.info("read \(records.count) published checkpoints of \(latest.count) ledgers")
+        return latest
     }
 
     /// Runs on the consumer's own thread (the assignment callback), so it may block on the read.
@@ -174,6 +228,12 @@ public final class LedgerIngest: Service, Sendable {
             for commit in commits {
                 group.addTask { [self] in
                     let appended = try await commit.open.ledger.append(commit.entries, nextOffset: commit.last.offset + 1)
+                    if let checkpoint = commit.open.awaitedCheckpoint, commit.open.ledger.size >= checkpoint.size {
+                        try Self.check(commit.open.ledger, against: checkpoint)
+                        partitions.withLock { $0[commit.open.ledger.partition]?.awaitedCheckpoint = nil }
+                        logger.notice(
+                            "\(checkpoint.origin) rebuilt up to its published checkpoint at \(checkpoint.size) leaves, and matches it")
+                    }
                     partitions.withLock { $0[commit.open.ledger.partition]?.rules = commit.open.rules }
                     try? consumer.storeOffset(of: commit.last)
                     IngestMetrics.committed(commit.entries, partition: commit.open.ledger.partition)

@@ -351,4 +351,38 @@ struct IngestEndToEndTests {
             #expect(offsets == (sent[partition] ?? [:]).keys.sorted(), "partition \(partition): every offset once, none missing")
         }
     }
+
+    @Test("a ledger rebuilt after losing its disk matches its published checkpoints; one that disagrees is refused")
+    func publishedCheckpoints() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        let sent = try await send(traffic(subjects: 0..<30, sequenceStart: 0), to: cluster)
+        let total = sent.values.map(\.count).reduce(0, +)
+        try await runIngest(cluster, until: total, identity: identity)  // publishes checkpoints as it stops
+        let before = try await leaves(in: directory, partition: 0)
+
+        // Disk loss: the ledgers go, the secrets stay. The rebuild must reach the published roots again.
+        for partition in 0..<partitionCount {
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent("\(topic)-\(partition).sqlite\(suffix)"))
+            }
+        }
+        try await runIngest(cluster, until: total, identity: identity)
+        #expect(try await leaves(in: directory, partition: 0) == before)
+
+        // A checkpoint signed with the ledger's key but for another history: this copy must not be served.
+        let origin = "consent-ledger.local/\(topic)/0"
+        let forged = try SignedNote.checkpoint(
+            Checkpoint(origin: origin, size: UInt64(before.count), root: SHA256Hash.of(Array("another history".utf8))),
+            signedBy: identity.signer(origin: origin))
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        _ = try await producer.send(
+            KafkaProducerRecord(topic: "consent-ledger.checkpoints.v1", key: Array(origin.utf8), value: Array(forged.formatted.utf8)))
+        await producer.shutdown()
+        let (ingest, outputs) = try makeIngest(cluster, identity: identity)
+        let error = await #expect(throws: (any Error).self) { try await ingest.run() }
+        await outputs.shutdown()
+        #expect("\(error.map { "\($0)" } ?? "")".contains("published checkpoint"), "\(String(describing: error))")
+    }
 }
