@@ -45,7 +45,88 @@ struct PipelineBenchmarks {
         let unsigned = try await ingestRate(signedBy: nil, logger: logger)
         figures.append(
             Figure(name: "ingest \(events) unsigned events (rejected, no verification)", value: unsigned, unit: "events/s", limit: nil, limitName: nil, command: command))
+        let rate = 1_000
+        let (p50, p99) = try await latency(rate: rate, seconds: events >= 40_000 ? 20 : 5, signedBy: key, logger: logger)
+        figures.append(Figure(name: "produce → receipt latency at \(rate)/s, p50", value: p50 * 1000, unit: "ms", limit: nil, limitName: nil, command: command))
+        figures.append(Figure(name: "produce → receipt latency at \(rate)/s, p99", value: p99 * 1000, unit: "ms", limit: 1000, limitName: "target p99 < 1 s", command: command))
         return figures
+    }
+
+    /// Publishes signed events at a fixed rate into a running ledgerd pipeline and times each from its send
+    /// to the arrival of its receipt: an upper bound on produce-to-commit, since receipts follow the commit.
+    private func latency(rate: Int, seconds: Int, signedBy key: Curve25519.Signing.PrivateKey, logger: Logger) async throws -> (Double, Double) {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
+        for name in [topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1"] {
+            try cluster.createTopic(name, partitions: name == topic ? partitions : 1)
+        }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        let registry = try InstitutionRegistry(institutions: [
+            .init(id: "op", name: "Operator", roles: ["operator"], keys: [.init(id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(), validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)])
+        ])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latency-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "latency")
+        consumer.sessionTimeout = .seconds(6)
+        // librdkafka waits up to fetch.wait.max.ms (500 ms) for data; the mock broker does not answer early.
+        consumer.additionalProperties["fetch.wait.max.ms"] = "10"
+        let ingest = LedgerIngest(
+            configuration: IngestConfiguration(dataDirectory: directory), consumer: consumer, producer: producer, registry: registry,
+            identity: try LedgerIdentity.loadOrCreate(in: directory, logger: logger), logger: logger)
+        let task = Task { try await ingest.run() }
+        // Wait until the group has handed ledgerd its partitions.
+        while ingest.ledgerSizes.count < partitions { try await Task.sleep(for: .milliseconds(50)) }
+
+        var receiptsConfiguration = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers])
+        receiptsConfiguration.additionalProperties["fetch.wait.max.ms"] = "10"
+        let receipts = try KafkaConsumer(configuration: receiptsConfiguration, logger: logger)
+        try await receipts.assign([KafkaTopicPartition(topic: "consent-ledger.receipts.v1", partition: 0): .end])
+        let total = rate * seconds
+        say("latency: \(total) signed events at \(rate)/s…")
+        let clock = ContinuousClock()
+        let start = clock.now
+        var sentAt: [String: ContinuousClock.Instant] = [:]
+        // Sends are not awaited one by one (each waits for its acknowledgement); they are started on schedule.
+        let sending = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for sequence in 1...total {
+                    let due = start + .microseconds(Int64(sequence) * 1_000_000 / Int64(rate))
+                    if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                    let value = event(sequence)
+                    let headers = [
+                        KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
+                        KafkaHeader(name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8)),
+                    ]
+                    group.addTask {
+                        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array("CI-\(sequence % 5_000)".utf8), value: value, headers: headers))
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        for sequence in 1...total { sentAt["e\(sequence)"] = start + .microseconds(Int64(sequence) * 1_000_000 / Int64(rate)) }
+        var delays: [Double] = []
+        for try await receipt in receipts.records {
+            let now = clock.now
+            guard let key = receipt.key.map({ String(decoding: $0, as: UTF8.self) }), let sent = sentAt[key] else { continue }
+            delays.append((now - sent).seconds)
+            if delays.count == total { break }
+        }
+        try await sending.value
+        task.cancel()
+        try await task.value
+        await producer.shutdown()
+        delays.sort()
+        let p50 = delays[delays.count / 2]
+        let p99 = delays[min(delays.count - 1, delays.count * 99 / 100)]
+        say("latency at \(rate)/s: p50 \(Int(p50 * 1000)) ms, p99 \(Int(p99 * 1000)) ms")
+        return (p50, p99)
+    }
+
+    private func event(_ sequence: Int) -> [UInt8] {
+        Array(
+            """
+            {"specversion":"1.0","id":"e\(sequence)","source":"op","type":"consent.granted","time":"2026-05-01T00:00:00Z","subject":"CI-\(sequence % 5_000)","dataschema":"urn:consent-ledger:schema:consent.granted:v1","datacontenttype":"application/json","producerseq":\(sequence),"data":{"consentId":"c\(sequence)","dataHolder":"bank","recipients":["op"],"purposes":["service-provision"],"dataCategories":["finance.account.transactions"],"legalBasis":"consent","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","notice":{"uri":"https://op.example/notice","sha256":"\(String(repeating: "a", count: 64))"}}}
+            """.utf8)
     }
 
     /// Pre-fills the topic, then times the ingest from its first leaf to its last.
@@ -59,10 +140,7 @@ struct PipelineBenchmarks {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for sequence in 1...events {
                 let subject = "CI-\(sequence % 5_000)"
-                let value = Array(
-                    """
-                    {"specversion":"1.0","id":"e\(sequence)","source":"op","type":"consent.granted","time":"2026-05-01T00:00:00Z","subject":"\(subject)","dataschema":"urn:consent-ledger:schema:consent.granted:v1","datacontenttype":"application/json","producerseq":\(sequence),"data":{"consentId":"c\(sequence)","dataHolder":"bank","recipients":["op"],"purposes":["service-provision"],"dataCategories":["finance.account.transactions"],"legalBasis":"consent","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","notice":{"uri":"https://op.example/notice","sha256":"\(String(repeating: "a", count: 64))"}}}
-                    """.utf8)
+                let value = event(sequence)
                 let headers = try key.map { key in
                     [KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
                      KafkaHeader(name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8))]
