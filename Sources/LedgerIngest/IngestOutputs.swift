@@ -39,7 +39,9 @@ struct IngestOutputs {
         return records
     }
 
-    func checkpoint(_ note: SignedNote, origin: String) -> KafkaProducerRecord {
-        KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(origin.utf8), value: Array(note.formatted.utf8))
+    /// A signed note for the checkpoints topic: the log checkpoint keyed by origin, the subject-map
+    /// checkpoint by `<origin>/subject-map`.
+    func checkpoint(_ note: SignedNote, key: String) -> KafkaProducerRecord {
+        KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(key.utf8), value: Array(note.formatted.utf8))
     }
 }

@@ -139,7 +139,9 @@ public final class LedgerIngest: Service, Sendable {
         }
         var latest: [String: Checkpoint] = [:]
         for record in records {
-            guard let value = record.value, let origin = record.key.map({ String(decoding: $0, as: UTF8.self) }) else { continue }
+            guard let value = record.value, let origin = record.key.map({ String(decoding: $0, as: UTF8.self) }),
+                !origin.hasSuffix("/subject-map")
+            else { continue }
             do {
                 let note = try SignedNote(parsing: value)
                 let checkpoint = try TrustPolicy(log: try identity.signer(origin: origin).verifier).verify(note)
@@ -277,16 +279,23 @@ public final class LedgerIngest: Service, Sendable {
             }
         }
         for partition in due {
-            let size = partition.ledger.size
-            let checkpoint = try Checkpoint(
-                origin: partition.ledger.origin, size: size, root: try await partition.ledger.read { try $0.rootHash(size: size) })
+            // Appends are finished here, so the snapshot is one committed state: tree and map agree.
+            let state = partition.ledger.snapshot
+            let size = state.size
+            let checkpoint = try Checkpoint(origin: partition.ledger.origin, size: size, root: state.root)
             let note = try SignedNote.checkpoint(checkpoint, signedBy: partition.signer)
-            try await partition.ledger.saveCheckpoint(size: size, note: note.formatted)
+            var mapNote = try SignedNote(
+                text: MapCheckpoint(log: checkpoint, keyCount: UInt64(state.subjectCount), mapRoot: state.subjectMapRoot).text)
+            try mapNote.sign(with: partition.signer)
+            try await partition.ledger.saveCheckpoint(size: size, note: note.formatted, mapNote: mapNote.formatted)
             partitions.withLock { open in
                 open[partition.ledger.partition]?.checkpointedSize = size
                 open[partition.ledger.partition]?.checkpointedAt = now
             }
-            await publish([IngestOutputs(configuration: configuration).checkpoint(note, origin: partition.ledger.origin)])
+            await publish([
+                IngestOutputs(configuration: configuration).checkpoint(note, key: partition.ledger.origin),
+                IngestOutputs(configuration: configuration).checkpoint(mapNote, key: "\(partition.ledger.origin)/subject-map"),
+            ])
             logger.debug("signed checkpoint \(partition.ledger.origin) at \(size)")
         }
     }

@@ -50,9 +50,11 @@ public struct LedgerReader: MerkleNodeSource {
         }
     }
 
-    /// The signed checkpoint notes, oldest first.
-    public func checkpoints() throws -> [(size: UInt64, note: String)] {
-        try Row.fetchAll(db, sql: "SELECT size, note FROM checkpoint ORDER BY size").map { (UInt64($0[0] as Int64), $0[1]) }
+    /// The signed checkpoint notes and their subject-map checkpoints, oldest first.
+    public func checkpoints() throws -> [(size: UInt64, note: String, mapNote: String?)] {
+        try Row.fetchAll(db, sql: "SELECT size, note, map_note FROM checkpoint ORDER BY size").map {
+            (UInt64($0[0] as Int64), $0[1], $0[2])
+        }
     }
 }
 

@@ -34,6 +34,9 @@ extension PartitionLedger {
                     CREATE TABLE checkpoint (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
                     """)
         }
+        migrator.registerMigration("v2: subject-map checkpoints") { db in
+            try db.execute(sql: "ALTER TABLE checkpoint ADD COLUMN map_note TEXT")
+        }
         return migrator
     }
 }

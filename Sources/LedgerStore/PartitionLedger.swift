@@ -105,6 +105,11 @@ public final class PartitionLedger: Sendable {
     public var subjectMapRoot: SHA256Hash { state.withLock { $0.subjects.rootHash } }
     public var subjectCount: Int { state.withLock { $0.subjects.count } }
 
+    /// Size, root and subject map of the last committed batch, read together.
+    public var snapshot: (size: UInt64, root: SHA256Hash, subjectMapRoot: SHA256Hash, subjectCount: Int) {
+        state.withLock { ($0.frontier.size, $0.frontier.root, $0.subjects.rootHash, $0.subjects.count) }
+    }
+
     /// Appends a batch of consecutive records and records `nextOffset` as consumed, in one transaction.
     /// Offsets must continue the ledger: the first entry's offset is at least ``nextOffset``, and they rise.
     @discardableResult
@@ -196,10 +201,11 @@ public final class PartitionLedger: Sendable {
         try database.read { db in try body(LedgerReader(db: db)) }
     }
 
-    /// Stores a signed checkpoint for `size` (idempotent).
-    public func saveCheckpoint(size: UInt64, note: String) async throws {
+    /// Stores the signed log checkpoint and subject-map checkpoint for `size` (idempotent).
+    public func saveCheckpoint(size: UInt64, note: String, mapNote: String) async throws {
         try await database.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO checkpoint(size, note) VALUES (?, ?)", arguments: [Int64(size), note])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO checkpoint(size, note, map_note) VALUES (?, ?, ?)", arguments: [Int64(size), note, mapNote])
         }
     }
 }

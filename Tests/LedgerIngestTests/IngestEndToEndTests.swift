@@ -205,6 +205,9 @@ struct IngestEndToEndTests {
             let last = try #require(checkpoints.last)
             let checkpoint = try policy.verify(SignedNote(parsing: Array(last.note.utf8)))
             #expect(checkpoint.size == ledger.size && checkpoint.root == ledger.root)
+            let map = try policy.verifyMap(SignedNote(parsing: Array(try #require(last.mapNote).utf8)))
+            #expect(map.log == checkpoint)
+            #expect(map.mapRoot == ledger.subjectMapRoot && map.keyCount == UInt64(ledger.subjectCount))
         }
     }
 
