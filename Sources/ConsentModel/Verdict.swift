@@ -116,19 +116,25 @@ public struct Verdict: Hashable, Sendable {
     public let findings: [ProducerFinding]
     /// For an applied `access.performed` event.
     public let access: AccessOutcome?
+    /// A deterministic encoding, JSON with sorted keys of integers and strings only: the bytes a leaf
+    /// commits to. Encoded once here, since the leaf, its receipt and its replay check all need it.
+    public let canonicalJSON: [UInt8]
 
-    /// The event changed the ledger's state (consents, producer sequence).
-    public var isApplied: Bool { rejection == nil && !findings.contains(where: \.preventsApplying) }
-
-    /// A deterministic encoding: JSON with sorted keys, integers and strings only.
-    public var canonicalJSON: [UInt8] {
+    public init(rules: String, rejection: Rejection?, findings: [ProducerFinding], access: AccessOutcome?) {
+        self.rules = rules
+        self.rejection = rejection
+        self.findings = findings
+        self.access = access
         var object: [String: Any] = ["rules": rules]
         if let rejection { object["rejection"] = ["code": rejection.code, "detail": rejection.detail] }
         if !findings.isEmpty { object["findings"] = findings.map(Self.describe) }
         if let access { object["access"] = Self.describe(access) }
         // Cannot fail: the object holds only strings, integers, arrays and objects of them.
-        return Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        canonicalJSON = Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
+
+    /// The event changed the ledger's state (consents, producer sequence).
+    public var isApplied: Bool { rejection == nil && !findings.contains(where: \.preventsApplying) }
 
     private static func describe(_ finding: ProducerFinding) -> [String: Any] {
         switch finding {

@@ -94,28 +94,7 @@ public final class KafkaConsumer: Sendable {
     /// Up to `maximum` events that are ready now; if none is, waits up to `timeout` for the first.
     /// For callers that process in batches (bounded by count and time) rather than one by one.
     public func nextBatch(maximum: Int, timeout: Duration) async throws -> [KafkaConsumerEvent] {
-        var events: [KafkaConsumerEvent] = []
-        var waited = false
-        func take(_ result: RDKafkaClient.PollResult) {
-            // A rebalance served during the poll happened before the record the poll returned.
-            while let rebalance = client.callbacks.takeRebalance() { events.append(.rebalance(rebalance)) }
-            switch result {
-            case .record(let record): events.append(.record(record))
-            case .transientError(let error):
-                client.callbacks.logger.warning("\(error.reason)", metadata: [KafkaLogKey.error: "\(error.code)"])
-            case .nothing: break
-            }
-        }
-        while events.count < maximum {
-            let result = try client.poll(timeout: .zero)
-            take(result)
-            if case .nothing = result {
-                guard events.isEmpty, !waited, !client.isClosed else { break }
-                waited = true
-                take(try await client.blocking { [client] in try client.poll(timeout: timeout) })
-            }
-        }
-        return events
+        try await client.nextEvents(maximum: maximum, timeout: timeout)
     }
 
     /// Records interleaved with assignment changes, in the order they happened.

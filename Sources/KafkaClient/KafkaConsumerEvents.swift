@@ -20,41 +20,22 @@ public struct KafkaConsumerEvents: AsyncSequence, Sendable {
 
     public struct Iterator: AsyncIteratorProtocol {
         let client: RDKafkaClient
-        /// A record that arrived in the same poll as a rebalance; returned after it.
-        private var heldRecord: KafkaRecord?
+        /// What the last poll returned and `next()` has not yet: a record and the rebalances before it.
+        private var pending: ArraySlice<KafkaConsumerEvent> = []
 
         init(client: RDKafkaClient) {
             self.client = client
         }
 
         public mutating func next() async throws -> KafkaConsumerEvent? {
-            while !Task.isCancelled {
-                if let rebalance = client.callbacks.takeRebalance() { return .rebalance(rebalance) }
-                if let record = heldRecord {
-                    heldRecord = nil
-                    return .record(record)
-                }
-                var result = try client.poll(timeout: .zero)
-                if case .nothing = result {
-                    result = try await client.blocking { [client] in try client.poll(timeout: .milliseconds(100)) }
-                }
-                switch result {
-                case .record(let record):
-                    if let rebalance = client.callbacks.takeRebalance() {
-                        heldRecord = record
-                        return .rebalance(rebalance)
-                    }
-                    return .record(record)
-                case .transientError(let error):
-                    if error.code == .invalidState, client.isClosed { return nil }
-                    client.callbacks.logger.warning("\(error.reason)", metadata: [KafkaLogKey.error: "\(error.code)"])
-                case .nothing:
-                    if client.isClosed {
-                        return client.callbacks.takeRebalance().map(KafkaConsumerEvent.rebalance)
-                    }
-                }
+            while pending.isEmpty {
+                guard !Task.isCancelled else { return nil }
+                let wasClosed = client.isClosed
+                // One record at a time: librdkafka's prefetch queue stays the only buffer.
+                pending = try await client.nextEvents(maximum: 1, timeout: .milliseconds(100))[...]
+                if pending.isEmpty, wasClosed { return nil }
             }
-            return nil
+            return pending.popFirst()
         }
     }
 }

@@ -46,6 +46,4 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Records queued or awaiting acknowledgement.
-    public var outstandingRecords: Int { client.outstandingRecords }
 }

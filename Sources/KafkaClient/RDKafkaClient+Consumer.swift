@@ -62,6 +62,34 @@ extension RDKafkaClient {
         return headers
     }
 
+    /// Up to `maximum` events that are ready now, or if none is, the first to arrive within `timeout`.
+    /// Rebalances come before the record of the poll that served them, which is the order they happened in.
+    func nextEvents(maximum: Int, timeout: Duration) async throws -> [KafkaConsumerEvent] {
+        var events: [KafkaConsumerEvent] = []
+        var waited = false
+        func take(_ result: PollResult) {
+            while let rebalance = callbacks.takeRebalance() { events.append(.rebalance(rebalance)) }
+            switch result {
+            case .record(let record):
+                events.append(.record(record))
+            case .transientError(let error) where !(error.code == .invalidState && isClosed):
+                callbacks.logger.warning("\(error.reason)", metadata: [KafkaLogKey.error: "\(error.code)"])
+            case .transientError, .nothing:
+                break
+            }
+        }
+        while events.count < maximum {
+            let result = try poll(timeout: .zero)
+            take(result)
+            if case .nothing = result {
+                guard events.isEmpty, !waited, !isClosed else { break }
+                waited = true
+                take(try await blocking { [self] in try poll(timeout: timeout) })
+            }
+        }
+        return events
+    }
+
     func subscribe(topics: [String]) throws {
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }

@@ -62,8 +62,6 @@ extension RDKafkaClient {
         rd_kafka_poll(handle, 0)
     }
 
-    /// Records queued or awaiting acknowledgement.
-    var outstandingRecords: Int { Int(rd_kafka_outq_len(handle)) }
 }
 
 /// A pointer and a length for optional bytes. Absent bytes are a null pointer (Kafka's null);

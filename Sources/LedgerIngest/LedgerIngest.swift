@@ -32,6 +32,7 @@ public final class LedgerIngest: Service, Sendable {
     let registry: InstitutionRegistry
     let identity: LedgerIdentity
     let logger: Logger
+    let outputs: IngestOutputs
     let partitions = Mutex<[Int32: OpenPartition]>([:])
     /// The newest checkpoint this ledger published for each origin, read from the checkpoints topic at start.
     private let published = Mutex<[String: Checkpoint]>([:])
@@ -42,6 +43,7 @@ public final class LedgerIngest: Service, Sendable {
         identity: LedgerIdentity, logger: Logger
     ) {
         self.configuration = configuration
+        self.outputs = IngestOutputs(configuration: configuration)
         self.consumerConfiguration = consumer
         self.producer = producer
         self.registry = registry
@@ -244,7 +246,7 @@ public final class LedgerIngest: Service, Sendable {
                         highWatermark: consumer.cachedHighWatermark(of: commit.last.topicPartition))
                     publishInBackground(
                         zip(appended, commit.entries).flatMap {
-                            IngestOutputs(configuration: configuration).records(for: $0, entry: $1, origin: commit.open.ledger.origin)
+                            outputs.records(for: $0, entry: $1, origin: commit.open.ledger.origin)
                         })
                 }
             }
@@ -293,8 +295,8 @@ public final class LedgerIngest: Service, Sendable {
                 open[partition.ledger.partition]?.checkpointedAt = now
             }
             await publish([
-                IngestOutputs(configuration: configuration).checkpoint(note, key: partition.ledger.origin),
-                IngestOutputs(configuration: configuration).checkpoint(mapNote, key: "\(partition.ledger.origin)/subject-map"),
+                outputs.checkpoint(note, key: partition.ledger.origin),
+                outputs.checkpoint(mapNote, key: "\(partition.ledger.origin)/subject-map"),
             ])
             logger.debug("signed checkpoint \(partition.ledger.origin) at \(size)")
         }

@@ -40,7 +40,6 @@ public final class PartitionLedger: Sendable {
         var frontier: MerkleFrontier
         var chainHead: SHA256Hash
         var subjects: SubjectMap
-        var subjectHeads: [SubjectReference: SubjectMapValue]
         var nextOffset: Int64
     }
 
@@ -81,20 +80,25 @@ public final class PartitionLedger: Sendable {
         let chainHead =
             try Data.fetchOne(db, sql: "SELECT chain_hash FROM leaf ORDER BY idx DESC LIMIT 1").flatMap { SHA256Hash(bytes: $0) }
             ?? HashChain.genesis
-        var heads: [SubjectReference: SubjectMapValue] = [:]
+        var heads: [SHA256Hash: SubjectMapValue] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT ref, count, head FROM subject")
         while let row = try rows.next() {
             let ref: Data = row["ref"]
             let head: Data = row["head"]
-            guard let reference = SubjectReference(bytes: Array(ref)), let headHash = SHA256Hash(bytes: head) else {
+            guard let key = SHA256Hash(bytes: ref), let headHash = SHA256Hash(bytes: head) else {
                 throw LedgerStoreError.corrupt("a subject row is not 32 + 32 bytes")
             }
-            heads[reference] = SubjectMapValue(count: row["count"], chainHead: headHash)
+            heads[key] = SubjectMapValue(count: row["count"], chainHead: headHash)
         }
         var subjects = SubjectMap()
-        subjects.update(Dictionary(uniqueKeysWithValues: heads.map { (SHA256Hash(bytes: $0.key.bytes)!, $0.value) }))
+        subjects.update(heads)
         let nextOffset = try Int64.fetchOne(db, sql: "SELECT next_offset FROM consumed WHERE id = 1") ?? 0
-        return State(frontier: frontier, chainHead: chainHead, subjects: subjects, subjectHeads: heads, nextOffset: nextOffset)
+        return State(frontier: frontier, chainHead: chainHead, subjects: subjects, nextOffset: nextOffset)
+    }
+
+    /// A subject reference as a subject-map key (the same 32 bytes).
+    static func mapKey(_ subject: SubjectReference) -> SHA256Hash {
+        SHA256Hash(bytes: subject.bytes)!
     }
 
     /// The next Kafka offset this ledger has not consumed.
@@ -126,7 +130,7 @@ public final class PartitionLedger: Sendable {
             previousOffset = entry.offset
             let judgement = entry.judgement
             let subject = judgement.subject
-            let previousSubject = subject.flatMap { touched[$0] ?? next.subjectHeads[$0] }
+            let previousSubject = subject.flatMap { touched[$0] ?? next.subjects.value(for: Self.mapKey($0)) }
             let leaf = LedgerLeaf(
                 previousChainHash: next.chainHead, topic: topic, partition: partition, offset: entry.offset, timestamp: entry.timestamp,
                 valueHash: entry.value.map { SHA256Hash.of($0) }, eventID: judgement.event?.id ?? "",
@@ -185,8 +189,7 @@ public final class PartitionLedger: Sendable {
                 arguments: [nextOffset])
         }
         // Durable now: bring the in-memory summary up to it.
-        next.subjects.update(Dictionary(uniqueKeysWithValues: writtenSubjects.map { (SHA256Hash(bytes: $0.key.bytes)!, $0.value) }))
-        next.subjectHeads.merge(writtenSubjects) { _, new in new }
+        next.subjects.update(Dictionary(uniqueKeysWithValues: writtenSubjects.map { (Self.mapKey($0.key), $0.value) }))
         state.withLock { $0 = next }
         return rows.map { Appended(index: $0.index, offset: $0.entry.offset, leafHash: $0.leafHash) }
     }

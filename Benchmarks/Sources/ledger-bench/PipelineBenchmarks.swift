@@ -55,14 +55,9 @@ struct PipelineBenchmarks {
     /// Publishes signed events at a fixed rate into a running ledgerd pipeline and times each from its send
     /// to the arrival of its receipt: an upper bound on produce-to-commit, since receipts follow the commit.
     private func latency(rate: Int, seconds: Int, signedBy key: Curve25519.Signing.PrivateKey, logger: Logger) async throws -> (Double, Double) {
-        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
-        for name in [topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1"] {
-            try cluster.createTopic(name, partitions: name == topic ? partitions : 1)
-        }
+        let cluster = try makeCluster(logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
-        let registry = try InstitutionRegistry(institutions: [
-            .init(id: "op", name: "Operator", roles: ["operator"], keys: [.init(id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(), validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)])
-        ])
+        let registry = try registry(trusting: key)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latency-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "latency")
@@ -91,14 +86,8 @@ struct PipelineBenchmarks {
                 for sequence in 1...total {
                     let due = start + .microseconds(Int64(sequence) * 1_000_000 / Int64(rate))
                     if due > clock.now { try await Task.sleep(until: due, clock: clock) }
-                    let value = event(sequence)
-                    let headers = [
-                        KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
-                        KafkaHeader(name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8)),
-                    ]
-                    group.addTask {
-                        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array("CI-\(sequence % 5_000)".utf8), value: value, headers: headers))
-                    }
+                    let record = try record(sequence, signedBy: key)
+                    group.addTask { _ = try await producer.send(record) }
                 }
                 try await group.waitForAll()
             }
@@ -122,6 +111,34 @@ struct PipelineBenchmarks {
         return (p50, p99)
     }
 
+    private func makeCluster(logger: Logger) throws -> KafkaMockCluster {
+        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
+        for name in [topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1"] {
+            try cluster.createTopic(name, partitions: name == topic ? partitions : 1)
+        }
+        return cluster
+    }
+
+    private func registry(trusting key: Curve25519.Signing.PrivateKey) throws -> InstitutionRegistry {
+        try InstitutionRegistry(institutions: [
+            .init(
+                id: "op", name: "Operator", roles: ["operator"],
+                keys: [.init(id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(), validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)])
+        ])
+    }
+
+    /// Event number `sequence` keyed by its subject, signed when a key is given.
+    private func record(_ sequence: Int, signedBy key: Curve25519.Signing.PrivateKey?) throws -> KafkaProducerRecord {
+        let value = event(sequence)
+        let headers = try key.map { key in
+            [
+                KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
+                KafkaHeader(name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8)),
+            ]
+        } ?? []
+        return KafkaProducerRecord(topic: topic, key: Array("CI-\(sequence % 5_000)".utf8), value: value, headers: headers)
+    }
+
     private func event(_ sequence: Int) -> [UInt8] {
         Array(
             """
@@ -131,29 +148,19 @@ struct PipelineBenchmarks {
 
     /// Pre-fills the topic, then times the ingest from its first leaf to its last.
     private func ingestRate(signedBy key: Curve25519.Signing.PrivateKey?, logger: Logger) async throws -> Double {
-        let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
-        for name in [topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1"] {
-            try cluster.createTopic(name, partitions: name == topic ? partitions : 1)
-        }
+        let cluster = try makeCluster(logger: logger)
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
         say("producing \(events) \(key == nil ? "unsigned" : "signed") events…")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for sequence in 1...events {
-                let subject = "CI-\(sequence % 5_000)"
-                let value = event(sequence)
-                let headers = try key.map { key in
-                    [KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
-                     KafkaHeader(name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8))]
-                } ?? []
-                group.addTask { _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array(subject.utf8), value: value, headers: headers)) }
+                let record = try record(sequence, signedBy: key)
+                group.addTask { _ = try await producer.send(record) }
                 if sequence % 10_000 == 0 { try await group.waitForAll() }
             }
             try await group.waitForAll()
         }
-        let publicKey = key.map { Data($0.publicKey.rawRepresentation).base64EncodedString() } ?? Data(Curve25519.Signing.PrivateKey().publicKey.rawRepresentation).base64EncodedString()
-        let registry = try InstitutionRegistry(institutions: [
-            .init(id: "op", name: "Operator", roles: ["operator"], keys: [.init(id: "op/1", publicKey: publicKey, validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)])
-        ])
+        // Unsigned events meet a registry that trusts some other key: decoded, then rejected, never verified.
+        let registry = try registry(trusting: key ?? Curve25519.Signing.PrivateKey())
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "bench")
