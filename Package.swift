@@ -24,6 +24,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -67,10 +71,17 @@ let package = Package(
         .target(
             name: "LedgerAPI",
             dependencies: [
+                "LedgerStore", "ConsentModel", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         .executableTarget(
             name: "ledgerd",
@@ -88,7 +99,8 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "KafkaClient",
+                "KafkaClient", "LedgerAPI", "LedgerIngest",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,9 +117,16 @@ let package = Package(
             dependencies: ["MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // Signed events and a registry for tests of every layer above ConsentModel.
+        .target(
+            name: "ConsentFixtures",
+            dependencies: ["ConsentModel", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/ConsentFixtures",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ConsentModelTests",
-            dependencies: ["ConsentModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ConsentModel", "ConsentFixtures", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -126,7 +145,8 @@ let package = Package(
         .testTarget(
             name: "LedgerAPITests",
             dependencies: [
-                "LedgerAPI",
+                "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -69,6 +69,9 @@ public enum ProducerFinding: Hashable, Sendable {
         }
     }
 
+    /// The codes of the findings that keep an event from changing state.
+    public static let notApplyingCodes: Set<String> = [duplicateEventId.code, sequenceReplay(lastSeen: 0).code]
+
     /// Whether the event still changes consent state.
     var preventsApplying: Bool {
         switch self {
@@ -90,9 +93,11 @@ public enum AccessOutcome: Hashable, Sendable {
     case expired(consentId: String, validUntil: Timestamp)
     case revoked(consentId: String, effectiveAt: Timestamp)
 
+    public static let coveredCode = "covered"
+
     public var code: String {
         switch self {
-        case .covered: "covered"
+        case .covered: Self.coveredCode
         case .noConsent: "no-consent"
         case .recipientNotCovered: "recipient-not-covered"
         case .purposeNotCovered: "purpose-not-covered"

@@ -34,6 +34,23 @@ public struct LedgerIdentity: Sendable {
         )
     }
 
+    /// The key of the development token issuer, which `ledgerctl token` signs API tokens with; ledgerd
+    /// trusts it only when no production issuer keys are configured.
+    public static let developmentTokenIssuerFile = "api-dev-issuer.key"
+    public static let developmentTokenKeyID = "ledgerd-dev"
+
+    /// Reads the development token issuer's key from `directory`, creating it if `create` and missing.
+    public static func developmentTokenIssuer(in directory: URL, create: Bool, logger: Logger) throws -> Curve25519.Signing.PrivateKey {
+        let file = directory.appendingPathComponent(developmentTokenIssuerFile)
+        guard create || FileManager.default.fileExists(atPath: file.path) else {
+            throw IngestError("\(file.path) does not exist: start ledgerd with --data-dir \(directory.path) first, which creates it")
+        }
+        let bytes = try readOrCreate(file, what: "development API token issuer key", logger: logger) {
+            Array(Curve25519.Signing.PrivateKey().rawRepresentation)
+        }
+        return try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
+    }
+
     /// The note signer for one partition ledger: the same key, named by the ledger's origin.
     public func signer(origin: String) throws -> NoteSigner {
         try NoteSigner(name: origin, kind: .ed25519, privateKey: signingKey)

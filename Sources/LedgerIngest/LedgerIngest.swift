@@ -20,7 +20,9 @@ public final class LedgerIngest: Service, Sendable {
         let ledger: PartitionLedger
         var rules: RulesV1
         let signer: NoteSigner
-        var checkpointedSize: UInt64
+        /// `nil` until a checkpoint covers every leaf: then one is due at once, even for an empty ledger,
+        /// so that citizens' completeness proofs cover every partition.
+        var checkpointedSize: UInt64?
         var checkpointedAt: ContinuousClock.Instant
         /// The last checkpoint published for this ledger, while a rebuild has not yet reached its size.
         var awaitedCheckpoint: Checkpoint?
@@ -83,6 +85,11 @@ public final class LedgerIngest: Service, Sendable {
     /// Consuming, with every assigned partition's ledger open: what `/readyz` reports.
     public var isReady: Bool { running.load(ordering: .relaxed) }
 
+    /// The ledgers of the partitions this instance holds now, by partition.
+    public var openLedgers: [PartitionLedger] {
+        partitions.withLock { $0.values.map(\.ledger) }.sorted { $0.partition < $1.partition }
+    }
+
     /// The leaf count of each partition this instance holds now.
     public var ledgerSizes: [Int32: UInt64] {
         partitions.withLock { $0.mapValues(\.ledger.size) }
@@ -107,7 +114,7 @@ public final class LedgerIngest: Service, Sendable {
         }
         partitions.withLock {
             $0[partition] = OpenPartition(
-                ledger: ledger, rules: rules, signer: signer, checkpointedSize: ledger.size, checkpointedAt: .now,
+                ledger: ledger, rules: rules, signer: signer, checkpointedSize: ledger.latestCheckpoint?.size, checkpointedAt: .now,
                 awaitedCheckpoint: awaited)
         }
         logger.info("opened \(origin) at \(ledger.size) leaves; resuming at offset \(ledger.nextOffset)")
@@ -274,22 +281,16 @@ public final class LedgerIngest: Service, Sendable {
         let now = ContinuousClock.now
         let due = partitions.withLock { open in
             open.values.filter { partition in
-                let grown = partition.ledger.size - partition.checkpointedSize
+                guard let checkpointed = partition.checkpointedSize else { return true }
+                let grown = partition.ledger.size - checkpointed
                 return grown > 0
                     && (force || grown >= configuration.checkpointEveryLeaves
                         || now - partition.checkpointedAt >= configuration.checkpointInterval)
             }
         }
         for partition in due {
-            // Appends are finished here, so the snapshot is one committed state: tree and map agree.
-            let state = partition.ledger.snapshot
-            let size = state.size
-            let checkpoint = try Checkpoint(origin: partition.ledger.origin, size: size, root: state.root)
-            let note = try SignedNote.checkpoint(checkpoint, signedBy: partition.signer)
-            var mapNote = try SignedNote(
-                text: MapCheckpoint(log: checkpoint, keyCount: UInt64(state.subjectCount), mapRoot: state.subjectMapRoot).text)
-            try mapNote.sign(with: partition.signer)
-            try await partition.ledger.saveCheckpoint(size: size, note: note.formatted, mapNote: mapNote.formatted)
+            // Appends are finished here, so the checkpoint is of one committed state: tree and map agree.
+            let (size, note, mapNote) = try await partition.ledger.signCheckpoint(with: partition.signer)
             partitions.withLock { open in
                 open[partition.ledger.partition]?.checkpointedSize = size
                 open[partition.ledger.partition]?.checkpointedAt = now

@@ -37,6 +37,25 @@ extension PartitionLedger {
         migrator.registerMigration("v2: subject-map checkpoints") { db in
             try db.execute(sql: "ALTER TABLE checkpoint ADD COLUMN map_note TEXT")
         }
+        migrator.registerMigration("v3: query index") { db in
+            try db.execute(
+                sql: """
+                    -- Derived from each leaf and its event (see EntryIndex): what the API looks leaves up by.
+                    CREATE TABLE entry (
+                        idx INTEGER PRIMARY KEY,
+                        institution TEXT NOT NULL,
+                        event_type TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        violation INTEGER NOT NULL,
+                        findings TEXT NOT NULL,
+                        purpose TEXT,
+                        occurred_at INTEGER
+                    );
+                    CREATE INDEX entry_institution ON entry(institution, idx);
+                    CREATE INDEX entry_violation ON entry(occurred_at, idx) WHERE violation = 1;
+                    """)
+            try EntryIndex.backfill(db)
+        }
         return migrator
     }
 }

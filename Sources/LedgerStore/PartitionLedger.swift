@@ -35,12 +35,30 @@ public final class PartitionLedger: Sendable {
         public let leafHash: SHA256Hash
     }
 
+    /// One committed state, read together: the tree and the subject map agree.
+    public struct Snapshot: Sendable {
+        public let size: UInt64
+        public let root: SHA256Hash
+        public let subjects: SubjectMap
+    }
+
+    /// The newest signed checkpoint and the subject map it commits to, from which citizens'
+    /// completeness proofs are served.
+    public struct SignedCheckpoint: Sendable {
+        public let size: UInt64
+        public let note: String
+        public let mapNote: String
+        public let subjects: SubjectMap
+    }
+
     /// The in-memory summary of the durable state: always that of the last committed batch.
     struct State: Sendable {
         var frontier: MerkleFrontier
         var chainHead: SHA256Hash
         var subjects: SubjectMap
         var nextOffset: Int64
+        /// `nil` until a checkpoint covers every leaf present when the ledger was opened.
+        var checkpoint: SignedCheckpoint?
     }
 
     public let origin: String
@@ -93,7 +111,13 @@ public final class PartitionLedger: Sendable {
         var subjects = SubjectMap()
         subjects.update(heads)
         let nextOffset = try Int64.fetchOne(db, sql: "SELECT next_offset FROM consumed WHERE id = 1") ?? 0
-        return State(frontier: frontier, chainHead: chainHead, subjects: subjects, nextOffset: nextOffset)
+        // Only the current map is rebuilt, so a checkpoint is served only if it covers every leaf.
+        let checkpoint = try Row.fetchOne(db, sql: "SELECT size, note, map_note FROM checkpoint ORDER BY size DESC LIMIT 1").flatMap {
+            row -> SignedCheckpoint? in
+            guard UInt64(row[0] as Int64) == size, let mapNote: String = row[2] else { return nil }
+            return SignedCheckpoint(size: size, note: row[1], mapNote: mapNote, subjects: subjects)
+        }
+        return State(frontier: frontier, chainHead: chainHead, subjects: subjects, nextOffset: nextOffset, checkpoint: checkpoint)
     }
 
     /// A subject reference as a subject-map key (the same 32 bytes).
@@ -109,10 +133,13 @@ public final class PartitionLedger: Sendable {
     public var subjectMapRoot: SHA256Hash { state.withLock { $0.subjects.rootHash } }
     public var subjectCount: Int { state.withLock { $0.subjects.count } }
 
-    /// Size, root and subject map of the last committed batch, read together.
-    public var snapshot: (size: UInt64, root: SHA256Hash, subjectMapRoot: SHA256Hash, subjectCount: Int) {
-        state.withLock { ($0.frontier.size, $0.frontier.root, $0.subjects.rootHash, $0.subjects.count) }
+    /// The last committed batch's tree and subject map (the map is shared, not copied).
+    public var snapshot: Snapshot {
+        state.withLock { Snapshot(size: $0.frontier.size, root: $0.frontier.root, subjects: $0.subjects) }
     }
+
+    /// The newest checkpoint saved since the ledger was opened (or at opening, if it covered every leaf).
+    public var latestCheckpoint: SignedCheckpoint? { state.withLock { $0.checkpoint } }
 
     /// Appends a batch of consecutive records and records `nextOffset` as consumed, in one transaction.
     /// Offsets must continue the ledger: the first entry's offset is at least ``nextOffset``, and they rise.
@@ -120,7 +147,7 @@ public final class PartitionLedger: Sendable {
     public func append(_ entries: [Entry], nextOffset: Int64) async throws -> [Appended] {
         var next = state.withLock { $0 }
         var previousOffset = next.nextOffset - 1
-        var rows: [(index: UInt64, entry: Entry, leaf: [UInt8], leafHash: SHA256Hash, chain: SHA256Hash)] = []
+        var rows: [(index: UInt64, entry: Entry, leaf: [UInt8], leafHash: SHA256Hash, chain: SHA256Hash, indexed: EntryIndex)] = []
         var nodes: [(NodeID, SHA256Hash)] = []
         var touched: [SubjectReference: SubjectMapValue] = [:]
         for entry in entries {
@@ -147,7 +174,7 @@ public final class PartitionLedger: Sendable {
                     count: (previousSubject?.count ?? 0) + 1,
                     chainHead: LedgerLeaf.nextSubjectHead(previousSubject?.chainHead ?? .zero, leafHash: leafHash))
             }
-            rows.append((index, entry, bytes, leafHash, next.chainHead))
+            rows.append((index, entry, bytes, leafHash, next.chainHead, try EntryIndex(leaf: leaf, event: judgement.event)))
         }
         guard nextOffset > previousOffset || (entries.isEmpty && nextOffset >= next.nextOffset) else {
             throw LedgerStoreError.outOfOrder("next offset \(nextOffset) is not after the batch's last offset \(previousOffset)")
@@ -163,6 +190,7 @@ public final class PartitionLedger: Sendable {
             )
             let insertPayload = try db.cachedStatement(sql: "INSERT INTO payload(idx, value, headers) VALUES (?, ?, ?)")
             let insertNode = try db.cachedStatement(sql: "INSERT INTO node(level, idx, hash) VALUES (?, ?, ?)")
+            let insertEntry = try db.cachedStatement(sql: EntryIndex.insertSQL)
             let upsertSubject = try db.cachedStatement(
                 sql:
                     "INSERT INTO subject(ref, count, head) VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET count = excluded.count, head = excluded.head"
@@ -177,6 +205,7 @@ public final class PartitionLedger: Sendable {
                 try insertPayload.execute(arguments: [
                     Int64(row.index), row.entry.value.map { Data($0) }, Data(StoredHeaders.encode(row.entry.headers)),
                 ])
+                try row.indexed.insert(index: row.index, using: insertEntry)
             }
             for (node, hash) in writtenNodes {
                 try insertNode.execute(arguments: [node.level, Int64(node.index), Data(hash.bytes)])
@@ -204,11 +233,23 @@ public final class PartitionLedger: Sendable {
         try database.read { db in try body(LedgerReader(db: db)) }
     }
 
-    /// Stores the signed log checkpoint and subject-map checkpoint for `size` (idempotent).
-    public func saveCheckpoint(size: UInt64, note: String, mapNote: String) async throws {
+    /// Signs a log checkpoint and a subject-map checkpoint of the last committed batch, and stores
+    /// them (idempotent). Call it between appends, so that the tree and the map are of one state.
+    @discardableResult
+    public func signCheckpoint(with signer: NoteSigner) async throws -> (size: UInt64, log: SignedNote, map: SignedNote) {
+        let snapshot = self.snapshot
+        let checkpoint = try Checkpoint(origin: origin, size: snapshot.size, root: snapshot.root)
+        let note = try SignedNote.checkpoint(checkpoint, signedBy: signer)
+        var mapNote = try SignedNote(
+            text: MapCheckpoint(log: checkpoint, keyCount: UInt64(snapshot.subjects.count), mapRoot: snapshot.subjects.rootHash).text)
+        try mapNote.sign(with: signer)
+        let saved = SignedCheckpoint(size: snapshot.size, note: note.formatted, mapNote: mapNote.formatted, subjects: snapshot.subjects)
         try await database.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO checkpoint(size, note, map_note) VALUES (?, ?, ?)", arguments: [Int64(size), note, mapNote])
+                sql: "INSERT OR IGNORE INTO checkpoint(size, note, map_note) VALUES (?, ?, ?)",
+                arguments: [Int64(saved.size), saved.note, saved.mapNote])
         }
+        state.withLock { if saved.size >= $0.checkpoint?.size ?? 0 { $0.checkpoint = saved } }
+        return (saved.size, note, mapNote)
     }
 }

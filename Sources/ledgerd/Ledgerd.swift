@@ -29,8 +29,15 @@ struct Ledgerd: AsyncParsableCommand {
             Health, readiness and Prometheus metrics are served at http://<--http>/healthz, /readyz and /metrics; with \
             port 0 the system picks one, and ledgerd prints it as a line http=HOST:PORT.
 
+            The API for citizens, institutions and regulators (docs/api.md, docs/openapi.yaml) is served at \
+            http://<--http>/v1/… and takes bearer JWTs signed with EdDSA. Give the issuers' public keys as a JSON Web Key Set:
+              ledgerd --token-keys issuers.jwks.json
+            Without --token-keys, ledgerd trusts a development issuer key it keeps in the data directory; mint tokens with:
+              ledgerctl token --role citizen --subject CI-1234
+
             Every option can also come from the environment (LEDGERD_BROKERS, LEDGERD_DATA_DIR, LEDGERD_REGISTRY, \
-            LEDGERD_TOPICS, LEDGERD_LEDGER_NAME, LEDGERD_GROUP, LEDGERD_HTTP, LEDGERD_LOG_LEVEL); a flag wins over the environment.
+            LEDGERD_TOPICS, LEDGERD_LEDGER_NAME, LEDGERD_GROUP, LEDGERD_HTTP, LEDGERD_TOKEN_KEYS, \
+            LEDGERD_LOG_LEVEL); a flag wins over the environment.
             On first start ledgerd creates its checkpoint signing key and subject-reference secret in the data directory.
             SIGINT or SIGTERM stops it cleanly; after a crash, just start it again.
             """
@@ -56,6 +63,9 @@ struct Ledgerd: AsyncParsableCommand {
 
     @Option(help: "Where to serve /healthz, /readyz and /metrics (HOST:PORT; port 0 picks one). Default: 127.0.0.1:8080")
     var http: String?
+
+    @Option(help: "API token issuers' public keys (a JWKS file of Ed25519 keys). Default: a development issuer in the data directory")
+    var tokenKeys: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical. Default: info")
     var logLevel: String?
@@ -113,6 +123,9 @@ struct Ledgerd: AsyncParsableCommand {
             producer: producer, registry: registry, identity: identity, logger: logger)
         let router = Router()
         OperationsRoutes.add(to: router, isReady: { ingest.isReady }, metrics: metrics)
+        try LedgerRoutes.add(
+            to: router, ledgers: { ingest.openLedgers }, registry: registry, subjectSecret: identity.subjectSecret,
+            tokens: try await tokenVerifier(settings, dataDirectory: dataDirectory, logger: logger), logger: logger)
         let http = Application(
             router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),
             onServerRunning: { channel in
@@ -123,6 +136,23 @@ struct Ledgerd: AsyncParsableCommand {
         try await group.run()
         await producer.shutdown()
         withExtendedLifetime(embedded) {}
+    }
+
+    /// The production issuers' keys if configured, else the development issuer's (created on first use).
+    private func tokenVerifier(_ settings: Settings, dataDirectory: URL, logger: Logger) async throws -> TokenVerifier {
+        if let path = settings.tokenKeys {
+            logger.info("API tokens: trusting the issuer keys of \(path)")
+            do {
+                return try await TokenVerifier(jwks: String(contentsOfFile: path, encoding: .utf8))
+            } catch {
+                throw IngestError("--token-keys \(path) is not a readable JSON Web Key Set: \(error)")
+            }
+        }
+        let key = try LedgerIdentity.developmentTokenIssuer(in: dataDirectory, create: true, logger: logger)
+        logger.notice(
+            "API tokens: trusting the development issuer key in \(dataDirectory.path) (mint tokens with ledgerctl token); use --token-keys in production"
+        )
+        return await TokenVerifier(publicKeys: [LedgerIdentity.developmentTokenKeyID: key.publicKey])
     }
 
     /// The embedded broker starts empty, so ledgers left by an earlier embedded run describe records

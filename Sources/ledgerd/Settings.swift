@@ -11,6 +11,7 @@ struct Settings {
     let group: String
     let httpHost: String
     let httpPort: Int
+    let tokenKeys: String?
     let logLevel: Logger.Level
 
     init(_ flags: Ledgerd, environment: [String: String]) throws {
@@ -29,6 +30,7 @@ struct Settings {
         }
         httpHost = String(http[..<colon])
         httpPort = port
+        tokenKeys = value(flags.tokenKeys, "LEDGERD_TOKEN_KEYS")
         let level = value(flags.logLevel, "LEDGERD_LOG_LEVEL") ?? "info"
         guard let parsed = Logger.Level(rawValue: level) else {
             throw ValidationError("log level \"\(level)\" is not one of trace, debug, info, notice, warning, error, critical")

@@ -1,3 +1,4 @@
+import ConsentFixtures
 import ConsentModel
 import Foundation
 import Testing

@@ -10,7 +10,21 @@ struct KafkaRoundTripTests {
         let records = (0..<10_000).map { i in
             KafkaProducerRecord(topic: topic, key: "subject-\(i % 97)".bytes, value: "\(i % 97):\(i)".bytes)
         }
-        let reports = try await sendAll(records, with: producer)
+        // One sender per key, each in order (tasks of a group start in no set order, so a single
+        // group over all records would not send one key's records in order).
+        let byKey = Dictionary(grouping: records.indices, by: { records[$0].key! })
+        let reports = try await withThrowingTaskGroup(of: [(Int, KafkaDeliveryReport)].self) { group in
+            for indices in byKey.values {
+                group.addTask {
+                    var sent: [(Int, KafkaDeliveryReport)] = []
+                    for index in indices { sent.append((index, try await producer.send(records[index]))) }
+                    return sent
+                }
+            }
+            var reports = [KafkaDeliveryReport?](repeating: nil, count: records.count)
+            for try await sent in group { for (index, report) in sent { reports[index] = report } }
+            return reports.map { $0! }
+        }
         await producer.shutdown()
         #expect(Set(reports.map(\.topicPartition.partition)).count == 8)
 

@@ -2,19 +2,19 @@ import ConsentModel
 import Crypto
 import Foundation
 
-let examplesDirectory = URL(fileURLWithPath: #filePath)
+public let examplesDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("topics/examples")
 
-func t(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
+public func t(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
-/// Builds events as JSON values, signs them, and wraps them as Kafka records.
-struct Fixtures {
-    let secret = try! SubjectSecret(bytes: Array(0..<32))
-    let keys: [String: Curve25519.Signing.PrivateKey]
-    let registry: InstitutionRegistry
+/// Test fixtures shared by the test targets. Builds events as JSON values, signs them, and wraps them as Kafka records.
+public struct Fixtures: Sendable {
+    public let secret = try! SubjectSecret(bytes: Array(0..<32))
+    public let keys: [String: Curve25519.Signing.PrivateKey]
+    public let registry: InstitutionRegistry
 
-    init() {
+    public init() {
         var keys: [String: Curve25519.Signing.PrivateKey] = [:]
         var institutions: [InstitutionRegistry.Institution] = []
         for id in ["bank-a", "mydata-op-1", "insurer-i"] {
@@ -39,7 +39,9 @@ struct Fixtures {
         self.registry = try! InstitutionRegistry(institutions: institutions)
     }
 
-    static func envelope(type: String, id: String, source: String, seq: Int64, time: String, subject: String = "CI-1", data: [String: Any])
+    public static func envelope(
+        type: String, id: String, source: String, seq: Int64, time: String, subject: String = "CI-1", data: [String: Any]
+    )
         -> [String: Any]
     {
         [
@@ -48,7 +50,7 @@ struct Fixtures {
         ]
     }
 
-    static func grant(
+    public static func grant(
         _ consentId: String, holder: String = "bank-a", recipients: [String] = ["mydata-op-1"], purposes: [String] = ["financial-overview"],
         categories: [String] = ["finance.account.transactions", "finance.account.balance"], from: String = "2026-03-01T00:00:00Z",
         until: String = "2026-09-01T00:00:00Z", supersedes: String? = nil
@@ -62,7 +64,7 @@ struct Fixtures {
         return data
     }
 
-    static func access(
+    public static func access(
         at occurredAt: String, accessor: String = "mydata-op-1", holder: String = "bank-a", purpose: String = "financial-overview",
         categories: [String] = ["finance.account.transactions"], consentId: String? = nil
     ) -> [String: Any] {
@@ -74,16 +76,16 @@ struct Fixtures {
         return data
     }
 
-    static func revoke(_ consentId: String, at effectiveAt: String) -> [String: Any] {
+    public static func revoke(_ consentId: String, at effectiveAt: String) -> [String: Any] {
         ["consentId": consentId, "effectiveAt": effectiveAt, "initiatedBy": "subject"]
     }
 
-    static func bytes(_ object: [String: Any]) -> [UInt8] {
+    public static func bytes(_ object: [String: Any]) -> [UInt8] {
         Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
 
     /// A record signed with `keyID` (by default the source's current key), timestamped at the event's time.
-    func record(_ event: [String: Any], keyID: String? = nil) -> IncomingRecord {
+    public func record(_ event: [String: Any], keyID: String? = nil) -> IncomingRecord {
         let value = Self.bytes(event)
         let source = event["source"] as! String
         let key = keyID ?? "\(source)/2026"

@@ -1,0 +1,78 @@
+import ConsentModel
+import Foundation
+import LedgerStore
+import MerkleLog
+
+/// What a citizen may ask: only ever about the subject their token names.
+extension LedgerAPIHandler {
+    private func myReference() throws -> SubjectReference {
+        SubjectReference(subject: try Caller.citizen(), secret: subjectSecret)
+    }
+
+    func listMyAccesses(_ input: Operations.ListMyAccesses.Input) async throws -> Operations.ListMyAccesses.Output {
+        var filter = EntryFilter()
+        filter.subject = try myReference()
+        filter.eventType = EventType.accessPerformed.rawValue
+        filter.institution = input.query.institution
+        filter.purpose = input.query.purpose
+        filter.outcome = input.query.verdict?.rawValue
+        try timeRange(from: input.query.from, until: input.query.until, into: &filter)
+        let page = try await EntryPage(ledgers: ledgers(), filter: filter, cursor: input.query.cursor, limit: input.query.limit)
+        let items = try page.items.map { try Components.Schemas.AccessEntry($0.ledger, $0.entry, registry: registry) }
+        return .ok(.init(body: .json(.init(items: items, nextCursor: page.nextCursor))))
+    }
+
+    func listMyConsents(_ input: Operations.ListMyConsents.Input) async throws -> Operations.ListMyConsents.Output {
+        let subject = try myReference()
+        var filter = EntryFilter()
+        filter.subject = subject
+        // Applied consent events: grants and revocations, replayed in ledger order.
+        filter.outcome = Components.Schemas.Outcome.recorded.rawValue
+        let now = Timestamp(nanoseconds: nanoseconds(Date()))
+        var consents: [Components.Schemas.Consent] = []
+        for ledger in ledgers() {
+            var state = ConsentState()
+            var after: UInt64?
+            while true {
+                let entries = try await ledger.read { [filter, after] in try $0.entries(matching: filter, after: after, limit: 500) }
+                for entry in entries {
+                    guard let value = entry.value, let event = try? Event.decode(value) else { continue }
+                    switch event.data {
+                    case .consentGranted(let grant): state.grant(grant, to: subject)
+                    case .consentRevoked(let revocation): _ = state.revoke(revocation, of: subject)
+                    case .accessPerformed: break
+                    }
+                }
+                guard let last = entries.last else { break }
+                after = last.index
+            }
+            consents += state.consents(of: subject).map { .init($0, ledger: ledger, now: now) }
+        }
+        return .ok(.init(body: .json(consents)))
+    }
+
+    func getMyCompleteness(_ input: Operations.GetMyCompleteness.Input) async throws -> Operations.GetMyCompleteness.Output {
+        let key = SHA256Hash(bytes: try myReference().bytes)!
+        var proofs: [Components.Schemas.SubjectCompleteness] = []
+        var pending: [String] = []
+        for ledger in ledgers() {
+            guard ledger.latestCheckpoint != nil else {
+                pending.append(ledger.origin)
+                continue
+            }
+            proofs.append(try await subjectCompleteness(ledger, key: key, withEntries: true))
+        }
+        return .ok(.init(body: .json(.init(ledgers: proofs, pending: pending))))
+    }
+
+    func getMyEntryProof(_ input: Operations.GetMyEntryProof.Input) async throws -> Operations.GetMyEntryProof.Output {
+        let subject = try myReference()
+        // Another's entry, a missing one and a missing ledger all look the same to a citizen.
+        guard let ledger = ledgers().first(where: { $0.partition == input.path.partition }), input.path.index >= 0 else {
+            throw Problem.forbidden
+        }
+        let index = UInt64(input.path.index)
+        guard try await ledger.read({ try $0.subject(at: index) }).subject == subject else { throw Problem.forbidden }
+        return .ok(.init(body: .plainText(.init(try await proofBundle(ledger, index: index)))))
+    }
+}

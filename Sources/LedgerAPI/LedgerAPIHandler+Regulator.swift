@@ -1,0 +1,146 @@
+import Foundation
+import LedgerStore
+import MerkleLog
+
+/// What a regulator may ask: anything, about every ledger this process holds.
+extension LedgerAPIHandler {
+    func listLedgers(_ input: Operations.ListLedgers.Input) async throws -> Operations.ListLedgers.Output {
+        try Caller.regulator()
+        let summaries = ledgers().map { ledger in
+            let snapshot = ledger.snapshot
+            let checkpoint = ledger.latestCheckpoint
+            return Components.Schemas.LedgerSummary(
+                ledger: ledger.origin, partition: ledger.partition, size: Int64(snapshot.size), root: snapshot.root.hex,
+                checkpoint: checkpoint?.note, mapCheckpoint: checkpoint?.mapNote)
+        }
+        return .ok(.init(body: .json(summaries)))
+    }
+
+    func listCheckpoints(_ input: Operations.ListCheckpoints.Input) async throws -> Operations.ListCheckpoints.Output {
+        try Caller.regulator()
+        let ledger = try ledger(input.path.partition)
+        let limit = try PageCursor.limit(input.query.limit)
+        let after = try input.query.cursor.map { cursor in
+            guard let size = UInt64(cursor) else { throw Problem.badRequest("cursor \"\(cursor)\" is not one this API gave out") }
+            return size
+        }
+        let checkpoints = try await ledger.read { try $0.checkpoints(after: after, limit: limit) }
+        let items = checkpoints.map {
+            Components.Schemas.CheckpointPage.ItemsPayloadPayload(size: Int64($0.size), checkpoint: $0.note, mapCheckpoint: $0.mapNote)
+        }
+        let next = checkpoints.count == limit ? checkpoints.last.map { String($0.size) } : nil
+        return .ok(.init(body: .json(.init(items: items, nextCursor: next))))
+    }
+
+    func listLeaves(_ input: Operations.ListLeaves.Input) async throws -> Operations.ListLeaves.Output {
+        try Caller.regulator()
+        let ledger = try ledger(input.path.partition)
+        let (start, end, size) = (input.query.start, input.query.end, Int64(ledger.size))
+        guard start >= 0, start < end else { throw Problem.badRequest("start (\(start)) must be at least 0 and below end (\(end))") }
+        guard end - start <= Int64(PageCursor.maximumLimit) else {
+            throw Problem.badRequest("at most \(PageCursor.maximumLimit) leaves per request; ask for start..<\(start + 100)")
+        }
+        guard end <= size else { throw Problem.badRequest("end (\(end)) is beyond the ledger's \(size) leaves") }
+        let entries = try await ledger.read {
+            try $0.entries(matching: EntryFilter(), after: start == 0 ? nil : UInt64(start - 1), limit: Int(end - start))
+        }
+        let leaves = entries.map {
+            Components.Schemas.Leaf(
+                index: Int64($0.index), leaf: .init($0.leaf.encoded), leafHash: $0.leafHash.hex,
+                value: $0.value.map { .init($0) }, redacted: $0.redacted)
+        }
+        return .ok(.init(body: .json(leaves)))
+    }
+
+    func getInclusionProof(_ input: Operations.GetInclusionProof.Input) async throws -> Operations.GetInclusionProof.Output {
+        try Caller.regulator()
+        let ledger = try ledger(input.path.partition)
+        let treeSize: UInt64
+        if let requested = input.query.treeSize {
+            guard requested >= 1, UInt64(requested) <= ledger.size else {
+                throw Problem.badRequest("treeSize \(requested) is not between 1 and the ledger's \(ledger.size) leaves")
+            }
+            treeSize = UInt64(requested)
+        } else {
+            treeSize = try latestCheckpoint(of: ledger).size
+        }
+        let index: UInt64
+        switch (input.query.index, input.query.leafHash) {
+        case (let requested?, nil):
+            guard requested >= 0, UInt64(requested) < treeSize else {
+                throw Problem.badRequest("index \(requested) is not below the tree size \(treeSize)")
+            }
+            index = UInt64(requested)
+        case (nil, let hex?):
+            guard let hash = SHA256Hash(hex: hex) else { throw Problem.badRequest("leafHash must be 64 lowercase hex digits") }
+            guard let found = try await ledger.read({ try $0.index(ofLeafHash: hash) }), found < treeSize else {
+                throw Problem.notFound("no leaf with hash \(hex) in the first \(treeSize) leaves of \(ledger.origin)")
+            }
+            index = found
+        default:
+            throw Problem.badRequest("give exactly one of index and leafHash")
+        }
+        let (hash, proof) = try await ledger.read { reader in
+            (try reader.hash(of: NodeID(level: 0, index: index)), try reader.inclusionProof(index: index, size: treeSize))
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        ledger: ledger.origin, index: Int64(index), treeSize: Int64(treeSize), leafHash: hash.hex, hashes: proof.map(\.hex))
+                )))
+    }
+
+    func getConsistencyProof(_ input: Operations.GetConsistencyProof.Input) async throws -> Operations.GetConsistencyProof.Output {
+        try Caller.regulator()
+        let ledger = try ledger(input.path.partition)
+        let (from, to) = (input.query.from, input.query.to)
+        guard from >= 1, from <= to, UInt64(to) <= ledger.size else {
+            throw Problem.badRequest("need 1 ≤ from (\(from)) ≤ to (\(to)) ≤ the ledger's \(ledger.size) leaves")
+        }
+        let proof = try await ledger.read { try $0.consistencyProof(from: UInt64(from), to: UInt64(to)) }
+        return .ok(.init(body: .json(.init(ledger: ledger.origin, from: from, to: to, hashes: proof.map(\.hex)))))
+    }
+
+    func getSubjectProof(_ input: Operations.GetSubjectProof.Input) async throws -> Operations.GetSubjectProof.Output {
+        try Caller.regulator()
+        let ledger = try ledger(input.path.partition)
+        guard let key = SHA256Hash(hex: input.path.subjectKey) else {
+            throw Problem.badRequest("subjectKey must be a subject reference: 64 lowercase hex digits")
+        }
+        return .ok(.init(body: .json(try await subjectCompleteness(ledger, key: key, withEntries: false))))
+    }
+
+    func listViolations(_ input: Operations.ListViolations.Input) async throws -> Operations.ListViolations.Output {
+        try Caller.regulator()
+        var filter = EntryFilter()
+        filter.violationsOnly = true
+        filter.institution = input.query.institution
+        filter.outcome = input.query.verdict?.rawValue
+        try timeRange(from: input.query.from, until: input.query.until, into: &filter)
+        let page = try await EntryPage(ledgers: ledgers(), filter: filter, cursor: input.query.cursor, limit: input.query.limit)
+        return .ok(.init(body: .json(.init(items: try page.items.map { try .init($0.ledger, $0.entry) }, nextCursor: page.nextCursor))))
+    }
+
+    func getInstitutionReport(_ input: Operations.GetInstitutionReport.Input) async throws -> Operations.GetInstitutionReport.Output {
+        try Caller.regulator()
+        let id = input.path.institution
+        var total = InstitutionTally()
+        for ledger in ledgers() {
+            let tally = try await ledger.read { try $0.tally(institution: id) }
+            total.outcomes.merge(tally.outcomes) { $0.merging($1, uniquingKeysWith: +) }
+            total.findings.merge(tally.findings, uniquingKeysWith: +)
+            total.rejections.merge(tally.rejections, uniquingKeysWith: +)
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        institution: .init(id, registry: registry),
+                        outcomes: .init(
+                            additionalProperties: total.outcomes.mapValues {
+                                Components.Schemas.InstitutionReport.OutcomesPayload.AdditionalPropertiesPayload(additionalProperties: $0)
+                            }),
+                        findings: .init(additionalProperties: total.findings), rejections: .init(additionalProperties: total.rejections)))))
+    }
+}

@@ -1,0 +1,57 @@
+import ConsentModel
+import Foundation
+import LedgerStore
+import MerkleLog
+
+/// Answers the operations of openapi.yaml from the partition ledgers this process holds. Each
+/// operation first checks that the caller's role may ask it (``Caller``), then reads one snapshot.
+struct LedgerAPIHandler: APIProtocol {
+    /// The ledgers open now, by partition.
+    let ledgers: @Sendable () -> [PartitionLedger]
+    let registry: InstitutionRegistry
+    let subjectSecret: SubjectSecret
+
+    func ledger(_ partition: Int32) throws -> PartitionLedger {
+        guard let ledger = ledgers().first(where: { $0.partition == partition }) else {
+            throw Problem.notFound("this ledgerd holds no ledger for partition \(partition); GET /v1/ledgers lists those it holds")
+        }
+        return ledger
+    }
+
+    func latestCheckpoint(of ledger: PartitionLedger) throws -> PartitionLedger.SignedCheckpoint {
+        guard let checkpoint = ledger.latestCheckpoint else { throw Problem.notYetCheckpointed("\(ledger.origin) has no checkpoint yet") }
+        return checkpoint
+    }
+
+    /// An offline proof (c2sp.org/tlog-proof) that leaf `index` is in the ledger's latest checkpoint.
+    func proofBundle(_ ledger: PartitionLedger, index: UInt64) async throws -> String {
+        let checkpoint = try latestCheckpoint(of: ledger)
+        guard index < checkpoint.size else {
+            throw Problem.notYetCheckpointed(
+                "entry \(index) of \(ledger.origin) is newer than its latest checkpoint (\(checkpoint.size) leaves)")
+        }
+        let (leaf, proof) = try await ledger.read { reader in
+            (try reader.leaf(at: index), try reader.inclusionProof(index: index, size: checkpoint.size))
+        }
+        let note = try SignedNote(parsing: Array(checkpoint.note.utf8))
+        return ProofBundle(leaf: leaf, index: index, proof: proof, checkpoint: note).text
+    }
+
+    /// The subject-map proof of `key` at the ledger's latest map checkpoint.
+    func subjectCompleteness(_ ledger: PartitionLedger, key: SHA256Hash, withEntries: Bool) async throws
+        -> Components.Schemas.SubjectCompleteness
+    {
+        let checkpoint = try latestCheckpoint(of: ledger)
+        var positions: [Components.Schemas.Position] = []
+        if withEntries, let value = checkpoint.subjects.value(for: key) {
+            var filter = EntryFilter()
+            filter.subject = SubjectReference(bytes: key.bytes)
+            // A subject's leaves are indexed in order, so its first `count` are those the checkpoint covers.
+            let entries = try await ledger.read { [filter] in try $0.entries(matching: filter, after: nil, limit: Int(value.count)) }
+            positions = entries.map { .init(ledger, $0) }
+        }
+        return .init(
+            ledger: ledger.origin, partition: ledger.partition, checkpoint: checkpoint.note, mapCheckpoint: checkpoint.mapNote,
+            subjectKey: key.hex, proof: .init(checkpoint.subjects.proof(for: key)), entries: positions)
+    }
+}

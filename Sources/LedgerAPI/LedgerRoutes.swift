@@ -1,0 +1,21 @@
+import ConsentModel
+import Hummingbird
+import LedgerStore
+import Logging
+import OpenAPIHummingbird
+
+/// The API of openapi.yaml, for citizens, institutions and regulators, on a Hummingbird router.
+public enum LedgerRoutes {
+    /// - Parameters:
+    ///   - ledgers: the partition ledgers this process holds now, by partition (asked per request, as
+    ///     partitions come and go with the consumer group).
+    ///   - subjectSecret: turns a citizen token's subject into the reference the ledgers index.
+    public static func add(
+        to router: Router<some RequestContext>, ledgers: @escaping @Sendable () -> [PartitionLedger], registry: InstitutionRegistry,
+        subjectSecret: SubjectSecret, tokens: TokenVerifier, logger: Logger
+    ) throws {
+        let handler = LedgerAPIHandler(ledgers: ledgers, registry: registry, subjectSecret: subjectSecret)
+        try handler.registerHandlers(
+            on: router, middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens)])
+    }
+}

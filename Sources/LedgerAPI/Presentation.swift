@@ -1,0 +1,88 @@
+import ConsentModel
+import Foundation
+import LedgerStore
+import MerkleLog
+
+/// How ledger facts are shown in the API's JSON.
+extension Components.Schemas.Position {
+    init(_ ledger: PartitionLedger, _ entry: IndexedEntry) {
+        self.init(ledger: ledger.origin, partition: ledger.partition, index: Int64(entry.index), leafHash: entry.leafHash.hex)
+    }
+}
+
+extension Components.Schemas.Outcome {
+    init(_ entry: IndexedEntry) throws {
+        guard let outcome = Self(rawValue: entry.outcome) else {
+            throw LedgerStoreError.corrupt("entry \(entry.index) has outcome \(entry.outcome), which this API does not know")
+        }
+        self = outcome
+    }
+}
+
+extension Components.Schemas.Institution {
+    init(_ id: String, registry: InstitutionRegistry) {
+        self.init(id: id, name: registry.institution(id)?.name)
+    }
+}
+
+extension Components.Schemas.Entry {
+    init(_ ledger: PartitionLedger, _ entry: IndexedEntry) throws {
+        self.init(
+            position: .init(ledger, entry), offset: entry.leaf.offset, eventId: entry.leaf.eventID.isEmpty ? nil : entry.leaf.eventID,
+            eventType: entry.leaf.eventType, institution: entry.institution, occurredAt: entry.occurredAt.map { date(nanoseconds: $0) },
+            outcome: try .init(entry), findings: entry.findings, verdict: String(decoding: entry.leaf.verdict, as: UTF8.self),
+            valueSha256: entry.leaf.valueHash?.hex)
+    }
+}
+
+extension Components.Schemas.AccessEntry {
+    /// What a citizen sees of an access: the event's own words where the value is still there.
+    init(_ ledger: PartitionLedger, _ entry: IndexedEntry, registry: InstitutionRegistry) throws {
+        let verdict = try JSONSerialization.jsonObject(with: Data(entry.leaf.verdict)) as? [String: Any]
+        let consentId = (verdict?["access"] as? [String: Any])?["consentId"] as? String
+        var access: DataAccess?
+        if let value = entry.value, case .accessPerformed(let performed) = try? Event.decode(value).data { access = performed }
+        self.init(
+            position: .init(ledger, entry), institution: .init(entry.institution, registry: registry),
+            occurredAt: entry.occurredAt.map { date(nanoseconds: $0) }, action: access?.action, purpose: access?.purpose,
+            dataCategories: access?.dataCategories, recordCount: access?.recordCount, dataForm: access?.dataForm,
+            dataHolder: access?.dataHolder, outcome: try .init(entry), consentId: consentId, findings: entry.findings,
+            redacted: entry.redacted)
+    }
+}
+
+extension Components.Schemas.MapProof {
+    init(_ proof: SubjectMapProof) {
+        switch proof.terminal {
+        case .empty:
+            self.init(siblings: proof.siblings.map(\.hex))
+        case .leaf(let key, let value):
+            self.init(
+                siblings: proof.siblings.map(\.hex), leafKey: key.hex, leafCount: Int64(value.count), leafChainHead: value.chainHead.hex)
+        }
+    }
+}
+
+extension Components.Schemas.Consent {
+    init(_ record: ConsentState.Record, ledger: PartitionLedger, now: Timestamp) {
+        let grant = record.grant
+        let status: StatusPayload
+        if let revoked = record.revokedAt, revoked <= now {
+            status = .revoked
+        } else if let superseded = record.supersededAt, superseded <= now {
+            status = .superseded
+        } else if grant.validUntil <= now {
+            status = .expired
+        } else if now < grant.validFrom {
+            status = .pending
+        } else {
+            status = .active
+        }
+        self.init(
+            consentId: grant.consentId, dataHolder: grant.dataHolder, recipients: grant.recipients, purposes: grant.purposes,
+            dataCategories: grant.dataCategories, legalBasis: grant.legalBasis, validFrom: date(nanoseconds: grant.validFrom.nanoseconds),
+            validUntil: date(nanoseconds: grant.validUntil.nanoseconds),
+            revokedAt: record.revokedAt.map { date(nanoseconds: $0.nanoseconds) },
+            supersededAt: record.supersededAt.map { date(nanoseconds: $0.nanoseconds) }, status: status, ledger: ledger.origin)
+    }
+}

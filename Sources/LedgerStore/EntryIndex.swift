@@ -1,0 +1,72 @@
+import ConsentModel
+import Foundation
+import GRDB
+
+/// What the query side (citizens' history, institutions' receipts, regulators' reports) looks leaves
+/// up by. Derived from a leaf and its event alone, so it can be rebuilt at any time and is not
+/// itself part of what the ledger commits to.
+struct EntryIndex: Equatable {
+    /// The publishing institution (the event's `source`); empty when the value could not be decoded.
+    var institution: String
+    var eventType: String
+    /// `rejected`, `not-applied` (a duplicate or replay), `recorded` (an applied consent event) or the
+    /// access outcome's code (`covered`, `no-consent`, …).
+    var outcome: String
+    var isViolation: Bool
+    /// The producer findings' codes, space-separated.
+    var findings: String
+    /// An access's purpose.
+    var purpose: String?
+    /// When it happened, in nanoseconds since the epoch: an access's `occurredAt`, otherwise the event's `time`.
+    var occurredAt: Int64?
+
+    init(leaf: LedgerLeaf, event: Event?) throws {
+        guard let verdict = try JSONSerialization.jsonObject(with: Data(leaf.verdict)) as? [String: Any] else {
+            throw LedgerStoreError.malformedLeaf("the verdict is not a JSON object")
+        }
+        let findings = (verdict["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        let accessCode = (verdict["access"] as? [String: Any])?["code"] as? String
+        institution = leaf.producer
+        eventType = leaf.eventType
+        self.findings = findings.joined(separator: " ")
+        isViolation = accessCode.map { $0 != AccessOutcome.coveredCode } ?? false
+        if verdict["rejection"] != nil {
+            outcome = "rejected"
+        } else if let accessCode {
+            outcome = accessCode
+        } else if findings.contains(where: ProducerFinding.notApplyingCodes.contains) {
+            outcome = "not-applied"
+        } else {
+            outcome = "recorded"
+        }
+        if case .accessPerformed(let access) = event?.data {
+            purpose = access.purpose
+            occurredAt = access.occurredAt.nanoseconds
+        } else {
+            occurredAt = event?.time.nanoseconds
+        }
+    }
+
+    func insert(index: UInt64, using statement: Statement) throws {
+        try statement.execute(arguments: [
+            Int64(index), institution, eventType, outcome, isViolation, findings, purpose, occurredAt,
+        ])
+    }
+
+    static let insertSQL = """
+        INSERT INTO entry(idx, institution, event_type, outcome, violation, findings, purpose, occurred_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// Indexes every leaf stored before the index existed (migration "v3").
+    static func backfill(_ db: Database) throws {
+        let insert = try db.makeStatement(sql: insertSQL)
+        let rows = try Row.fetchCursor(db, sql: "SELECT leaf.idx, leaf.leaf, payload.value FROM leaf JOIN payload USING (idx) ORDER BY idx")
+        while let row = try rows.next() {
+            let leaf = try LedgerLeaf(decoding: Array(row[1] as Data))
+            let value: Data? = row[2]
+            let event = leaf.eventID.isEmpty ? nil : value.flatMap { try? Event.decode(Array($0)) }
+            try EntryIndex(leaf: leaf, event: event).insert(index: UInt64(row[0] as Int64), using: insert)
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import ConsentModel
+import Foundation
+import GRDB
+import MerkleLog
+
+/// A leaf with its record's value and what the query index says of it.
+public struct IndexedEntry: Sendable {
+    public let index: UInt64
+    public let leaf: LedgerLeaf
+    public let leafHash: SHA256Hash
+    /// The record's value; `nil` for a tombstone or once redacted.
+    public let value: [UInt8]?
+    public let redacted: Bool
+    public let institution: String
+    public let outcome: String
+    public let isViolation: Bool
+    public let findings: [String]
+    /// Nanoseconds since the epoch.
+    public let occurredAt: Int64?
+}
+
+/// Which entries to list; every condition set must hold.
+public struct EntryFilter: Sendable {
+    public var subject: SubjectReference?
+    public var institution: String?
+    public var eventType: String?
+    public var outcome: String?
+    public var purpose: String?
+    public var violationsOnly = false
+    public var excludeRejected = false
+    /// Inclusive, in nanoseconds since the epoch.
+    public var occurredFrom: Int64?
+    /// Exclusive, in nanoseconds since the epoch.
+    public var occurredBefore: Int64?
+
+    public init() {}
+}
+
+/// What one institution's entries in a ledger add up to.
+public struct InstitutionTally: Sendable {
+    /// Entries by event type, then by outcome.
+    public var outcomes: [String: [String: Int]] = [:]
+    /// Producer findings by code.
+    public var findings: [String: Int] = [:]
+    /// Rejected records by rejection code.
+    public var rejections: [String: Int] = [:]
+
+    public init() {}
+}
+
+extension LedgerReader {
+    /// The entries after index `after` (all of them when `nil`) that match `filter`, in index order, at most `limit`.
+    public func entries(matching filter: EntryFilter, after: UInt64?, limit: Int) throws -> [IndexedEntry] {
+        var conditions = ["leaf.idx > ?"]
+        var arguments: [(any DatabaseValueConvertible)?] = [after.map { Int64($0) } ?? -1]
+        func require(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            conditions.append(condition)
+            arguments.append(value)
+        }
+        require("leaf.subject = ?", filter.subject.map { Data($0.bytes) })
+        require("entry.institution = ?", filter.institution)
+        require("entry.event_type = ?", filter.eventType)
+        require("entry.outcome = ?", filter.outcome)
+        require("entry.purpose = ?", filter.purpose)
+        require("entry.occurred_at >= ?", filter.occurredFrom)
+        require("entry.occurred_at < ?", filter.occurredBefore)
+        if filter.violationsOnly { conditions.append("entry.violation = 1") }
+        if filter.excludeRejected { conditions.append("entry.outcome != 'rejected'") }
+        arguments.append(limit)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, payload.value, payload.redacted,
+                       entry.institution, entry.outcome, entry.violation, entry.findings, entry.occurred_at
+                FROM leaf JOIN entry USING (idx) JOIN payload USING (idx)
+                WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY leaf.idx LIMIT ?
+                """,
+            arguments: StatementArguments(arguments))
+        return try rows.map { row in
+            let leaf: Data = row[1]
+            let hash: Data = row[2]
+            let value: Data? = row[3]
+            let findings: String = row[8]
+            return IndexedEntry(
+                index: UInt64(row[0] as Int64), leaf: try LedgerLeaf(decoding: Array(leaf)), leafHash: try Self.hash(hash),
+                value: value.map(Array.init), redacted: row[4], institution: row[5], outcome: row[6], isViolation: row[7],
+                findings: findings.split(separator: " ").map(String.init), occurredAt: row[9])
+        }
+    }
+
+    /// The index of the first leaf with this leaf hash, if any.
+    public func index(ofLeafHash hash: SHA256Hash) throws -> UInt64? {
+        try Int64.fetchOne(db, sql: "SELECT idx FROM leaf WHERE leaf_hash = ? ORDER BY idx LIMIT 1", arguments: [Data(hash.bytes)])
+            .map(UInt64.init)
+    }
+
+    /// The subject of the leaf at `index`, and whether there is such a leaf.
+    public func subject(at index: UInt64) throws -> (exists: Bool, subject: SubjectReference?) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT subject FROM leaf WHERE idx = ?", arguments: [Int64(index)]) else {
+            return (false, nil)
+        }
+        let subject: Data? = row[0]
+        return (true, subject.flatMap { SubjectReference(bytes: Array($0)) })
+    }
+
+    /// Up to `limit` signed checkpoints with a size above `after`, smallest first.
+    public func checkpoints(after: UInt64?, limit: Int) throws -> [(size: UInt64, note: String, mapNote: String?)] {
+        try Row.fetchAll(
+            db, sql: "SELECT size, note, map_note FROM checkpoint WHERE size > ? ORDER BY size LIMIT ?",
+            arguments: [after.map { Int64($0) } ?? -1, limit]
+        ).map { (UInt64($0[0] as Int64), $0[1], $0[2]) }
+    }
+
+    /// Counts one institution's entries by type and outcome, its findings, and its rejections by reason.
+    public func tally(institution: String) throws -> InstitutionTally {
+        var tally = InstitutionTally()
+        let outcomes = try Row.fetchCursor(
+            db, sql: "SELECT event_type, outcome, COUNT(*) FROM entry WHERE institution = ? GROUP BY event_type, outcome",
+            arguments: [institution])
+        while let row = try outcomes.next() {
+            tally.outcomes[row[0], default: [:]][row[1]] = row[2]
+        }
+        let findings = try Row.fetchCursor(
+            db, sql: "SELECT findings, COUNT(*) FROM entry WHERE institution = ? AND findings != '' GROUP BY findings",
+            arguments: [institution])
+        while let row = try findings.next() {
+            let codes: String = row[0]
+            for code in codes.split(separator: " ") { tally.findings[String(code), default: 0] += row[1] }
+        }
+        let rejected = try Data.fetchCursor(
+            db, sql: "SELECT leaf.leaf FROM leaf JOIN entry USING (idx) WHERE entry.institution = ? AND entry.outcome = 'rejected'",
+            arguments: [institution])
+        while let bytes = try rejected.next() {
+            let verdict = try JSONSerialization.jsonObject(with: Data(try LedgerLeaf(decoding: Array(bytes)).verdict)) as? [String: Any]
+            let code = (verdict?["rejection"] as? [String: Any])?["code"] as? String ?? "unknown"
+            tally.rejections[code, default: 0] += 1
+        }
+        return tally
+    }
+
+    static func hash(_ data: Data) throws -> SHA256Hash {
+        guard let hash = SHA256Hash(bytes: data) else { throw LedgerStoreError.corrupt("a stored hash is not 32 bytes") }
+        return hash
+    }
+}

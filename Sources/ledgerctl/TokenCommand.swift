@@ -1,0 +1,55 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import LedgerAPI
+import LedgerIngest
+import Logging
+
+/// Mints API tokens with the development issuer key ledgerd keeps in its data directory.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "Mint a development API token (a JWT) for a citizen, an institution or a regulator.",
+        discussion: """
+            Signs with the development issuer key that ledgerd creates in its data directory when it runs without \
+            --token-keys. For development and demos only: in production an identity provider issues the tokens.
+              TOKEN=$(ledgerctl token --role citizen --subject CI-1234)
+              curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/v1/me/accesses
+              ledgerctl token --role institution --subject mydata-op-1
+              ledgerctl token --role regulator --subject fsc-auditor --valid-for 600
+            The token is printed alone on standard output.
+            """
+    )
+
+    @Option(help: "citizen, institution or regulator.")
+    var role: APIToken.Role
+
+    @Option(help: "Whom the token is for: the data subject's identifier (citizen), the institution id, or the regulator's name.")
+    var subject: String
+
+    @Option(help: "ledgerd's data directory, where the development issuer key is.")
+    var dataDir: String = "data"
+
+    @Option(help: "Seconds until the token expires.")
+    var validFor: Int = 3600
+
+    func validate() throws {
+        guard !subject.isEmpty else { throw ValidationError("--subject must not be empty") }
+        guard validFor > 0 else { throw ValidationError("--valid-for must be a positive number of seconds") }
+    }
+
+    func run() async throws {
+        let key: Curve25519.Signing.PrivateKey
+        do {
+            key = try LedgerIdentity.developmentTokenIssuer(
+                in: URL(fileURLWithPath: dataDir, isDirectory: true), create: false, logger: Logger(label: "ledgerctl"))
+        } catch let error as IngestError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let token = APIToken(role: role, subject: subject, issuer: "ledgerd-dev", expires: Date().addingTimeInterval(Double(validFor)))
+        emit(try await TokenVerifier.sign(token, with: key, kid: LedgerIdentity.developmentTokenKeyID))
+    }
+}
+
+extension APIToken.Role: ExpressibleByArgument {}

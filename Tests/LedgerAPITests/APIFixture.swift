@@ -1,0 +1,164 @@
+import ConsentFixtures
+import ConsentModel
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LedgerAPI
+import LedgerStore
+import Logging
+import MerkleLog
+
+/// Two partition ledgers written through the real rules and store, checkpointed, then grown by one
+/// leaf no checkpoint covers; served by the real API with a test token issuer.
+///
+/// Partition 0: citizen A's consent c-1 (holder bank-a, recipient mydata-op-1), a covered access, one
+/// for a purpose not consented, the revocation, an access after it, and a forged record in
+/// mydata-op-1's name; after the checkpoint, one more covered access.
+/// Partition 1: citizen B's consent c-2 for insurer-i, a covered access, one beyond its categories,
+/// and an access to citizen A's data by mydata-op-1 under no consent.
+struct APIFixture: Sendable {
+    static let citizenA = "CI-A"
+    static let citizenB = "CI-B"
+
+    let fixtures = Fixtures()
+    let ledgers: [PartitionLedger]
+    let signingKey = Curve25519.Signing.PrivateKey()
+    let issuerKey = Curve25519.Signing.PrivateKey()
+    let tokens: TokenVerifier
+
+    init() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        func open(_ partition: Int32) throws -> PartitionLedger {
+            try PartitionLedger(
+                path: directory.appendingPathComponent("\(partition).sqlite").path, origin: "test-ledger/events/\(partition)",
+                topic: "events",
+                partition: partition)
+        }
+        ledgers = [try open(0), try open(1)]
+        tokens = await TokenVerifier(publicKeys: ["test-issuer": issuerKey.publicKey])
+
+        let a = Self.citizenA
+        let b = Self.citizenB
+        func event(_ type: String, _ id: String, _ source: String, _ seq: Int64, _ time: String, _ subject: String, _ data: [String: Any])
+            -> [String: Any]
+        {
+            Fixtures.envelope(type: type, id: id, source: source, seq: seq, time: time, subject: subject, data: data)
+        }
+        var forged = fixtures.record(event("access.performed", "e-forged", "mydata-op-1", 6, "2026-06-02T00:00:00Z", a, [:]))
+        forged.value = Fixtures.bytes(
+            event("access.performed", "e-forged", "mydata-op-1", 6, "2026-06-02T00:00:00Z", a, Fixtures.access(at: "2026-06-02T00:00:00Z")))
+        let fixtures = self.fixtures
+        var rules = [RulesV1](repeating: RulesV1(registry: fixtures.registry, secret: fixtures.secret), count: 2)
+        func append(_ partition: Int, _ records: [IncomingRecord]) async throws {
+            let ledger = ledgers[partition]
+            var offset = ledger.nextOffset
+            var entries: [PartitionLedger.Entry] = []
+            for record in records {
+                let judgement = rules[partition].judge(record)
+                entries.append(
+                    .init(
+                        offset: offset, timestamp: record.timestamp.map { $0.nanoseconds / 1_000_000 }, value: record.value,
+                        headers: record.headers, judgement: judgement))
+                offset += 1
+            }
+            try await ledger.append(entries, nextOffset: offset)
+        }
+        func access(
+            _ id: String, _ seq: Int64, _ day: String, subject: String = a, accessor: String = "mydata-op-1",
+            purpose: String = "financial-overview",
+            categories: [String] = ["finance.account.transactions"]
+        ) -> IncomingRecord {
+            let time = "2026-\(day)T00:00:00Z"
+            return fixtures.record(
+                event(
+                    "access.performed", id, accessor, seq, time, subject,
+                    Fixtures.access(at: time, accessor: accessor, purpose: purpose, categories: categories)))
+        }
+        try await append(
+            0,
+            [
+                fixtures.record(event("consent.granted", "e-1", "mydata-op-1", 1, "2026-03-01T00:00:00Z", a, Fixtures.grant("c-1"))),
+                access("e-2", 2, "04-01"),
+                access("e-3", 3, "04-02", purpose: "marketing"),
+                fixtures.record(
+                    event(
+                        "consent.revoked", "e-4", "mydata-op-1", 4, "2026-05-01T00:00:00Z", a,
+                        Fixtures.revoke("c-1", at: "2026-05-01T00:00:00Z"))),
+                access("e-5", 5, "06-01"),
+                forged,
+            ])
+        try await append(
+            1,
+            [
+                fixtures.record(
+                    event(
+                        "consent.granted", "i-1", "insurer-i", 1, "2026-03-01T00:00:00Z", b,
+                        Fixtures.grant("c-2", recipients: ["insurer-i"]))),
+                access("i-2", 2, "04-01", subject: b, accessor: "insurer-i"),
+                access("i-3", 3, "04-02", subject: b, accessor: "insurer-i", categories: ["health.records"]),
+                access("e-6", 6, "04-03"),
+            ])
+        for ledger in ledgers {
+            try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: signingKey))
+        }
+        try await append(0, [access("e-7", 7, "04-05")])
+    }
+
+    /// A signed token for `role`, or `nil` for no token at all.
+    func token(_ caller: TestCaller) async throws -> String? {
+        guard let (role, subject) = caller.claims else { return nil }
+        let token = APIToken(role: role, subject: subject, issuer: "test", expires: Date().addingTimeInterval(600))
+        return try await TokenVerifier.sign(token, with: issuerKey, kid: "test-issuer")
+    }
+
+    var application: some ApplicationProtocol {
+        get throws {
+            let router = Router()
+            let ledgers = self.ledgers
+            var logger = Logger(label: "api-test")
+            logger.logLevel = .critical
+            try LedgerRoutes.add(
+                to: router, ledgers: { ledgers }, registry: fixtures.registry, subjectSecret: fixtures.secret, tokens: tokens,
+                logger: logger)
+            return Application(router: router)
+        }
+    }
+
+    /// What a verifier trusts for one partition's ledger: its origin under the ledger's key.
+    func policy(_ partition: Int) throws -> TrustPolicy {
+        try TrustPolicy(
+            log: try NoteVerifier(name: ledgers[partition].origin, kind: .ed25519, publicKey: Array(signingKey.publicKey.rawRepresentation))
+        )
+    }
+}
+
+/// The callers every route is tried with.
+enum TestCaller: String, CaseIterable, Sendable, CustomStringConvertible {
+    case none, citizenA, citizenB, institutionX, institutionY, regulator
+
+    var claims: (APIToken.Role, String)? {
+        switch self {
+        case .none: nil
+        case .citizenA: (.citizen, APIFixture.citizenA)
+        case .citizenB: (.citizen, APIFixture.citizenB)
+        case .institutionX: (.institution, "mydata-op-1")
+        case .institutionY: (.institution, "insurer-i")
+        case .regulator: (.regulator, "auditor")
+        }
+    }
+
+    var description: String { rawValue }
+}
+
+extension TestClientProtocol {
+    /// GETs `uri` as `caller` and hands back the status, content type and body.
+    func get(_ uri: String, as caller: TestCaller, fixture: APIFixture) async throws -> (
+        status: HTTPResponse.Status, type: String?, body: ByteBuffer
+    ) {
+        var headers: HTTPFields = [:]
+        if let token = try await fixture.token(caller) { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .get, headers: headers) { ($0.status, $0.headers[.contentType], $0.body) }
+    }
+}
