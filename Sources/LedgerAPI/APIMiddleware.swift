@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Logging
 import OpenAPIRuntime
@@ -24,10 +25,31 @@ struct ProblemMiddleware: ServerMiddleware {
         if let error = error as? ServerError {
             if let problem = error.underlyingError as? Problem { return problem }
             // The generated code could not read a parameter: the request's fault.
-            if error.operationInput == nil { return .badRequest("\(error.causeDescription): \(error.underlyingError)") }
+            if error.operationInput == nil { return .badRequest(Self.describe(error.underlyingError, in: error.request)) }
         }
         logger.error("\(operationID) failed: \(error)")
         return Problem(status: .internalServerError, detail: "the server failed to answer; the operator's log says why")
+    }
+
+    /// The generated decoder does not say which parameter it choked on, so say what kind of value was
+    /// wrong and show the request it was in.
+    static func describe(_ error: any Error, in request: HTTPRequest) -> String {
+        let problem: String
+        switch error as? DecodingError {
+        case .typeMismatch(let type, _), .valueNotFound(let type, _):
+            let kind = "\(type)".hasPrefix("Int") ? "an integer" : "a \(type)"
+            problem = "a parameter that must be \(kind) is missing or is not one"
+        case .dataCorrupted(let context) where context.debugDescription.contains("ISO8601"):
+            problem = "a date-time parameter is not in RFC 3339 form, such as 2026-04-01T00:00:00Z"
+        case .dataCorrupted(let context) where context.debugDescription.contains("invalid String value"):
+            let value = context.debugDescription.components(separatedBy: "invalid String value ").last ?? ""
+            problem = "\"\(value)\" is not one of the values this parameter takes"
+        case .keyNotFound(let key, _):
+            problem = "parameter \(key.stringValue) is required"
+        default:
+            problem = "a parameter could not be read (\(error))"
+        }
+        return "\(problem), in \(request.path ?? "the request"); docs/openapi.yaml lists every operation's parameters"
     }
 }
 

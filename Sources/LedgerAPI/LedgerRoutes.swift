@@ -3,6 +3,7 @@ import Hummingbird
 import LedgerStore
 import Logging
 import OpenAPIHummingbird
+import OpenAPIRuntime
 
 /// The API of openapi.yaml, for citizens, institutions and regulators, on a Hummingbird router.
 public enum LedgerRoutes {
@@ -16,6 +17,7 @@ public enum LedgerRoutes {
     ) throws {
         let handler = LedgerAPIHandler(ledgers: ledgers, registry: registry, subjectSecret: subjectSecret)
         try handler.registerHandlers(
-            on: router, middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens)])
+            on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
+            middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens)])
     }
 }

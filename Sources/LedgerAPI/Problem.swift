@@ -30,6 +30,6 @@ struct Problem: Error, HTTPResponseConvertible {
     var httpBody: HTTPBody? {
         let object: [String: Any] = ["type": "about:blank", "title": status.reasonPhrase, "status": status.code, "detail": detail]
         // Cannot fail: strings and an integer only.
-        return HTTPBody(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+        return HTTPBody(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 }

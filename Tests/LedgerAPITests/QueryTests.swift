@@ -1,0 +1,194 @@
+import ConsentModel
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LedgerAPI
+import MerkleLog
+import Testing
+
+@Suite("What each audience reads")
+struct QueryTests {
+    struct Position: Decodable, Equatable { let partition: Int32, index: UInt64, leafHash: String }
+    struct Access: Decodable { let position: Position, outcome: String, consentId: String?, purpose: String?, institution: Institution }
+    struct Institution: Decodable { let id: String, name: String? }
+    struct Page<Item: Decodable>: Decodable { let items: [Item], nextCursor: String? }
+    struct Entry: Decodable { let position: Position, outcome: String, verdict: String, eventId: String? }
+    struct Receipt: Decodable { let position: Position, eventId: String, proof: String? }
+    struct Consent: Decodable { let consentId: String, status: String, revokedAt: String? }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ response: (status: HTTPResponse.Status, type: String?, body: ByteBuffer)) throws -> T
+    {
+        #expect(response.status == .ok, "\(String(buffer: response.body))")
+        return try JSONDecoder().decode(T.self, from: Data(buffer: response.body))
+    }
+
+    static func places(_ positions: [Position]) -> [String] { positions.map { "\($0.partition):\($0.index)" } }
+
+    @Test("a citizen's history lists their accesses in every ledger, with verdicts, filters and pages that add up")
+    func citizenHistory() async throws {
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            let all = try Self.decode(Page<Access>.self, try await client.get("/v1/me/accesses", as: .citizenA, fixture: fixture))
+            #expect(Self.places(all.items.map(\.position)) == ["0:1", "0:2", "0:4", "0:5", "0:6", "1:3"])
+            #expect(all.items.map(\.outcome) == ["covered", "purpose-not-covered", "revoked", "rejected", "covered", "no-consent"])
+            #expect(all.items[0].consentId == "c-1" && all.items[0].purpose == "financial-overview")
+            #expect(all.items[0].institution.id == "mydata-op-1" && all.items[0].institution.name != nil)
+            #expect(all.nextCursor == nil)
+
+            let covered = try Self.decode(
+                Page<Access>.self, try await client.get("/v1/me/accesses?verdict=covered", as: .citizenA, fixture: fixture))
+            #expect(Self.places(covered.items.map(\.position)) == ["0:1", "0:6"])
+            let april = try Self.decode(
+                Page<Access>.self,
+                try await client.get(
+                    "/v1/me/accesses?from=2026-04-02T00:00:00Z&until=2026-05-01T00:00:00Z", as: .citizenA, fixture: fixture))
+            #expect(Self.places(april.items.map(\.position)) == ["0:2", "0:6", "1:3"])
+            let marketing = try Self.decode(
+                Page<Access>.self, try await client.get("/v1/me/accesses?purpose=marketing", as: .citizenA, fixture: fixture))
+            #expect(Self.places(marketing.items.map(\.position)) == ["0:2"])
+
+            var walked: [Position] = []
+            var cursor: String?
+            repeat {
+                let uri = "/v1/me/accesses?limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let page = try Self.decode(Page<Access>.self, try await client.get(uri, as: .citizenA, fixture: fixture))
+                #expect(page.items.count <= 2)
+                walked += page.items.map(\.position)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(walked == all.items.map(\.position))
+
+            let other = try Self.decode(Page<Access>.self, try await client.get("/v1/me/accesses", as: .citizenB, fixture: fixture))
+            #expect(Self.places(other.items.map(\.position)) == ["1:1", "1:2"])
+            #expect(other.items.map(\.outcome) == ["covered", "category-not-covered"])
+        }
+    }
+
+    @Test("a citizen's consents show what became of each")
+    func consents() async throws {
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            let mine = try Self.decode([Consent].self, try await client.get("/v1/me/consents", as: .citizenA, fixture: fixture))
+            #expect(mine.map(\.consentId) == ["c-1"] && mine[0].status == "revoked" && mine[0].revokedAt == "2026-05-01T00:00:00Z")
+            let theirs = try Self.decode([Consent].self, try await client.get("/v1/me/consents", as: .citizenB, fixture: fixture))
+            // Granted until 2026-09-01: expired by now.
+            #expect(
+                theirs.map(\.consentId) == ["c-2"]
+                    && theirs[0].status == (Date() > Date(timeIntervalSince1970: 1_788_220_800) ? "expired" : "active"))
+        }
+    }
+
+    @Test("an institution sees its receipts with proofs, the records rejected in its name, and its violations")
+    func institution() async throws {
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            let receipts = try Self.decode(
+                Page<Receipt>.self, try await client.get("/v1/institution/receipts", as: .institutionX, fixture: fixture))
+            #expect(Self.places(receipts.items.map(\.position)) == ["0:0", "0:1", "0:2", "0:3", "0:4", "0:6", "1:3"])
+            for receipt in receipts.items {
+                let checkpointed = receipt.position.partition == 1 || receipt.position.index < 6
+                #expect((receipt.proof != nil) == checkpointed, "\(receipt.eventId)")
+                if let proof = receipt.proof {
+                    let bundle = try ProofBundle(text: proof)
+                    _ = try bundle.verify(policy: try fixture.policy(Int(receipt.position.partition)))
+                    #expect(bundle.index == receipt.position.index)
+                }
+            }
+            let rejected = try Self.decode(
+                Page<Entry>.self, try await client.get("/v1/institution/rejected", as: .institutionX, fixture: fixture))
+            #expect(Self.places(rejected.items.map(\.position)) == ["0:5"])
+            #expect(rejected.items[0].verdict.contains("signature-invalid"))
+            let violations = try Self.decode(
+                Page<Entry>.self, try await client.get("/v1/institution/violations", as: .institutionX, fixture: fixture))
+            #expect(Self.places(violations.items.map(\.position)) == ["0:2", "0:4", "1:3"])
+            let others = try Self.decode(
+                Page<Entry>.self, try await client.get("/v1/institution/violations", as: .institutionY, fixture: fixture))
+            #expect(Self.places(others.items.map(\.position)) == ["1:2"])
+        }
+    }
+
+    @Test("a regulator lists violations across institutions, reads leaves and checkpoints, and gets an institution's report")
+    func regulator() async throws {
+        struct Leaf: Decodable { let index: UInt64, leaf: String, leafHash: String, value: String? }
+        struct Checkpoints: Decodable {
+            struct Item: Decodable { let size: UInt64 }
+            let items: [Item]
+        }
+        struct Report: Decodable { let outcomes: [String: [String: Int]], findings: [String: Int], rejections: [String: Int] }
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            let all = try Self.decode(Page<Entry>.self, try await client.get("/v1/violations", as: .regulator, fixture: fixture))
+            #expect(Self.places(all.items.map(\.position)) == ["0:2", "0:4", "1:2", "1:3"])
+            let byInstitution = try Self.decode(
+                Page<Entry>.self, try await client.get("/v1/violations?institution=insurer-i", as: .regulator, fixture: fixture))
+            #expect(Self.places(byInstitution.items.map(\.position)) == ["1:2"])
+            let revoked = try Self.decode(
+                Page<Entry>.self, try await client.get("/v1/violations?verdict=revoked", as: .regulator, fixture: fixture))
+            #expect(Self.places(revoked.items.map(\.position)) == ["0:4"])
+
+            let leaves = try Self.decode(
+                [Leaf].self, try await client.get("/v1/ledgers/0/leaves?start=1&end=4", as: .regulator, fixture: fixture))
+            #expect(leaves.map(\.index) == [1, 2, 3])
+            for leaf in leaves {
+                #expect(RFC6962.leafHash(Array(Data(base64Encoded: leaf.leaf)!)).hex == leaf.leafHash)
+                #expect(leaf.value != nil)
+            }
+            let checkpoints = try Self.decode(
+                Checkpoints.self, try await client.get("/v1/ledgers/0/checkpoints", as: .regulator, fixture: fixture))
+            #expect(checkpoints.items.map(\.size) == [6])
+
+            let report = try Self.decode(
+                Report.self, try await client.get("/v1/institutions/mydata-op-1/report", as: .regulator, fixture: fixture))
+            #expect(
+                report.outcomes["access.performed"]
+                    == ["covered": 2, "purpose-not-covered": 1, "revoked": 1, "no-consent": 1, "rejected": 1])
+            #expect(report.outcomes["consent.granted"] == ["recorded": 1] && report.outcomes["consent.revoked"] == ["recorded": 1])
+            // Sequence 6 came first in partition 1, and 7 followed the rejected 6 in partition 0.
+            #expect(report.findings["sequence-gap"] == 2)
+            #expect(report.rejections == ["signature-invalid": 1])
+        }
+    }
+
+    @Test("bad parameters get a 4xx problem that names what is wrong, never a 500")
+    func badInput() async throws {
+        let fixture = try await APIFixture()
+        let unknownHash = String(repeating: "cd", count: 32)
+        let cases: [(String, TestCaller, HTTPResponse.Status, String)] = [
+            ("/v1/me/accesses?limit=0", .citizenA, .badRequest, "limit"),
+            ("/v1/me/accesses?limit=101", .citizenA, .badRequest, "limit"),
+            (
+                "/v1/me/accesses?limit=ten", .citizenA, .badRequest,
+                "must be an integer is missing or is not one, in /v1/me/accesses?limit=ten"
+            ),
+            ("/v1/me/accesses?cursor=zzz", .citizenA, .badRequest, "cursor"),
+            ("/v1/me/accesses?from=2026-05-01T00:00:00Z&until=2026-04-01T00:00:00Z", .citizenA, .badRequest, "before"),
+            ("/v1/me/accesses?from=yesterday", .citizenA, .badRequest, "RFC 3339"),
+            ("/v1/me/accesses?verdict=fine", .citizenA, .badRequest, "\\\"fine\\\" is not one of the values"),
+            ("/v1/ledgers/0/leaves?start=3&end=1", .regulator, .badRequest, "start"),
+            ("/v1/ledgers/0/leaves?start=0&end=500", .regulator, .badRequest, "at most"),
+            ("/v1/ledgers/0/leaves?start=0&end=8", .regulator, .badRequest, "beyond"),
+            ("/v1/ledgers/0/leaves?start=0", .regulator, .badRequest, "integer is missing"),
+            ("/v1/ledgers/abc/leaves?start=0&end=1", .regulator, .badRequest, "in /v1/ledgers/abc/leaves"),
+            ("/v1/ledgers/9/checkpoints", .regulator, .notFound, "partition 9"),
+            ("/v1/ledgers/0/checkpoints?cursor=abc", .regulator, .badRequest, "cursor"),
+            ("/v1/ledgers/0/proofs/inclusion?index=6", .regulator, .badRequest, "tree size 6"),
+            ("/v1/ledgers/0/proofs/inclusion?index=1&leafHash=\(unknownHash)", .regulator, .badRequest, "exactly one"),
+            ("/v1/ledgers/0/proofs/inclusion", .regulator, .badRequest, "exactly one"),
+            ("/v1/ledgers/0/proofs/inclusion?index=1&treeSize=100", .regulator, .badRequest, "treeSize"),
+            ("/v1/ledgers/0/proofs/inclusion?leafHash=zz", .regulator, .badRequest, "leafHash"),
+            ("/v1/ledgers/0/proofs/inclusion?leafHash=\(unknownHash)", .regulator, .notFound, "no leaf"),
+            ("/v1/ledgers/0/proofs/consistency?from=5&to=3", .regulator, .badRequest, "from"),
+            ("/v1/ledgers/0/proofs/consistency?from=1&to=99", .regulator, .badRequest, "leaves"),
+            ("/v1/ledgers/0/subjects/xyz/proof", .regulator, .badRequest, "subjectKey"),
+        ]
+        try await fixture.application.test(.router) { client in
+            for (uri, caller, status, mentions) in cases {
+                let response = try await client.get(uri, as: caller, fixture: fixture)
+                let body = String(buffer: response.body)
+                #expect(response.status == status, "\(uri): \(body)")
+                #expect(response.type == "application/problem+json", "\(uri)")
+                #expect(body.contains(mentions), "\(uri): \(body)")
+            }
+        }
+    }
+}
