@@ -12,6 +12,7 @@ missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v kcat >/dev/null || missing+=(kcat)
+command -v curl >/dev/null || missing+=(curl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing system packages: ${missing[*]}" >&2

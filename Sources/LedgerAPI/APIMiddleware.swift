@@ -65,3 +65,30 @@ struct AuthenticationMiddleware: ServerMiddleware {
         return try await Caller.$current.withValue(caller) { try await next(request, body, metadata) }
     }
 }
+
+/// Refuses empty and over-long parameters before anything reads them: the generated decoder does not
+/// enforce the document's string lengths, and every string parameter of the API is 1…128 characters.
+struct ParameterLengthMiddleware: ServerMiddleware {
+    static let maximumLength = 128
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let target = request.path ?? ""
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        for segment in parts[0].split(separator: "/")
+        where (String(segment).removingPercentEncoding ?? String(segment)).unicodeScalars.count > Self.maximumLength {
+            throw Problem.badRequest("a path segment is longer than \(Self.maximumLength) characters")
+        }
+        for item in parts.dropFirst().first?.split(separator: "&") ?? [] {
+            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let value = pair.count == 2 ? (String(pair[1]).removingPercentEncoding ?? String(pair[1])) : ""
+            // JSON Schema counts code points, not grapheme clusters.
+            guard (1...Self.maximumLength).contains(value.unicodeScalars.count) else {
+                throw Problem.badRequest("parameter \(pair[0]) must be 1 to \(Self.maximumLength) characters long")
+            }
+        }
+        return try await next(request, body, metadata)
+    }
+}

@@ -72,7 +72,7 @@ extension LedgerAPIHandler {
             }
             index = UInt64(requested)
         case (nil, let hex?):
-            guard let hash = SHA256Hash(hex: hex) else { throw Problem.badRequest("leafHash must be 64 lowercase hex digits") }
+            let hash = try hash(hex, parameter: "leafHash")
             guard let found = try await ledger.read({ try $0.index(ofLeafHash: hash) }), found < treeSize else {
                 throw Problem.notFound("no leaf with hash \(hex) in the first \(treeSize) leaves of \(ledger.origin)")
             }
@@ -105,9 +105,7 @@ extension LedgerAPIHandler {
     func getSubjectProof(_ input: Operations.GetSubjectProof.Input) async throws -> Operations.GetSubjectProof.Output {
         try Caller.regulator()
         let ledger = try ledger(input.path.partition)
-        guard let key = SHA256Hash(hex: input.path.subjectKey) else {
-            throw Problem.badRequest("subjectKey must be a subject reference: 64 lowercase hex digits")
-        }
+        let key = try hash(input.path.subjectKey, parameter: "subjectKey (a subject reference)")
         return .ok(.init(body: .json(try await subjectCompleteness(ledger, key: key, withEntries: false))))
     }
 

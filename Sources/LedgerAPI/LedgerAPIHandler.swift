@@ -18,6 +18,14 @@ struct LedgerAPIHandler: APIProtocol {
         return ledger
     }
 
+    /// A hash parameter: 64 lowercase hex digits, as the API writes hashes.
+    func hash(_ hex: String, parameter: String) throws -> SHA256Hash {
+        guard hex == hex.lowercased(), let hash = SHA256Hash(hex: hex) else {
+            throw Problem.badRequest("\(parameter) must be 64 lowercase hex digits")
+        }
+        return hash
+    }
+
     func latestCheckpoint(of ledger: PartitionLedger) throws -> PartitionLedger.SignedCheckpoint {
         guard let checkpoint = ledger.latestCheckpoint else { throw Problem.notYetCheckpointed("\(ledger.origin) has no checkpoint yet") }
         return checkpoint

@@ -18,6 +18,6 @@ public enum LedgerRoutes {
         let handler = LedgerAPIHandler(ledgers: ledgers, registry: registry, subjectSecret: subjectSecret)
         try handler.registerHandlers(
             on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
-            middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens)])
+            middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens), ParameterLengthMiddleware()])
     }
 }

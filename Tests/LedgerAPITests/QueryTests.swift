@@ -180,6 +180,9 @@ struct QueryTests {
             ("/v1/ledgers/0/proofs/consistency?from=5&to=3", .regulator, .badRequest, "from"),
             ("/v1/ledgers/0/proofs/consistency?from=1&to=99", .regulator, .badRequest, "leaves"),
             ("/v1/ledgers/0/subjects/xyz/proof", .regulator, .badRequest, "subjectKey"),
+            ("/v1/violations?institution=\(String(repeating: "x", count: 129))", .regulator, .badRequest, "institution must be 1 to 128"),
+            ("/v1/me/accesses?purpose=", .citizenA, .badRequest, "purpose must be 1 to 128"),
+            ("/v1/institutions/\(String(repeating: "x", count: 129))/report", .regulator, .badRequest, "path segment"),
         ]
         try await fixture.application.test(.router) { client in
             for (uri, caller, status, mentions) in cases {
