@@ -113,17 +113,16 @@ struct APIFixture: Sendable {
         return try await TokenVerifier.sign(token, with: issuerKey, kid: "test-issuer")
     }
 
-    var application: some ApplicationProtocol {
-        get throws {
-            let router = Router()
-            let ledgers = self.ledgers
-            var logger = Logger(label: "api-test")
-            logger.logLevel = .critical
-            try LedgerRoutes.add(
-                to: router, ledgers: { ledgers }, registry: fixtures.registry, subjectSecret: fixtures.secret, tokens: tokens,
-                logger: logger)
-            return Application(router: router)
-        }
+    var application: some ApplicationProtocol { get throws { try application(trusting: tokens) } }
+
+    func application(trusting tokens: TokenVerifier) throws -> some ApplicationProtocol {
+        let router = Router()
+        let ledgers = self.ledgers
+        var logger = Logger(label: "api-test")
+        logger.logLevel = .critical
+        try LedgerRoutes.add(
+            to: router, ledgers: { ledgers }, registry: fixtures.registry, subjectSecret: fixtures.secret, tokens: tokens, logger: logger)
+        return Application(router: router)
     }
 
     /// What a verifier trusts for one partition's ledger: its origin under the ledger's key.

@@ -117,4 +117,24 @@ struct AuthorizationTests {
             }
         }
     }
+
+    @Test("issuer keys given as a JSON Web Key Set are trusted by their kid, and no other key is")
+    func jsonWebKeySet() async throws {
+        let fixture = try await APIFixture()
+        let issuer = Curve25519.Signing.PrivateKey()
+        let x = Data(issuer.publicKey.rawRepresentation).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let verifier = try await TokenVerifier(jwks: #"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"\#(x)","kid":"idp-2026"}]}"#)
+        let claims = APIToken(role: .regulator, subject: "auditor", issuer: "idp", expires: Date().addingTimeInterval(600))
+        let trusted = try await TokenVerifier.sign(claims, with: issuer, kid: "idp-2026")
+        let untrusted = try await TokenVerifier.sign(claims, with: fixture.issuerKey, kid: "test-issuer")
+        try await fixture.application(trusting: verifier).test(.router) { client in
+            try await client.execute(uri: "/v1/ledgers", method: .get, headers: [.authorization: "Bearer \(trusted)"]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/ledgers", method: .get, headers: [.authorization: "Bearer \(untrusted)"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
 }
