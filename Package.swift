@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "ConsentModel", targets: ["ConsentModel"]),
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
         .library(name: "LedgerIngest", targets: ["LedgerIngest"]),
+        .library(name: "LedgerAPI", targets: ["LedgerAPI"]),
+        .library(name: "LedgerAudit", targets: ["LedgerAudit"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
         .executable(name: "ledgerd", targets: ["ledgerd"]),
     ],
@@ -69,6 +71,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "LedgerAudit",
+            dependencies: ["LedgerStore", "ConsentModel", "MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "LedgerAPI",
             dependencies: [
                 "LedgerStore", "ConsentModel", "MerkleLog",
@@ -99,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "KafkaClient", "LedgerAPI", "LedgerIngest",
+                "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,7 +127,7 @@ let package = Package(
         // Signed events and a registry for tests of every layer above ConsentModel.
         .target(
             name: "ConsentFixtures",
-            dependencies: ["ConsentModel", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ConsentModel", "LedgerStore", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/ConsentFixtures",
             swiftSettings: strict
         ),
@@ -149,6 +156,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LedgerAuditTests",
+            dependencies: [
+                "LedgerAudit", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

@@ -52,18 +52,7 @@ struct APIFixture: Sendable {
         let fixtures = self.fixtures
         var rules = [RulesV1](repeating: RulesV1(registry: fixtures.registry, secret: fixtures.secret), count: 2)
         func append(_ partition: Int, _ records: [IncomingRecord]) async throws {
-            let ledger = ledgers[partition]
-            var offset = ledger.nextOffset
-            var entries: [PartitionLedger.Entry] = []
-            for record in records {
-                let judgement = rules[partition].judge(record)
-                entries.append(
-                    .init(
-                        offset: offset, timestamp: record.timestamp.map { $0.nanoseconds / 1_000_000 }, value: record.value,
-                        headers: record.headers, judgement: judgement))
-                offset += 1
-            }
-            try await ledger.append(entries, nextOffset: offset)
+            try await ledgers[partition].append(records, judgedBy: &rules[partition])
         }
         func access(
             _ id: String, _ seq: Int64, _ day: String, subject: String = a, accessor: String = "mydata-op-1",

@@ -1,0 +1,177 @@
+import ConsentModel
+import Crypto
+import Foundation
+import LedgerStore
+import MerkleLog
+
+/// The regulator's full check of one partition ledger file, trusting nothing in it but what the
+/// ledger's public key signed:
+///
+/// - every checkpoint and subject-map checkpoint is signed by the ledger key under the ledger's origin;
+/// - the leaves are numbered without gaps and carry rising offsets of the ledger's own topic and partition;
+/// - every leaf's hash and chain link are as stored, and its record's bytes hash to what the leaf commits to;
+/// - the tree of the first N leaves has each checkpoint's root, and the subject map (recomputed from the
+///   leaves' subject chains) has each map checkpoint's root; successive checkpoints are thus consistent;
+/// - every verdict is what `rules/v1` makes of the records in order, under the institution registry;
+/// - the stored per-subject rows are what the leaves say.
+///
+/// The first disagreement stops the check and names the leaf (or checkpoint) and the reason.
+public struct LedgerAudit {
+    /// What was checked in one ledger.
+    public struct Summary: Sendable, Equatable {
+        public let origin: String
+        public let leaves: UInt64
+        public let checkpoints: Int
+        public let subjects: Int
+        /// Verdicts recomputed by the rules; the rest had redacted records.
+        public let verdictsRecomputed: UInt64
+    }
+
+    /// Where a ledger first disagrees with what it must be.
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public let origin: String
+        /// The leaf concerned, if the failure is about one.
+        public let index: UInt64?
+        public let reason: String
+
+        public var description: String {
+            "\(origin)" + (index.map { ", leaf \($0)" } ?? "") + ": \(reason)"
+        }
+    }
+
+    public let registry: InstitutionRegistry
+    /// The ledger's checkpoint key; each ledger's notes are signed under its own origin.
+    public let ledgerKey: Curve25519.Signing.PublicKey
+
+    public init(registry: InstitutionRegistry, ledgerKey: Curve25519.Signing.PublicKey) {
+        self.registry = registry
+        self.ledgerKey = ledgerKey
+    }
+
+    /// Checks the ledger file at `path`, calling `progress` with the leaves checked so far and the total.
+    public func verify(path: String, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> Summary {
+        let file = try LedgerFile(readingAt: path)
+        return try file.read { reader in
+            let meta = try reader.meta()
+            guard let origin = meta["origin"], let topic = meta["topic"], let partition = meta["partition"].flatMap(Int32.init) else {
+                throw Failure(origin: path, index: nil, reason: "the database names no ledger (meta table incomplete)")
+            }
+            func fail(_ index: UInt64?, _ reason: String) -> Failure { Failure(origin: origin, index: index, reason: reason) }
+            let policy = try TrustPolicy(
+                log: try NoteVerifier(name: origin, kind: .ed25519, publicKey: Array(ledgerKey.rawRepresentation)))
+            var checkpoints: [(log: Checkpoint, map: MapCheckpoint?)] = []
+            for stored in try reader.checkpoints() {
+                do {
+                    let log = try policy.verify(try SignedNote(parsing: Array(stored.note.utf8)))
+                    let map = try stored.mapNote.map { try policy.verifyMap(try SignedNote(parsing: Array($0.utf8))) }
+                    guard log.size == stored.size, map.map({ $0.log == log }) ?? true else {
+                        throw fail(nil, "the checkpoint stored at size \(stored.size) is of another tree")
+                    }
+                    checkpoints.append((log, map))
+                } catch let error as MerkleLogError {
+                    throw fail(nil, "the checkpoint at size \(stored.size) does not verify: \(error)")
+                }
+            }
+            let total = try reader.size
+
+            var chain = ChainedLogVerifier { try LedgerLeaf(decoding: $0).previousChainHash }
+            var rules = RulesV1(registry: registry, secret: .generate())
+            var heads: [SHA256Hash: SubjectMapValue] = [:]
+            var touched: [SHA256Hash: SubjectMapValue] = [:]
+            var map = SubjectMap()
+            var nextCheckpoint = checkpoints.startIndex
+            var previousOffset: Int64 = -1
+            var recomputed: UInt64 = 0
+            var judging = true
+            func checkCheckpoints(at size: UInt64) throws {
+                while nextCheckpoint < checkpoints.endIndex, checkpoints[nextCheckpoint].log.size == size {
+                    let (log, mapCheckpoint) = checkpoints[nextCheckpoint]
+                    guard chain.tree.root == log.root else {
+                        throw fail(
+                            nil, "the first \(size) leaves hash to \(chain.tree.root), but the checkpoint at \(size) says \(log.root)")
+                    }
+                    if let mapCheckpoint {
+                        map.update(touched)
+                        touched = [:]
+                        guard map.rootHash == mapCheckpoint.mapRoot, UInt64(map.count) == mapCheckpoint.keyCount else {
+                            throw fail(
+                                nil, "the subject map of the first \(size) leaves is not the one the map checkpoint at \(size) signs")
+                        }
+                    }
+                    nextCheckpoint += 1
+                }
+            }
+            try checkCheckpoints(at: 0)
+            try reader.forEachStoredLeaf { stored in
+                let index = stored.index
+                guard index == chain.tree.size else { throw fail(chain.tree.size, "is missing (the next stored leaf is \(index))") }
+                let leaf: LedgerLeaf
+                do {
+                    leaf = try LedgerLeaf(decoding: stored.leaf)
+                    try chain.append(leaf: stored.leaf)
+                } catch {
+                    throw fail(index, "\(error)")
+                }
+                let leafHash = RFC6962.leafHash(stored.leaf)
+                guard stored.leafHash == leafHash.bytes, stored.chainHash == chain.chainHead.bytes else {
+                    throw fail(index, "the stored leaf hash or chain hash is not that of the leaf's bytes")
+                }
+                guard leaf.topic == topic, leaf.partition == partition, leaf.offset > previousOffset else {
+                    throw fail(
+                        index, "is offset \(leaf.offset) of \(leaf.topic)/\(leaf.partition), not a later record of \(topic)/\(partition)")
+                }
+                previousOffset = leaf.offset
+                if !stored.redacted {
+                    guard stored.value.map({ SHA256Hash.of($0) }) == leaf.valueHash else {
+                        throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
+                    }
+                } else {
+                    // The rules' state past a redacted record cannot be rebuilt; later verdicts go unchecked.
+                    judging = false
+                }
+                if judging {
+                    let judgement = rules.judge(
+                        IncomingRecord(
+                            value: stored.value, headers: stored.headers, timestamp: leaf.timestamp.map { Timestamp(milliseconds: $0) }))
+                    guard judgement.verdict.canonicalJSON == leaf.verdict else {
+                        throw fail(
+                            index,
+                            "the leaf's verdict \(String(decoding: leaf.verdict, as: UTF8.self)) is not what \(RulesV1.version) makes of the record: \(String(decoding: judgement.verdict.canonicalJSON, as: UTF8.self))"
+                        )
+                    }
+                    guard leaf.eventID == judgement.event?.id ?? "", leaf.producer == judgement.event?.source ?? "",
+                        leaf.producerSequence == judgement.event?.producerSequence ?? 0, (leaf.subject == nil) == (judgement.subject == nil)
+                    else {
+                        throw fail(index, "the leaf's event fields are not those of its record")
+                    }
+                    recomputed += 1
+                }
+                if let subject = leaf.subject {
+                    let key = SHA256Hash(bytes: subject.bytes)!
+                    let previous = heads[key]
+                    guard leaf.previousSubjectHead == previous?.chainHead ?? .zero else {
+                        throw fail(index, "breaks its subject's chain (previous subject head is not the subject's last leaf)")
+                    }
+                    let value = SubjectMapValue(
+                        count: (previous?.count ?? 0) + 1,
+                        chainHead: LedgerLeaf.nextSubjectHead(leaf.previousSubjectHead, leafHash: leafHash))
+                    heads[key] = value
+                    touched[key] = value
+                }
+                try checkCheckpoints(at: chain.tree.size)
+                if chain.tree.size % 10_000 == 0 { progress(chain.tree.size, total) }
+            }
+            progress(chain.tree.size, total)
+            if nextCheckpoint < checkpoints.endIndex, let last = checkpoints.last {
+                throw fail(
+                    nil, "a signed checkpoint covers \(last.log.size) leaves, but the ledger holds \(chain.tree.size): leaves are missing")
+            }
+            guard try reader.subjectRows() == heads else {
+                throw fail(nil, "the stored subject rows (leaf count and chain head per subject) disagree with the leaves")
+            }
+            return Summary(
+                origin: origin, leaves: chain.tree.size, checkpoints: checkpoints.count, subjects: heads.count,
+                verdictsRecomputed: recomputed)
+        }
+    }
+}

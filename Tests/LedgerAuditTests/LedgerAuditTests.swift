@@ -1,0 +1,143 @@
+import ConsentFixtures
+import ConsentModel
+import Crypto
+import Foundation
+import GRDB
+import LedgerAudit
+import LedgerStore
+import MerkleLog
+import Testing
+
+/// An honest ledger of eight leaves (a consent, covered and uncovered accesses, a revocation, a
+/// forged record, a second subject), checkpointed at 4 and 8; then each tamper a regulator must catch.
+@Suite("Offline verification of a ledger")
+struct LedgerAuditTests {
+    let fixtures = Fixtures()
+    let key = Curve25519.Signing.PrivateKey()
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).sqlite").path
+
+    /// Writes the ledger with `rules` judging (the honest rules unless an insider's are given).
+    func write(judgingWith registry: InstitutionRegistry? = nil) async throws -> PartitionLedger {
+        let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0)
+        let signer = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: key)
+        var rules = RulesV1(registry: registry ?? fixtures.registry, secret: fixtures.secret)
+        func event(_ type: String, _ seq: Int64, _ day: String, _ subject: String, _ data: [String: Any]) -> IncomingRecord {
+            fixtures.record(
+                Fixtures.envelope(
+                    type: type, id: "e-\(seq)", source: "mydata-op-1", seq: seq, time: "2026-\(day)T00:00:00Z", subject: subject, data: data
+                ))
+        }
+        var forged = event("access.performed", 6, "06-02", "CI-A", Fixtures.access(at: "2026-06-02T00:00:00Z"))
+        forged.value = forged.value.map { $0 + Array(" ".utf8) }
+        try await ledger.append(
+            [
+                event("consent.granted", 1, "03-01", "CI-A", Fixtures.grant("c-1")),
+                event("access.performed", 2, "04-01", "CI-A", Fixtures.access(at: "2026-04-01T00:00:00Z")),
+                event("access.performed", 3, "04-02", "CI-A", Fixtures.access(at: "2026-04-02T00:00:00Z", purpose: "marketing")),
+                event("consent.revoked", 4, "05-01", "CI-A", Fixtures.revoke("c-1", at: "2026-05-01T00:00:00Z")),
+            ], judgedBy: &rules)
+        try await ledger.signCheckpoint(with: signer)
+        try await ledger.append(
+            [
+                event("access.performed", 5, "06-01", "CI-A", Fixtures.access(at: "2026-06-01T00:00:00Z")),
+                forged,
+                event("consent.granted", 6, "03-01", "CI-B", Fixtures.grant("c-2")),
+                event("access.performed", 7, "04-01", "CI-B", Fixtures.access(at: "2026-04-01T00:00:00Z")),
+            ], judgedBy: &rules)
+        try await ledger.signCheckpoint(with: signer)
+        return ledger
+    }
+
+    var audit: LedgerAudit { LedgerAudit(registry: fixtures.registry, ledgerKey: key.publicKey) }
+
+    /// Changes the file behind the ledger's back, as someone with access to the disk could.
+    func tamper(_ sql: String, arguments: StatementArguments = []) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { try $0.execute(sql: sql, arguments: arguments) }
+    }
+
+    func expectFailure(at index: UInt64?, mentioning words: String) {
+        #expect {
+            _ = try audit.verify(path: path)
+        } throws: { error in
+            guard let failure = error as? LedgerAudit.Failure else { return false }
+            return failure.index == index && failure.reason.contains(words)
+        }
+    }
+
+    @Test("an honest ledger verifies: every leaf, both checkpoints, the subject map and every verdict")
+    func honest() async throws {
+        let ledger = try await write()
+        var reported: [(UInt64, UInt64)] = []
+        let summary = try audit.verify(path: path) { reported.append(($0, $1)) }
+        #expect(summary.origin == ledger.origin && summary.leaves == 8 && summary.checkpoints == 2)
+        #expect(summary.subjects == 2 && summary.verdictsRecomputed == 8)
+        #expect(reported.last.map { $0 == (8, 8) } == true)
+    }
+
+    @Test("a leaf's bytes changed: the stored hashes no longer match")
+    func leafChanged() async throws {
+        _ = try await write()
+        let leaf = try await DatabaseQueue(path: path).read { try Data.fetchOne($0, sql: "SELECT leaf FROM leaf WHERE idx = 2")! }
+        var bytes = Array(leaf)
+        bytes[bytes.count - 3] ^= 1
+        try tamper("UPDATE leaf SET leaf = ? WHERE idx = 2", arguments: [Data(bytes)])
+        expectFailure(at: 2, mentioning: "stored leaf hash")
+    }
+
+    @Test("a record's stored bytes changed: they no longer hash to what the leaf commits to")
+    func payloadChanged() async throws {
+        _ = try await write()
+        try tamper("UPDATE payload SET value = ? WHERE idx = 1", arguments: [Data("{}".utf8)])
+        expectFailure(at: 1, mentioning: "record's bytes")
+    }
+
+    @Test("a leaf deleted: the gap is named")
+    func leafDeleted() async throws {
+        _ = try await write()
+        try tamper("DELETE FROM leaf WHERE idx = 3")
+        expectFailure(at: 3, mentioning: "missing")
+    }
+
+    @Test("the last leaves truncated: the signed checkpoint covers more than is left")
+    func truncated() async throws {
+        _ = try await write()
+        try tamper("DELETE FROM leaf WHERE idx >= 6")
+        expectFailure(at: nil, mentioning: "covers 8 leaves, but the ledger holds 6")
+    }
+
+    @Test("a checkpoint's root changed: its signature fails")
+    func checkpointRootChanged() async throws {
+        let ledger = try await write()
+        let note = try ledger.readSynchronously { try $0.checkpoints()[0].note }
+        // The note's third line is the root: put the 8-leaf root under the 4-leaf checkpoint's signature.
+        var lines = note.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[2] = ledger.root.base64
+        try tamper("UPDATE checkpoint SET note = ? WHERE size = 4", arguments: [lines.joined(separator: "\n")])
+        expectFailure(at: nil, mentioning: "checkpoint at size 4 does not verify")
+    }
+
+    @Test("a checkpoint re-signed with another key: refused")
+    func checkpointResigned() async throws {
+        let ledger = try await write()
+        let other = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: .init())
+        let note = try SignedNote.checkpoint(try Checkpoint(origin: ledger.origin, size: ledger.size, root: ledger.root), signedBy: other)
+        try tamper("UPDATE checkpoint SET note = ? WHERE size = 8", arguments: [note.formatted])
+        expectFailure(at: nil, mentioning: "checkpoint at size 8 does not verify")
+    }
+
+    @Test("a verdict flipped by an insider who rehashed and re-signed everything: the rules disagree")
+    func verdictFlipped() async throws {
+        // The insider's ledger judged with a registry that trusts no key: every verdict says rejected,
+        // and every hash, chain link and checkpoint is consistent with that.
+        _ = try await write(judgingWith: try InstitutionRegistry(institutions: []))
+        expectFailure(at: 0, mentioning: "is not what rules/v1 makes of the record")
+    }
+
+    @Test("a subject row edited in the materialized state: it disagrees with the leaves")
+    func subjectRowEdited() async throws {
+        _ = try await write()
+        try tamper("UPDATE subject SET count = count + 1")
+        expectFailure(at: nil, mentioning: "subject rows")
+    }
+}
