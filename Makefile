@@ -29,11 +29,12 @@ lint:
 	swift format lint --strict --recursive Package.swift Sources Tests
 
 ## Measures the headline figures in a release build; writes bench/results/latest.json.
+## ONLY=merkle|stages|pipeline|api runs one group.
 bench: deps
 	@mkdir -p bench/results
-	swift run -c release --package-path Benchmarks ledger-bench --json $(CURDIR)/bench/results/latest.json
+	swift run -c release --package-path Benchmarks ledger-bench $(if $(ONLY),--only $(ONLY)) --json $(CURDIR)/bench/results/latest.json
 
 ## The same at small sizes, in under a minute once built: proves the suite runs.
 bench-quick: deps
 	@mkdir -p bench/results
-	swift run -c release --package-path Benchmarks ledger-bench --quick --json $(CURDIR)/bench/results/quick.json
+	swift run -c release --package-path Benchmarks ledger-bench --quick $(if $(ONLY),--only $(ONLY)) --json $(CURDIR)/bench/results/quick.json

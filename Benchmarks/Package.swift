@@ -9,6 +9,7 @@ let package = Package(
         .package(path: ".."),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -19,6 +20,9 @@ let package = Package(
                 .product(name: "KafkaClient", package: "main"),
                 .product(name: "LedgerIngest", package: "main"),
                 .product(name: "LedgerStore", package: "main"),
+                .product(name: "LedgerAPI", package: "main"),
+                .product(name: "LedgerAudit", package: "main"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

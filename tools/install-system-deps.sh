@@ -13,6 +13,8 @@ pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev pkg-config)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v kcat >/dev/null || missing+=(kcat)
 command -v curl >/dev/null || missing+=(curl)
+# wrk is the load generator of the API benchmark (make bench).
+command -v wrk >/dev/null || missing+=(wrk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing system packages: ${missing[*]}" >&2

@@ -17,7 +17,7 @@ public enum LedgerRoutes {
     ) throws {
         let handler = LedgerAPIHandler(ledgers: ledgers, registry: registry, subjectSecret: subjectSecret)
         try handler.registerHandlers(
-            on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]),
+            on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens), ParameterLengthMiddleware()])
     }
 }

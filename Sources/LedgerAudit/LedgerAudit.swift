@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import LedgerStore
 import MerkleLog
+import Synchronization
 
 /// The regulator's full check of one partition ledger file, trusting nothing in it but what the
 /// ledger's public key signed:
@@ -42,6 +43,9 @@ public struct LedgerAudit {
     public let registry: InstitutionRegistry
     /// The ledger's checkpoint key; each ledger's notes are signed under its own origin.
     public let ledgerKey: Curve25519.Signing.PublicKey
+
+    /// Leaves read, then prepared on all cores, at a time.
+    static let batchSize = 4_096
 
     public init(registry: InstitutionRegistry, ledgerKey: Curve25519.Signing.PublicKey) {
         self.registry = registry
@@ -102,65 +106,76 @@ public struct LedgerAudit {
                 }
             }
             try checkCheckpoints(at: 0)
-            try reader.forEachStoredLeaf { stored in
-                let index = stored.index
-                guard index == chain.tree.size else { throw fail(chain.tree.size, "is missing (the next stored leaf is \(index))") }
-                let leaf: LedgerLeaf
-                do {
-                    leaf = try LedgerLeaf(decoding: stored.leaf)
-                    try chain.append(leaf: stored.leaf)
-                } catch {
-                    throw fail(index, "\(error)")
-                }
-                let leafHash = RFC6962.leafHash(stored.leaf)
-                guard stored.leafHash == leafHash.bytes, stored.chainHash == chain.chainHead.bytes else {
-                    throw fail(index, "the stored leaf hash or chain hash is not that of the leaf's bytes")
-                }
-                guard leaf.topic == topic, leaf.partition == partition, leaf.offset > previousOffset else {
-                    throw fail(
-                        index, "is offset \(leaf.offset) of \(leaf.topic)/\(leaf.partition), not a later record of \(topic)/\(partition)")
-                }
-                previousOffset = leaf.offset
-                if !stored.redacted {
-                    guard stored.value.map({ SHA256Hash.of($0) }) == leaf.valueHash else {
-                        throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
+            var batch: [StoredLeaf] = []
+            func check(_ batch: [StoredLeaf]) throws {
+                for (stored, prepared) in zip(batch, Self.prepare(batch, with: rules)) {
+                    let index = stored.index
+                    guard index == chain.tree.size else { throw fail(chain.tree.size, "is missing (the next stored leaf is \(index))") }
+                    let leaf: LedgerLeaf
+                    do {
+                        leaf = try LedgerLeaf(decoding: stored.leaf)
+                        try chain.append(leaf: stored.leaf)
+                    } catch {
+                        throw fail(index, "\(error)")
                     }
-                } else {
-                    // The rules' state past a redacted record cannot be rebuilt; later verdicts go unchecked.
-                    judging = false
-                }
-                if judging {
-                    let judgement = rules.judge(
-                        IncomingRecord(
-                            value: stored.value, headers: stored.headers, timestamp: leaf.timestamp.map { Timestamp(milliseconds: $0) }))
-                    guard judgement.verdict.canonicalJSON == leaf.verdict else {
+                    let leafHash = RFC6962.leafHash(stored.leaf)
+                    guard stored.leafHash == leafHash.bytes, stored.chainHash == chain.chainHead.bytes else {
+                        throw fail(index, "the stored leaf hash or chain hash is not that of the leaf's bytes")
+                    }
+                    guard leaf.topic == topic, leaf.partition == partition, leaf.offset > previousOffset else {
                         throw fail(
                             index,
-                            "the leaf's verdict \(String(decoding: leaf.verdict, as: UTF8.self)) is not what \(RulesV1.version) makes of the record: \(String(decoding: judgement.verdict.canonicalJSON, as: UTF8.self))"
-                        )
+                            "is offset \(leaf.offset) of \(leaf.topic)/\(leaf.partition), not a later record of \(topic)/\(partition)")
                     }
-                    guard leaf.eventID == judgement.event?.id ?? "", leaf.producer == judgement.event?.source ?? "",
-                        leaf.producerSequence == judgement.event?.producerSequence ?? 0, (leaf.subject == nil) == (judgement.subject == nil)
-                    else {
-                        throw fail(index, "the leaf's event fields are not those of its record")
+                    previousOffset = leaf.offset
+                    if !stored.redacted {
+                        guard stored.value.map({ SHA256Hash.of($0) }) == leaf.valueHash else {
+                            throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
+                        }
+                    } else {
+                        // The rules' state past a redacted record cannot be rebuilt; later verdicts go unchecked.
+                        judging = false
                     }
-                    recomputed += 1
+                    if judging {
+                        let judgement = rules.apply(prepared)
+                        guard judgement.verdict.canonicalJSON == leaf.verdict else {
+                            throw fail(
+                                index,
+                                "the leaf's verdict \(String(decoding: leaf.verdict, as: UTF8.self)) is not what \(RulesV1.version) makes of the record: \(String(decoding: judgement.verdict.canonicalJSON, as: UTF8.self))"
+                            )
+                        }
+                        guard leaf.eventID == judgement.event?.id ?? "", leaf.producer == judgement.event?.source ?? "",
+                            leaf.producerSequence == judgement.event?.producerSequence ?? 0,
+                            (leaf.subject == nil) == (judgement.subject == nil)
+                        else {
+                            throw fail(index, "the leaf's event fields are not those of its record")
+                        }
+                        recomputed += 1
+                    }
+                    if let subject = leaf.subject {
+                        let key = SHA256Hash(bytes: subject.bytes)!
+                        let previous = heads[key]
+                        guard leaf.previousSubjectHead == previous?.chainHead ?? .zero else {
+                            throw fail(index, "breaks its subject's chain (previous subject head is not the subject's last leaf)")
+                        }
+                        let value = SubjectMapValue(
+                            count: (previous?.count ?? 0) + 1,
+                            chainHead: LedgerLeaf.nextSubjectHead(leaf.previousSubjectHead, leafHash: leafHash))
+                        heads[key] = value
+                        touched[key] = value
+                    }
+                    try checkCheckpoints(at: chain.tree.size)
+                    if chain.tree.size % 10_000 == 0 { progress(chain.tree.size, total) }
                 }
-                if let subject = leaf.subject {
-                    let key = SHA256Hash(bytes: subject.bytes)!
-                    let previous = heads[key]
-                    guard leaf.previousSubjectHead == previous?.chainHead ?? .zero else {
-                        throw fail(index, "breaks its subject's chain (previous subject head is not the subject's last leaf)")
-                    }
-                    let value = SubjectMapValue(
-                        count: (previous?.count ?? 0) + 1,
-                        chainHead: LedgerLeaf.nextSubjectHead(leaf.previousSubjectHead, leafHash: leafHash))
-                    heads[key] = value
-                    touched[key] = value
-                }
-                try checkCheckpoints(at: chain.tree.size)
-                if chain.tree.size % 10_000 == 0 { progress(chain.tree.size, total) }
             }
+            try reader.forEachStoredLeaf { stored in
+                batch.append(stored)
+                if batch.count == Self.batchSize {
+                    try check(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try check(batch)
             progress(chain.tree.size, total)
             if nextCheckpoint < checkpoints.endIndex, let last = checkpoints.last {
                 throw fail(
@@ -173,5 +188,21 @@ public struct LedgerAudit {
                 origin: origin, leaves: chain.tree.size, checkpoints: checkpoints.count, subjects: heads.count,
                 verdictsRecomputed: recomputed)
         }
+    }
+
+    /// Reads each record and checks its signature: the half of judging that depends on nothing before
+    /// it, so it runs on all cores; the rules then apply the results in order.
+    static func prepare(_ batch: [StoredLeaf], with rules: RulesV1) -> [PreparedRecord] {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let chunk = max(1, (batch.count + cores - 1) / cores)
+        let parts = Mutex<[Int: [PreparedRecord]]>([:])
+        DispatchQueue.concurrentPerform(iterations: cores) { n in
+            let part = batch[min(n * chunk, batch.count)..<min((n + 1) * chunk, batch.count)].map { stored in
+                let timestamp = (try? LedgerLeaf(decoding: stored.leaf))?.timestamp.map { Timestamp(milliseconds: $0) }
+                return rules.prepare(IncomingRecord(value: stored.value, headers: stored.headers, timestamp: timestamp))
+            }
+            parts.withLock { $0[n] = part }
+        }
+        return parts.withLock { parts in (0..<cores).flatMap { parts[$0] ?? [] } }
     }
 }

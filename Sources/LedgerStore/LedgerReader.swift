@@ -63,10 +63,12 @@ struct NodeReader: MerkleNodeSource {
     let db: Database
 
     func hash(of node: NodeID) throws -> SHA256Hash {
+        // Cached statements: a proof reads up to 2·log2(n) nodes, and preparing each query anew cost more than reading it.
         let data =
             node.level == 0
-            ? try Data.fetchOne(db, sql: "SELECT leaf_hash FROM leaf WHERE idx = ?", arguments: [Int64(node.index)])
-            : try Data.fetchOne(db, sql: "SELECT hash FROM node WHERE level = ? AND idx = ?", arguments: [node.level, Int64(node.index)])
+            ? try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM leaf WHERE idx = ?"), arguments: [Int64(node.index)])
+            : try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT hash FROM node WHERE level = ? AND idx = ?"), arguments: [node.level, Int64(node.index)])
         guard let data, let hash = SHA256Hash(bytes: data) else {
             throw MerkleLogError(.missingNode, "\(node) is not stored")
         }

@@ -137,4 +137,21 @@ struct AuthorizationTests {
             }
         }
     }
+
+    @Test("a token accepted once is refused after it expires, although accepted tokens are remembered")
+    func rememberedTokenExpires() async throws {
+        let fixture = try await APIFixture()
+        let token = try await TokenVerifier.sign(
+            APIToken(role: .regulator, subject: "auditor", issuer: "test", expires: Date().addingTimeInterval(2)), with: fixture.issuerKey,
+            kid: "test-issuer")
+        try await fixture.application.test(.router) { client in
+            try await client.execute(uri: "/v1/ledgers", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .ok)
+            }
+            try await Task.sleep(for: .seconds(3))
+            try await client.execute(uri: "/v1/ledgers", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
+                #expect(response.status == .unauthorized)
+            }
+        }
+    }
 }

@@ -31,7 +31,8 @@ struct MerkleLogBenchmarks {
             precondition(sink != .zero)
         }
         figures.append(Figure(name: "SHA-256 of 300 bytes", value: shaRate, unit: "hashes/s", limit: nil, limitName: nil, command: command))
-        figures.append(Figure(name: "SHA-256 of a 65-byte node", value: nodeRate, unit: "hashes/s", limit: nil, limitName: nil, command: command))
+        figures.append(
+            Figure(name: "SHA-256 of a 65-byte node", value: nodeRate, unit: "hashes/s", limit: nil, limitName: nil, command: command))
         say("sha256: \(Int(shaRate)) leaf hashes/s, \(Int(nodeRate)) node hashes/s")
         // Each appended leaf costs one leaf hash and, amortised, one node hash.
         let appendLimit = 1 / (1 / shaRate + 1 / nodeRate)
@@ -49,7 +50,9 @@ struct MerkleLogBenchmarks {
             precondition(frontier.size == UInt64(appendCount))
         }
         figures.append(
-            Figure(name: "append 300-byte leaves", value: appendRate, unit: "leaves/s", limit: appendLimit, limitName: "one leaf + one node hash", command: command))
+            Figure(
+                name: "append 300-byte leaves", value: appendRate, unit: "leaves/s", limit: appendLimit,
+                limitName: "one leaf + one node hash", command: command))
         say("append: \(Int(appendRate)) leaves/s")
 
         for size in [leaves / 10, leaves] where size > 0 {
@@ -59,12 +62,20 @@ struct MerkleLogBenchmarks {
             let root = store.root
             let n = UInt64(size)
             var random = SystemRandomNumberGenerator()
-            let inclusion = try latencies(count: 2_000) { _ in _ = try store.inclusionProof(index: UInt64.random(in: 0..<n, using: &random), size: n) }
+            let inclusion = try latencies(count: 2_000) { _ in
+                _ = try store.inclusionProof(index: UInt64.random(in: 0..<n, using: &random), size: n)
+            }
             let consistency = try latencies(count: 2_000) { _ in
                 _ = try store.consistencyProof(from: UInt64.random(in: 1...n, using: &random), to: n)
             }
-            figures.append(Figure(name: "inclusion proof at \(size) leaves, p50", value: inclusion.percentile(0.5).microseconds, unit: "µs", limit: nil, limitName: nil, command: command))
-            figures.append(Figure(name: "consistency proof at \(size) leaves, p50", value: consistency.percentile(0.5).microseconds, unit: "µs", limit: nil, limitName: nil, command: command))
+            figures.append(
+                Figure(
+                    name: "inclusion proof at \(size) leaves, p50", value: inclusion.percentile(0.5).microseconds, unit: "µs", limit: nil,
+                    limitName: nil, command: command))
+            figures.append(
+                Figure(
+                    name: "consistency proof at \(size) leaves, p50", value: consistency.percentile(0.5).microseconds, unit: "µs",
+                    limit: nil, limitName: nil, command: command))
             let index = n / 3
             let proof = try store.inclusionProof(index: index, size: n)
             let leaf = try store.hash(of: NodeID(level: 0, index: index))
@@ -78,24 +89,32 @@ struct MerkleLogBenchmarks {
                 Figure(
                     name: "inclusion proof verification at \(size) leaves", value: verifyRate, unit: "proofs/s",
                     limit: nodeRate / Double(proof.count), limitName: "node hash rate / \(proof.count)", command: command))
-            say("proofs at \(size): inclusion p50 \(inclusion.percentile(0.5)), consistency p50 \(consistency.percentile(0.5)), verify \(Int(verifyRate))/s")
+            say(
+                "proofs at \(size): inclusion p50 \(inclusion.percentile(0.5)), consistency p50 \(consistency.percentile(0.5)), verify \(Int(verifyRate))/s"
+            )
         }
 
         say("building a subject map of \(mapKeys) keys…")
         func entries(_ range: Range<Int>, generation: UInt64) -> [SHA256Hash: SubjectMapValue] {
-            Dictionary(uniqueKeysWithValues: range.map { i in
-                (SHA256Hash.of(withUnsafeBytes(of: UInt64(i)) { Array($0) }), SubjectMapValue(count: generation, chainHead: .zero))
-            })
+            Dictionary(
+                uniqueKeysWithValues: range.map { i in
+                    (SHA256Hash.of(withUnsafeBytes(of: UInt64(i)) { Array($0) }), SubjectMapValue(count: generation, chainHead: .zero))
+                })
         }
         var map = SubjectMap()
         let initial = entries(0..<mapKeys, generation: 1)
         let buildTime = ContinuousClock().measure { map.update(initial) }
-        figures.append(Figure(name: "subject map: build \(mapKeys) keys", value: Double(mapKeys) / buildTime.seconds, unit: "keys/s", limit: nil, limitName: nil, command: command))
+        figures.append(
+            Figure(
+                name: "subject map: build \(mapKeys) keys", value: Double(mapKeys) / buildTime.seconds, unit: "keys/s", limit: nil,
+                limitName: nil, command: command))
         // Half the batch updates existing subjects, half adds new ones, as a day of traffic would.
         let batch = entries(mapKeys - mapBatch / 2..<mapKeys + mapBatch / 2, generation: 2)
         let updateTime = ContinuousClock().measure { map.update(batch) }
         figures.append(
-            Figure(name: "subject map: batch of \(mapBatch) into \(mapKeys) keys", value: Double(mapBatch) / updateTime.seconds, unit: "keys/s", limit: nil, limitName: nil, command: command))
+            Figure(
+                name: "subject map: batch of \(mapBatch) into \(mapKeys) keys", value: Double(mapBatch) / updateTime.seconds,
+                unit: "keys/s", limit: nil, limitName: nil, command: command))
         say("subject map: build \(buildTime), batch \(updateTime)")
         return figures
     }

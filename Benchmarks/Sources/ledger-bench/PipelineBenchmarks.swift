@@ -35,28 +35,45 @@ struct PipelineBenchmarks {
                 }
             }
         }
-        figures.append(Figure(name: "Ed25519 verify, one core", value: oneCore, unit: "verifications/s", limit: nil, limitName: nil, command: command))
-        figures.append(Figure(name: "Ed25519 verify, \(cores) cores", value: allCores, unit: "verifications/s", limit: nil, limitName: nil, command: command))
+        figures.append(
+            Figure(name: "Ed25519 verify, one core", value: oneCore, unit: "verifications/s", limit: nil, limitName: nil, command: command))
+        figures.append(
+            Figure(
+                name: "Ed25519 verify, \(cores) cores", value: allCores, unit: "verifications/s", limit: nil, limitName: nil,
+                command: command))
         say("ed25519: \(Int(oneCore))/s on one core, \(Int(allCores))/s on \(cores)")
 
         let signed = try await ingestRate(signedBy: key, logger: logger)
         figures.append(
-            Figure(name: "ingest \(events) signed events, \(partitions) partitions", value: signed, unit: "events/s", limit: allCores, limitName: "Ed25519 verify, all cores", command: command))
+            Figure(
+                name: "ingest \(events) signed events, \(partitions) partitions", value: signed, unit: "events/s", limit: allCores,
+                limitName: "Ed25519 verify, all cores", command: command))
         let unsigned = try await ingestRate(signedBy: nil, logger: logger)
         figures.append(
-            Figure(name: "ingest \(events) unsigned events (rejected, no verification)", value: unsigned, unit: "events/s", limit: nil, limitName: nil, command: command))
+            Figure(
+                name: "ingest \(events) unsigned events (rejected, no verification)", value: unsigned, unit: "events/s", limit: nil,
+                limitName: nil, command: command))
         let rate = 1_000
         let (p50, p99) = try await latency(rate: rate, seconds: events >= 40_000 ? 20 : 5, signedBy: key, logger: logger)
-        figures.append(Figure(name: "produce → receipt latency at \(rate)/s, p50", value: p50 * 1000, unit: "ms", limit: nil, limitName: nil, command: command))
-        figures.append(Figure(name: "produce → receipt latency at \(rate)/s, p99", value: p99 * 1000, unit: "ms", limit: 1000, limitName: "target p99 < 1 s", command: command))
+        figures.append(
+            Figure(
+                name: "produce → receipt latency at \(rate)/s, p50", value: p50 * 1000, unit: "ms", limit: nil, limitName: nil,
+                command: command))
+        figures.append(
+            Figure(
+                name: "produce → receipt latency at \(rate)/s, p99", value: p99 * 1000, unit: "ms", limit: 1000,
+                limitName: "target p99 < 1 s", command: command))
         return figures
     }
 
     /// Publishes signed events at a fixed rate into a running ledgerd pipeline and times each from its send
     /// to the arrival of its receipt: an upper bound on produce-to-commit, since receipts follow the commit.
-    private func latency(rate: Int, seconds: Int, signedBy key: Curve25519.Signing.PrivateKey, logger: Logger) async throws -> (Double, Double) {
+    private func latency(rate: Int, seconds: Int, signedBy key: Curve25519.Signing.PrivateKey, logger: Logger) async throws -> (
+        Double, Double
+    ) {
         let cluster = try makeCluster(logger: logger)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
         let registry = try registry(trusting: key)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latency-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -113,7 +130,9 @@ struct PipelineBenchmarks {
 
     private func makeCluster(logger: Logger) throws -> KafkaMockCluster {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
-        for name in [topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1"] {
+        for name in [
+            topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1",
+        ] {
             try cluster.createTopic(name, partitions: name == topic ? partitions : 1)
         }
         return cluster
@@ -123,19 +142,25 @@ struct PipelineBenchmarks {
         try InstitutionRegistry(institutions: [
             .init(
                 id: "op", name: "Operator", roles: ["operator"],
-                keys: [.init(id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(), validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)])
+                keys: [
+                    .init(
+                        id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(),
+                        validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)
+                ])
         ])
     }
 
     /// Event number `sequence` keyed by its subject, signed when a key is given.
     private func record(_ sequence: Int, signedBy key: Curve25519.Signing.PrivateKey?) throws -> KafkaProducerRecord {
         let value = event(sequence)
-        let headers = try key.map { key in
-            [
-                KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
-                KafkaHeader(name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8)),
-            ]
-        } ?? []
+        let headers =
+            try key.map { key in
+                [
+                    KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
+                    KafkaHeader(
+                        name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8)),
+                ]
+            } ?? []
         return KafkaProducerRecord(topic: topic, key: Array("CI-\(sequence % 5_000)".utf8), value: value, headers: headers)
     }
 
@@ -149,7 +174,8 @@ struct PipelineBenchmarks {
     /// Pre-fills the topic, then times the ingest from its first leaf to its last.
     private func ingestRate(signedBy key: Curve25519.Signing.PrivateKey?, logger: Logger) async throws -> Double {
         let cluster = try makeCluster(logger: logger)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
         say("producing \(events) \(key == nil ? "unsigned" : "signed") events…")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for sequence in 1...events {
@@ -174,7 +200,10 @@ struct PipelineBenchmarks {
         while true {
             let total = ingest.ledgerSizes.values.reduce(0, +)
             if total > 0, first == nil { first = (.now, total) }
-            if total >= UInt64(events) { last = .now; break }
+            if total >= UInt64(events) {
+                last = .now
+                break
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
         task.cancel()

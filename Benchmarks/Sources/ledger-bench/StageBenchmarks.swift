@@ -13,7 +13,11 @@ struct StageBenchmarks {
         let registry = try InstitutionRegistry(institutions: [
             .init(
                 id: "op", name: "Operator", roles: ["operator"],
-                keys: [.init(id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(), validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)])
+                keys: [
+                    .init(
+                        id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(),
+                        validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)
+                ])
         ])
         let records = try (1...events).map { sequence in
             let value = Array(
@@ -21,7 +25,8 @@ struct StageBenchmarks {
                 {"specversion":"1.0","id":"e\(sequence)","source":"op","type":"consent.granted","time":"2026-05-01T00:00:00Z","subject":"CI-\(sequence % 5_000)","dataschema":"urn:consent-ledger:schema:consent.granted:v1","datacontenttype":"application/json","producerseq":\(sequence),"data":{"consentId":"c\(sequence)","dataHolder":"bank","recipients":["op"],"purposes":["service-provision"],"dataCategories":["finance.account.transactions"],"legalBasis":"consent","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","notice":{"uri":"https://op.example/notice","sha256":"\(String(repeating: "a", count: 64))"}}}
                 """.utf8)
             let headers = try EventSignature.headers(for: value, keyID: "op/1", privateKey: key)
-            return IncomingRecord(value: value, headers: headers.map { ($0.name, $0.value) }, timestamp: Timestamp(rfc3339: "2026-05-01T00:00:00Z"))
+            return IncomingRecord(
+                value: value, headers: headers.map { ($0.name, $0.value) }, timestamp: Timestamp(rfc3339: "2026-05-01T00:00:00Z"))
         }
         var rules = RulesV1(registry: registry, secret: SubjectSecret.generate())
         var figures: [Figure] = []
@@ -31,17 +36,22 @@ struct StageBenchmarks {
         }
         let clock = ContinuousClock()
         var decoded = 0
-        add("stage: strict JSON decode", Double(events) / clock.measure { decoded = records.filter { (try? Event.decode($0.value!)) != nil }.count }.seconds)
+        add(
+            "stage: strict JSON decode",
+            Double(events) / clock.measure { decoded = records.filter { (try? Event.decode($0.value!)) != nil }.count }.seconds)
         precondition(decoded == events)
         var prepared: [PreparedRecord] = []
         add("stage: decode + Ed25519 verify, one core", Double(events) / clock.measure { prepared = records.map(rules.prepare) }.seconds)
         var judgements: [Judgement] = []
-        add("stage: apply rules in order, verdict encoding included", Double(events) / clock.measure { judgements = prepared.map { rules.apply($0) } }.seconds)
+        add(
+            "stage: apply rules in order, verdict encoding included",
+            Double(events) / clock.measure { judgements = prepared.map { rules.apply($0) } }.seconds)
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stage-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ledger = try PartitionLedger(path: directory.appendingPathComponent("p.sqlite").path, origin: "bench/0", topic: "t", partition: 0)
+        let ledger = try PartitionLedger(
+            path: directory.appendingPathComponent("p.sqlite").path, origin: "bench/0", topic: "t", partition: 0)
         let entries = zip(records, judgements).enumerated().map { index, pair in
             PartitionLedger.Entry(offset: Int64(index), timestamp: 0, value: pair.0.value, headers: pair.0.headers, judgement: pair.1)
         }

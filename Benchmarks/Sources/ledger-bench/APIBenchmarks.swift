@@ -1,0 +1,213 @@
+import ConsentModel
+import Crypto
+import Foundation
+import Hummingbird
+import LedgerAPI
+import LedgerAudit
+import LedgerStore
+import Logging
+import MerkleLog
+
+/// The API's figures: a citizen's history page and an inclusion proof, p50 and p99 under wrk on
+/// loopback, served from a ledger of `subjects` subjects with ten leaves each (a consent and nine
+/// accesses), written through the real rules and store.
+struct APIBenchmarks {
+    let subjects: Int
+    let seconds: Int
+    let command: String
+    let leavesPerSubject = 10
+
+    func run() async throws -> [Figure] {
+        guard Self.which("wrk") else {
+            say("api: wrk is not installed (apt-get install wrk); skipping the API figures")
+            return []
+        }
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let institution = Curve25519.Signing.PrivateKey()
+        let secret = SubjectSecret.generate()
+        let registry = try InstitutionRegistry(institutions: [
+            .init(
+                id: "op", name: "Operator", roles: ["operator"],
+                keys: [
+                    .init(
+                        id: "op/1", publicKey: Data(institution.publicKey.rawRepresentation).base64EncodedString(),
+                        validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)
+                ])
+        ])
+        let path = directory.appendingPathComponent("0.sqlite").path
+        let ledger = try PartitionLedger(path: path, origin: "bench/events/0", topic: "events", partition: 0)
+        try await fill(ledger, registry: registry, secret: secret, signedBy: institution)
+        let ledgerKey = Curve25519.Signing.PrivateKey()
+        try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
+        let size = ledger.size
+
+        let issuer = Curve25519.Signing.PrivateKey()
+        let tokens = await TokenVerifier(publicKeys: ["bench": issuer.publicKey])
+        func token(_ role: APIToken.Role, _ subject: String) async throws -> String {
+            try await TokenVerifier.sign(
+                APIToken(role: role, subject: subject, issuer: "bench", expires: Date().addingTimeInterval(3600)), with: issuer,
+                kid: "bench")
+        }
+        let router = Router()
+        try LedgerRoutes.add(to: router, ledgers: { [ledger] }, registry: registry, subjectSecret: secret, tokens: tokens, logger: logger)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portSink.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        var portIterator = ports.makeAsyncIterator()
+        guard let port = await portIterator.next() else { throw BenchError("the API server did not start") }
+
+        // wrk picks a random citizen (of 200 tokens) or a random leaf per request.
+        var citizens: [String] = []
+        for _ in 0..<200 { citizens.append("\"Bearer \(try await token(.citizen, "CI-\(Int.random(in: 0..<subjects))"))\"") }
+        let history = """
+            local tokens = {\(citizens.joined(separator: ","))}
+            request = function()
+              return wrk.format("GET", "/v1/me/accesses", {["Authorization"] = tokens[math.random(#tokens)]})
+            end
+            """
+        let regulator = try await token(.regulator, "bench")
+        let proof = """
+            request = function()
+              return wrk.format("GET", "/v1/ledgers/0/proofs/inclusion?index=" .. math.random(0, \(size - 1)),
+                {["Authorization"] = "Bearer \(regulator)"})
+            end
+            """
+        var figures: [Figure] = []
+        let shape = "\(size) leaves, \(subjects) subjects"
+        for (name, script) in [("citizen history page (9 accesses)", history), ("inclusion proof", proof)] {
+            let (p50, p99, rate) = try load(script: script, port: port, directory: directory)
+            say("api \(name): p50 \(p50) ms, p99 \(p99) ms, \(Int(rate)) requests/s")
+            let target = name.hasPrefix("citizen") ? 20.0 : 5.0
+            figures.append(Figure(name: "API \(name), \(shape), p50", value: p50, unit: "ms", limit: nil, limitName: nil, command: command))
+            figures.append(
+                Figure(
+                    name: "API \(name), \(shape), p99", value: p99, unit: "ms", limit: target, limitName: "target p99 < \(Int(target)) ms",
+                    command: command))
+            figures.append(
+                Figure(
+                    name: "API \(name), \(shape), throughput", value: rate, unit: "requests/s", limit: nil, limitName: nil, command: command
+                ))
+        }
+        // The regulator's offline check of the same ledger, every verdict recomputed.
+        let clock = ContinuousClock()
+        var checked: UInt64 = 0
+        let elapsed = try clock.measure {
+            checked = try LedgerAudit(registry: registry, ledgerKey: ledgerKey.publicKey).verify(path: path).leaves
+        }
+        let verified = Double(checked) / elapsed.seconds
+        say("verify: \(Int(verified)) leaves/s")
+        figures.append(
+            Figure(
+                name: "ledgerctl verify (LedgerAudit), \(shape), verdicts recomputed", value: verified, unit: "leaves/s", limit: nil,
+                limitName: nil, command: command))
+        return figures
+    }
+
+    /// Writes `subjects` × (a consent, then nine accesses it covers), judged by rules/v1 with every
+    /// signature checked (prepared on all cores), in batches of 10,000 leaves.
+    private func fill(
+        _ ledger: PartitionLedger, registry: InstitutionRegistry, secret: SubjectSecret, signedBy key: Curve25519.Signing.PrivateKey
+    )
+        async throws
+    {
+        say("api: writing \(subjects * leavesPerSubject) leaves for \(subjects) subjects…")
+        var rules = RulesV1(registry: registry, secret: secret)
+        let batchSubjects = 1_000
+        var sequence: Int64 = 0
+        for first in stride(from: 0, to: subjects, by: batchSubjects) {
+            var records: [IncomingRecord] = []
+            for subject in first..<min(first + batchSubjects, subjects) {
+                for step in 0..<leavesPerSubject {
+                    sequence += 1
+                    records.append(try Self.record(subject: subject, step: step, sequence: sequence, key: key))
+                }
+            }
+            let prepared = await withTaskGroup(of: (Int, [PreparedRecord]).self) { group in
+                let cores = ProcessInfo.processInfo.activeProcessorCount
+                let chunk = (records.count + cores - 1) / cores
+                for (n, start) in stride(from: 0, to: records.count, by: chunk).enumerated() {
+                    let slice = Array(records[start..<min(start + chunk, records.count)])
+                    group.addTask { [rules] in (n, slice.map(rules.prepare)) }
+                }
+                var parts: [(Int, [PreparedRecord])] = []
+                for await part in group { parts.append(part) }
+                return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+            }
+            let offset = ledger.nextOffset
+            let entries = zip(records, prepared).enumerated().map { n, pair in
+                PartitionLedger.Entry(
+                    offset: offset + Int64(n), timestamp: pair.0.timestamp.map { $0.nanoseconds / 1_000_000 }, value: pair.0.value,
+                    headers: pair.0.headers, judgement: rules.apply(pair.1))
+            }
+            try await ledger.append(entries, nextOffset: offset + Int64(entries.count))
+        }
+    }
+
+    private static func record(subject: Int, step: Int, sequence: Int64, key: Curve25519.Signing.PrivateKey) throws -> IncomingRecord {
+        let time = "2026-05-01T00:00:00Z"
+        let data =
+            step == 0
+            ? """
+            {"consentId":"c\(subject)","dataHolder":"bank","recipients":["op"],"purposes":["service-provision"],"dataCategories":["finance.account.transactions"],"legalBasis":"consent","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","notice":{"uri":"https://op.example/notice","sha256":"\(String(repeating: "a", count: 64))"}}
+            """
+            : """
+            {"accessId":"a\(sequence)","accessor":"op","dataHolder":"bank","actor":"system:1","action":"read","purpose":"service-provision","dataCategories":["finance.account.transactions"],"recordCount":3,"dataForm":"identified","occurredAt":"2026-05-0\(step)T00:00:00Z"}
+            """
+        let type = step == 0 ? "consent.granted" : "access.performed"
+        let value = Array(
+            """
+            {"specversion":"1.0","id":"e\(sequence)","source":"op","type":"\(type)","time":"\(time)","subject":"CI-\(subject)","dataschema":"urn:consent-ledger:schema:\(type):v1","datacontenttype":"application/json","producerseq":\(sequence),"data":\(data)}
+            """.utf8)
+        let headers = try EventSignature.headers(for: value, keyID: "op/1", privateKey: key)
+        return IncomingRecord(value: value, headers: headers.map { ($0.name, $0.value) }, timestamp: Timestamp(rfc3339: time))
+    }
+
+    /// Runs wrk with `script` and returns p50 and p99 in milliseconds, and requests per second.
+    private func load(script: String, port: Int, directory: URL) throws -> (Double, Double, Double) {
+        let file = directory.appendingPathComponent("load.lua")
+        try script.write(to: file, atomically: true, encoding: .utf8)
+        let wrk = Process()
+        wrk.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        wrk.arguments = ["wrk", "-t1", "-c4", "-d\(seconds)s", "--latency", "-s", file.path, "http://127.0.0.1:\(port)"]
+        let output = Pipe()
+        wrk.standardOutput = output
+        try wrk.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        wrk.waitUntilExit()
+        guard let p50 = Self.milliseconds(after: "50%", in: text), let p99 = Self.milliseconds(after: "99%", in: text),
+            let rateLine = text.split(separator: "\n").first(where: { $0.hasPrefix("Requests/sec:") }),
+            let rate = Double(rateLine.split(separator: " ").last ?? "")
+        else { throw BenchError("could not read wrk's output:\n\(text)") }
+        if text.contains("Non-2xx") { throw BenchError("the API answered errors under load:\n\(text)") }
+        return (p50, p99, rate)
+    }
+
+    /// Reads a wrk latency line such as `     99%    4.21ms`.
+    private static func milliseconds(after label: String, in text: String) -> Double? {
+        guard let line = text.split(separator: "\n").first(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) }),
+            let field = line.split(separator: " ").last
+        else { return nil }
+        for (unit, scale) in [("us", 0.001), ("ms", 1.0), ("s", 1000.0)] where field.hasSuffix(unit) {
+            return Double(field.dropLast(unit.count)).map { $0 * scale }
+        }
+        return nil
+    }
+
+    private static func which(_ program: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(program)")
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
