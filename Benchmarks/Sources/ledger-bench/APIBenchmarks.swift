@@ -29,15 +29,7 @@ struct APIBenchmarks {
         defer { try? FileManager.default.removeItem(at: directory) }
         let institution = Curve25519.Signing.PrivateKey()
         let secret = SubjectSecret.generate()
-        let registry = try InstitutionRegistry(institutions: [
-            .init(
-                id: "op", name: "Operator", roles: ["operator"],
-                keys: [
-                    .init(
-                        id: "op/1", publicKey: Data(institution.publicKey.rawRepresentation).base64EncodedString(),
-                        validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)
-                ])
-        ])
+        let registry = try benchRegistry(trusting: institution)
         let path = directory.appendingPathComponent("0.sqlite").path
         let ledger = try PartitionLedger(path: path, origin: "bench/events/0", topic: "events", partition: 0)
         try await fill(ledger, registry: registry, secret: secret, signedBy: institution)

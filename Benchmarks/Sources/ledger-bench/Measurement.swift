@@ -1,3 +1,5 @@
+import ConsentModel
+import Crypto
 import Foundation
 
 /// One reported figure: what was measured, its value, and the machine limit it is compared with.
@@ -50,4 +52,17 @@ extension Array where Element == Duration {
 /// Progress and results go to standard error as they come, so a long run shows it is alive.
 func say(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// The one institution of every benchmark: `op`, publishing with key `op/1`.
+func benchRegistry(trusting key: Curve25519.Signing.PrivateKey) throws -> InstitutionRegistry {
+    try InstitutionRegistry(institutions: [
+        .init(
+            id: "op", name: "Operator", roles: ["operator"],
+            keys: [
+                .init(
+                    id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(),
+                    validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)
+            ])
+    ])
 }

@@ -74,7 +74,7 @@ struct PipelineBenchmarks {
         let cluster = try makeCluster(logger: logger)
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
-        let registry = try registry(trusting: key)
+        let registry = try benchRegistry(trusting: key)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latency-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "latency")
@@ -138,18 +138,6 @@ struct PipelineBenchmarks {
         return cluster
     }
 
-    private func registry(trusting key: Curve25519.Signing.PrivateKey) throws -> InstitutionRegistry {
-        try InstitutionRegistry(institutions: [
-            .init(
-                id: "op", name: "Operator", roles: ["operator"],
-                keys: [
-                    .init(
-                        id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(),
-                        validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)
-                ])
-        ])
-    }
-
     /// Event number `sequence` keyed by its subject, signed when a key is given.
     private func record(_ sequence: Int, signedBy key: Curve25519.Signing.PrivateKey?) throws -> KafkaProducerRecord {
         let value = event(sequence)
@@ -186,7 +174,7 @@ struct PipelineBenchmarks {
             try await group.waitForAll()
         }
         // Unsigned events meet a registry that trusts some other key: decoded, then rejected, never verified.
-        let registry = try registry(trusting: key ?? Curve25519.Signing.PrivateKey())
+        let registry = try benchRegistry(trusting: key ?? Curve25519.Signing.PrivateKey())
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "bench")

@@ -10,15 +10,7 @@ struct StageBenchmarks {
 
     func run() async throws -> [Figure] {
         let key = Curve25519.Signing.PrivateKey()
-        let registry = try InstitutionRegistry(institutions: [
-            .init(
-                id: "op", name: "Operator", roles: ["operator"],
-                keys: [
-                    .init(
-                        id: "op/1", publicKey: Data(key.publicKey.rawRepresentation).base64EncodedString(),
-                        validFrom: Timestamp(rfc3339: "2026-01-01T00:00:00Z")!, validUntil: nil)
-                ])
-        ])
+        let registry = try benchRegistry(trusting: key)
         let records = try (1...events).map { sequence in
             let value = Array(
                 """
