@@ -161,3 +161,26 @@ public struct Verdict: Hashable, Sendable {
         }
     }
 }
+
+/// The codes a stored verdict carries, read back from its ``Verdict/canonicalJSON`` (by the ledger's
+/// query index and API, which have the leaf but not the ``Verdict``).
+public struct VerdictCodes: Sendable, Equatable {
+    /// The rejection's code, for a rejected record.
+    public let rejection: String?
+    public let findings: [String]
+    /// The access outcome's code, for an applied access.
+    public let access: String?
+    /// The consent the access outcome names, if any.
+    public let consentId: String?
+
+    public init(canonicalJSON: [UInt8]) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(canonicalJSON)) as? [String: Any] else {
+            throw ConsentModelError(.malformedJSON, "a stored verdict is not a JSON object")
+        }
+        let access = object["access"] as? [String: Any]
+        rejection = (object["rejection"] as? [String: Any])?["code"] as? String
+        findings = (object["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        self.access = access?["code"] as? String
+        consentId = access?["consentId"] as? String
+    }
+}

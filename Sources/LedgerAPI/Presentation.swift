@@ -38,15 +38,14 @@ extension Components.Schemas.Entry {
 extension Components.Schemas.AccessEntry {
     /// What a citizen sees of an access: the event's own words where the value is still there.
     init(_ ledger: PartitionLedger, _ entry: IndexedEntry, registry: InstitutionRegistry) throws {
-        let verdict = try JSONSerialization.jsonObject(with: Data(entry.leaf.verdict)) as? [String: Any]
-        let consentId = (verdict?["access"] as? [String: Any])?["consentId"] as? String
         var access: DataAccess?
         if let value = entry.value, case .accessPerformed(let performed) = try? Event.decode(value).data { access = performed }
         self.init(
             position: .init(ledger, entry), institution: .init(entry.institution, registry: registry),
             occurredAt: entry.occurredAt.map { date(nanoseconds: $0) }, action: access?.action, purpose: access?.purpose,
             dataCategories: access?.dataCategories, recordCount: access?.recordCount, dataForm: access?.dataForm,
-            dataHolder: access?.dataHolder, outcome: try .init(entry), consentId: consentId, findings: entry.findings,
+            dataHolder: access?.dataHolder, outcome: try .init(entry),
+            consentId: try VerdictCodes(canonicalJSON: entry.leaf.verdict).consentId, findings: entry.findings,
             redacted: entry.redacted)
     }
 }

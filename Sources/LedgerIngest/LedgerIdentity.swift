@@ -42,13 +42,18 @@ public struct LedgerIdentity: Sendable {
     /// Reads the development token issuer's key from `directory`, creating it if `create` and missing.
     public static func developmentTokenIssuer(in directory: URL, create: Bool, logger: Logger) throws -> Curve25519.Signing.PrivateKey {
         let file = directory.appendingPathComponent(developmentTokenIssuerFile)
-        guard create || FileManager.default.fileExists(atPath: file.path) else {
-            throw IngestError("\(file.path) does not exist: start ledgerd with --data-dir \(directory.path) first, which creates it")
-        }
-        let bytes = try readOrCreate(file, what: "development API token issuer key", logger: logger) {
-            Array(Curve25519.Signing.PrivateKey().rawRepresentation)
-        }
+        let bytes =
+            create
+            ? try readOrCreate(file, what: "development API token issuer key", logger: logger) {
+                Array(Curve25519.Signing.PrivateKey().rawRepresentation)
+            }
+            : try readExisting(file, in: directory)
         return try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
+    }
+
+    /// The checkpoint signing key of an existing data directory; never creates one.
+    public static func existingSigningKey(in directory: URL) throws -> Curve25519.Signing.PrivateKey {
+        try Curve25519.Signing.PrivateKey(rawRepresentation: readExisting(directory.appendingPathComponent(signingKeyFile), in: directory))
     }
 
     /// The note signer for one partition ledger: the same key, named by the ledger's origin.
@@ -57,12 +62,7 @@ public struct LedgerIdentity: Sendable {
     }
 
     private static func readOrCreate(_ file: URL, what: String, logger: Logger, create: () -> [UInt8]) throws -> [UInt8] {
-        if let text = try? String(contentsOf: file, encoding: .utf8) {
-            guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                throw IngestError("\(file.path) does not hold base64; restore it from backup, or remove it to start a new ledger")
-            }
-            return Array(bytes)
-        }
+        if let bytes = try read(file) { return bytes }
         let bytes = create()
         guard
             FileManager.default.createFile(
@@ -72,6 +72,22 @@ public struct LedgerIdentity: Sendable {
         }
         logger.notice("created a new \(what) in \(file.path); back it up with the data directory")
         return bytes
+    }
+
+    private static func readExisting(_ file: URL, in directory: URL) throws -> [UInt8] {
+        guard let bytes = try read(file) else {
+            throw IngestError("\(file.path) does not exist: start ledgerd with --data-dir \(directory.path) first, which creates it")
+        }
+        return bytes
+    }
+
+    /// A secret file's bytes (base64 text), or `nil` when there is no such file.
+    private static func read(_ file: URL) throws -> [UInt8]? {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw IngestError("\(file.path) does not hold base64; restore it from backup, or remove it to start a new ledger")
+        }
+        return Array(bytes)
     }
 }
 

@@ -169,7 +169,7 @@ public final class LedgerIngest: Service, Sendable {
     private func replay(_ ledger: PartitionLedger) throws -> RulesV1 {
         try ledger.readSynchronously { reader in
             var rules = RulesV1(registry: registry, secret: identity.subjectSecret)
-            try reader.forEachRecord { record in
+            try reader.forEachStoredLeaf { record in
                 let leaf = try LedgerLeaf(decoding: record.leaf)
                 let again = rules.judge(
                     IncomingRecord(

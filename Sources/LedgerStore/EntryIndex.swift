@@ -21,20 +21,16 @@ struct EntryIndex: Equatable {
     var occurredAt: Int64?
 
     init(leaf: LedgerLeaf, event: Event?) throws {
-        guard let verdict = try JSONSerialization.jsonObject(with: Data(leaf.verdict)) as? [String: Any] else {
-            throw LedgerStoreError.malformedLeaf("the verdict is not a JSON object")
-        }
-        let findings = (verdict["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
-        let accessCode = (verdict["access"] as? [String: Any])?["code"] as? String
+        let verdict = try VerdictCodes(canonicalJSON: leaf.verdict)
         institution = leaf.producer
         eventType = leaf.eventType
-        self.findings = findings.joined(separator: " ")
-        isViolation = accessCode.map { $0 != AccessOutcome.coveredCode } ?? false
-        if verdict["rejection"] != nil {
+        findings = verdict.findings.joined(separator: " ")
+        isViolation = verdict.access.map { $0 != AccessOutcome.coveredCode } ?? false
+        if verdict.rejection != nil {
             outcome = "rejected"
-        } else if let accessCode {
-            outcome = accessCode
-        } else if findings.contains(where: ProducerFinding.notApplyingCodes.contains) {
+        } else if let access = verdict.access {
+            outcome = access
+        } else if verdict.findings.contains(where: ProducerFinding.notApplyingCodes.contains) {
             outcome = "not-applied"
         } else {
             outcome = "recorded"

@@ -133,9 +133,8 @@ extension LedgerReader {
             db, sql: "SELECT leaf.leaf FROM leaf JOIN entry USING (idx) WHERE entry.institution = ? AND entry.outcome = 'rejected'",
             arguments: [institution])
         while let bytes = try rejected.next() {
-            let verdict = try JSONSerialization.jsonObject(with: Data(try LedgerLeaf(decoding: Array(bytes)).verdict)) as? [String: Any]
-            let code = (verdict?["rejection"] as? [String: Any])?["code"] as? String ?? "unknown"
-            tally.rejections[code, default: 0] += 1
+            let verdict = try VerdictCodes(canonicalJSON: try LedgerLeaf(decoding: Array(bytes)).verdict)
+            tally.rejections[verdict.rejection ?? "unknown", default: 0] += 1
         }
         return tally
     }

@@ -23,38 +23,58 @@ public struct LedgerReader: MerkleNodeSource {
         return Array(data)
     }
 
-    /// A stored record as it came from Kafka, with its leaf.
-    public struct Record: Sendable {
-        public let index: UInt64
-        public let leaf: [UInt8]
-        public let value: [UInt8]?
-        public let headers: [(name: String, value: [UInt8]?)]
-        public let redacted: Bool
-    }
-
-    /// Calls `body` with every record from `start` on, in order.
-    public func forEachRecord(from start: UInt64 = 0, _ body: (Record) throws -> Void) throws {
-        let rows = try Row.fetchCursor(
-            db,
-            sql:
-                "SELECT leaf.idx, leaf.leaf, payload.value, payload.headers, payload.redacted FROM leaf JOIN payload USING (idx) WHERE leaf.idx >= ? ORDER BY leaf.idx",
-            arguments: [Int64(start)])
-        while let row = try rows.next() {
-            let leaf: Data = row[1]
-            let value: Data? = row[2]
-            let headers: Data = row[3]
-            try body(
-                Record(
-                    index: UInt64(row[0] as Int64), leaf: Array(leaf), value: value.map(Array.init),
-                    headers: try StoredHeaders.decode(Array(headers)), redacted: row[4]))
-        }
-    }
-
     /// The signed checkpoint notes and their subject-map checkpoints, oldest first.
     public func checkpoints() throws -> [(size: UInt64, note: String, mapNote: String?)] {
         try Row.fetchAll(db, sql: "SELECT size, note, map_note FROM checkpoint ORDER BY size").map {
             (UInt64($0[0] as Int64), $0[1], $0[2])
         }
+    }
+}
+
+/// A leaf as stored, with the hashes the writer computed for it and its record.
+public struct StoredLeaf: Sendable {
+    public let index: UInt64
+    public let leaf: [UInt8]
+    public let leafHash: [UInt8]
+    public let chainHash: [UInt8]
+    /// The record's value; `nil` for a tombstone or once redacted.
+    public let value: [UInt8]?
+    public let headers: [(name: String, value: [UInt8]?)]
+    public let redacted: Bool
+}
+
+extension LedgerReader {
+    /// The ledger's identity: `origin`, `topic`, `partition`, `format`.
+    public func meta() throws -> [String: String] {
+        Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0[0], $0[1]) })
+    }
+
+    /// Calls `body` with every stored leaf in index order, with what was stored beside it.
+    public func forEachStoredLeaf(_ body: (StoredLeaf) throws -> Void) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted
+                FROM leaf LEFT JOIN payload USING (idx) ORDER BY leaf.idx
+                """)
+        while let row = try rows.next() {
+            let headers: Data? = row[5]
+            try body(
+                StoredLeaf(
+                    index: UInt64(row[0] as Int64), leaf: Array(row[1] as Data), leafHash: Array(row[2] as Data),
+                    chainHash: Array(row[3] as Data), value: (row[4] as Data?).map(Array.init),
+                    headers: try headers.map { try StoredHeaders.decode(Array($0)) } ?? [], redacted: row[6] ?? false))
+        }
+    }
+
+    /// The stored per-subject rows: each subject reference's leaf count and chain head.
+    public func subjectRows() throws -> [SHA256Hash: SubjectMapValue] {
+        var rows: [SHA256Hash: SubjectMapValue] = [:]
+        let cursor = try Row.fetchCursor(db, sql: "SELECT ref, count, head FROM subject")
+        while let row = try cursor.next() {
+            rows[try Self.hash(row[0])] = SubjectMapValue(count: row[1], chainHead: try Self.hash(row[2]))
+        }
+        return rows
     }
 }
 

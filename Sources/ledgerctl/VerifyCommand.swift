@@ -88,15 +88,14 @@ struct VerifyCommand: ParsableCommand {
             }
             return key
         }
-        let file = directory.appendingPathComponent(LedgerIdentity.signingKeyFile)
-        guard let text = try? String(contentsOf: file, encoding: .utf8),
-            let seed = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
-            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        else {
-            throw failure("no --ledger-key and no readable \(file.path): pass the ledger's public key with --ledger-key")
+        let key: Curve25519.Signing.PrivateKey
+        do {
+            key = try LedgerIdentity.existingSigningKey(in: directory)
+        } catch {
+            throw failure("no --ledger-key, and \(error): pass the ledger's public key with --ledger-key")
         }
         FileHandle.standardError.write(
-            Data("note: checking against the key in \(file.path); pass --ledger-key to check against the key you trust\n".utf8))
+            Data("note: checking against the key in \(directory.path); pass --ledger-key to check against the key you trust\n".utf8))
         return key.publicKey
     }
 
