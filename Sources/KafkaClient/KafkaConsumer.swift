@@ -24,6 +24,12 @@ public final class KafkaConsumer: Sendable {
         )
     }
 
+    /// How many partitions `topic` has, from the cluster's metadata. Throws
+    /// ``KafkaError/Code/unknownTopicOrPartition`` when the cluster has no such topic.
+    public func partitionCount(of topic: String, timeout: Duration = .seconds(10)) async throws -> Int {
+        try await client.partitionCount(of: topic, timeout: timeout)
+    }
+
     /// Joins the consumer group and asks for a share of these topics' partitions.
     public func subscribe(topics: [String]) throws {
         try client.subscribe(topics: topics)

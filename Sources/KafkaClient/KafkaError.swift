@@ -43,6 +43,9 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     public let isRetriable: Bool
     /// The client instance cannot be used any more.
     public let isFatal: Bool
+    /// For a record that was not acknowledged: the broker may have stored it all the same (librdkafka's
+    /// "possibly persisted"), so resending it could store it twice.
+    public var mayHaveBeenStored = false
     public let file: String
     public let line: Int
 

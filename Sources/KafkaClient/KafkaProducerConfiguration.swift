@@ -45,6 +45,9 @@ public struct KafkaProducerConfiguration: Sendable {
             "message.timeout.ms": String(deliveryTimeout.milliseconds),
             "queue.buffering.max.messages": String(maximumQueuedRecords),
             "linger.ms": String(linger.milliseconds),
+            // The Java client's default, so a subject lands in the same partition whichever client sends it;
+            // librdkafka's own default (CRC32) would not. `KafkaPartitioner` computes the same.
+            "partitioner": "murmur2_random",
         ]
         properties.merge(additionalProperties) { _, override in override }
         return properties

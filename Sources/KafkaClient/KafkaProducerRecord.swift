@@ -1,7 +1,7 @@
 /// A record to send.
 public struct KafkaProducerRecord: Sendable {
     public var topic: String
-    /// `nil` lets the partitioner choose from the key (murmur2, as the Java client does).
+    /// `nil` lets the partitioner choose from the key: see ``KafkaPartitioner``.
     public var partition: Int32?
     public var key: [UInt8]?
     /// `nil` sends a tombstone.

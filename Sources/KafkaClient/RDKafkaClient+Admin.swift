@@ -27,6 +27,15 @@ extension RDKafkaClient {
         return layouts
     }
 
+    /// The partition count of one topic, read off the thread pool.
+    func partitionCount(of topic: String, timeout: Duration) async throws -> Int {
+        let layouts = try await blocking { [self] in try topicLayouts(timeout: timeout) }
+        guard let layout = layouts[topic], layout.partitions > 0 else {
+            throw KafkaError(.unknownTopicOrPartition, "the cluster has no topic \(topic): create it with `ledgerctl topics apply`")
+        }
+        return layout.partitions
+    }
+
     /// The current configs of these topics. Blocks up to `timeout`.
     func topicConfigs(_ topics: [String], timeout: Duration) throws -> [String: [String: String]] {
         let resources = topics.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }

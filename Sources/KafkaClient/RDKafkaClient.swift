@@ -160,9 +160,11 @@ private let deliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_k
     )
     let err = message.pointee.err
     if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        delivery.continuation.resume(returning: KafkaDeliveryReport(topicPartition: topicPartition, offset: message.pointee.offset))
+        delivery.report(.success(KafkaDeliveryReport(topicPartition: topicPartition, offset: message.pointee.offset)))
     } else {
-        delivery.continuation.resume(throwing: KafkaError.from(err, "record for \(topicPartition) was not delivered"))
+        var error = KafkaError.from(err, "record for \(topicPartition) was not delivered")
+        error.mayHaveBeenStored = rd_kafka_message_status(message) != RD_KAFKA_MSG_STATUS_NOT_PERSISTED
+        delivery.report(.failure(error))
     }
 }
 
@@ -178,10 +180,10 @@ private let rebalanceCallback:
 
 /// A `send` waiting for its delivery report; passed to librdkafka as the message opaque.
 final class PendingDelivery: Sendable {
-    let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
+    let report: @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
 
-    init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>) {
-        self.continuation = continuation
+    init(_ report: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+        self.report = report
     }
 }
 
