@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "LedgerIngest", targets: ["LedgerIngest"]),
         .library(name: "LedgerAPI", targets: ["LedgerAPI"]),
         .library(name: "LedgerAudit", targets: ["LedgerAudit"]),
+        .library(name: "InstitutionPublisher", targets: ["InstitutionPublisher"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
         .executable(name: "ledgerd", targets: ["ledgerd"]),
     ],
@@ -75,6 +76,16 @@ let package = Package(
             dependencies: ["LedgerStore", "ConsentModel", "MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        // What an institution embeds to publish signed events: no ledger code.
+        .target(
+            name: "InstitutionPublisher",
+            dependencies: [
+                "KafkaClient", "ConsentModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "LedgerAPI",
             dependencies: [
@@ -106,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel",
+                "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -165,6 +176,14 @@ let package = Package(
                 "LedgerAudit", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "InstitutionPublisherTests",
+            dependencies: [
+                "InstitutionPublisher", "KafkaClient", "ConsentModel", "ConsentFixtures", "LedgerIngest", "LedgerStore",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),

@@ -5,9 +5,9 @@ import Foundation
 /// the ledger refuses such documents instead.
 ///
 /// Runs on JSON that Foundation has already accepted as well formed.
-enum DuplicateKeyScanner {
+public enum DuplicateKeyScanner {
     /// The path of the first repeated key, such as `data.purposes` (`nil` if none repeats).
-    static func firstDuplicate(in json: [UInt8]) -> String? {
+    public static func firstDuplicate(in json: [UInt8]) -> String? {
         struct Level {
             var isObject: Bool
             var keys: Set<String> = []

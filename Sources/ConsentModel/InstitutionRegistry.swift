@@ -4,7 +4,7 @@ import Foundation
 /// Who may publish: each institution's id, name, roles and signing keys with their validity windows.
 /// Loaded from a JSON file (see docs/events.md); a key id names exactly one key of one institution.
 public struct InstitutionRegistry: Sendable, Decodable {
-    public struct Institution: Sendable, Decodable, Hashable {
+    public struct Institution: Sendable, Codable, Hashable {
         public let id: String
         public let name: String
         /// Any of `dataHolder`, `recipient`, `operator`.
@@ -19,7 +19,7 @@ public struct InstitutionRegistry: Sendable, Decodable {
         }
     }
 
-    public struct Key: Sendable, Decodable, Hashable {
+    public struct Key: Sendable, Codable, Hashable {
         public let id: String
         /// Base64 of the 32-byte Ed25519 public key.
         public let publicKey: String

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An instant, as nanoseconds since 1970-01-01T00:00:00Z, parsed from RFC 3339 exactly: no locale,
 /// no calendar library, so every node reads the same instant from the same text.
 public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
@@ -9,6 +11,12 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     public init(milliseconds: Int64) {
         self.nanoseconds = milliseconds * 1_000_000
+    }
+
+    /// The wall-clock time to the millisecond, for producers stamping events. The ledger never reads
+    /// the clock: its leaves depend on the records alone.
+    public static var now: Timestamp {
+        Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds < rhs.nanoseconds }

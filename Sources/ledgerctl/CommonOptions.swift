@@ -13,7 +13,10 @@ struct CommonOptions: ParsableArguments {
 
     /// Logs go to standard error, so standard output stays for lines that scripts read.
     func makeLogger(label: String) -> Logger {
-        let level = logLevel
+        Self.makeLogger(label: label, level: logLevel)
+    }
+
+    static func makeLogger(label: String, level: Logger.Level) -> Logger {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level

@@ -1,0 +1,52 @@
+import Foundation
+import KafkaClient
+import Logging
+
+/// What ledgerd says once an event is in a ledger: where it is, and the verdict.
+public struct Receipt: Sendable, Hashable, Decodable {
+    /// The partition ledger's origin, as in its checkpoints.
+    public let origin: String
+    public let index: Int64
+    public let offset: Int64
+    public let leafHash: String
+    /// The verdict's canonical JSON.
+    public let verdict: String
+    public let eventId: String?
+}
+
+/// Reads ledgerd's receipts topic from the moment it is created, so that receipts for events published
+/// afterwards cannot be missed.
+public final class ReceiptWatcher: Sendable {
+    public static let defaultTopic = "consent-ledger.receipts.v1"
+    private let consumer: KafkaConsumer
+
+    public init(brokers: [String], topic: String = defaultTopic, logger: Logger) async throws {
+        consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: brokers), logger: logger)
+        var start: [KafkaTopicPartition: KafkaOffset] = [:]
+        for partition in 0..<Int32(try await consumer.partitionCount(of: topic)) {
+            let topicPartition = KafkaTopicPartition(topic: topic, partition: partition)
+            start[topicPartition] = .exactly(try await consumer.watermarks(of: topicPartition).high)
+        }
+        try await consumer.assign(start)
+    }
+
+    /// Waits until a receipt for each of `eventIDs` has arrived or `timeout` has passed; returns those found.
+    public func receipts(for eventIDs: Set<String>, timeout: Duration) async throws -> [String: Receipt] {
+        var found: [String: Receipt] = [:]
+        let deadline = ContinuousClock.now + timeout
+        while found.count < eventIDs.count, ContinuousClock.now < deadline {
+            for case .record(let record) in try await consumer.nextBatch(maximum: 1_000, timeout: .milliseconds(200)) {
+                guard let value = record.value, let receipt = try? JSONDecoder().decode(Receipt.self, from: Data(value)),
+                    let id = receipt.eventId, eventIDs.contains(id)
+                else { continue }
+                // At-least-once: a repeated receipt names the same leaf, so the first is kept.
+                if found[id] == nil { found[id] = receipt }
+            }
+        }
+        return found
+    }
+
+    public func close() async throws {
+        try await consumer.close()
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+@Suite("ledgerctl keys and publish, as an institution uses them", .serialized)
+struct PublishCommandTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("publish-\(UUID().uuidString)")
+
+    /// A key for bank-a, and a registry that lists it.
+    func onboard() throws -> (key: String, registry: String) {
+        let keys = directory.appendingPathComponent("keys").path
+        let generated = try ChildProcess.run(
+            ledgerctl, ["keys", "generate", "--institution", "bank-a", "--role", "dataHolder", "--out", keys])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let key = "\(keys)/bank-a.key"
+        let permissions = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+        #expect(permissions == 0o600, "the key file is the owner's alone")
+        let again = try ChildProcess.run(ledgerctl, ["keys", "generate", "--institution", "bank-a", "--out", keys])
+        #expect(again.status != 0 && again.stderr.contains("already exists"), "a key is never overwritten: \(again.stderr)")
+
+        let registry = directory.appendingPathComponent("registry.json")
+        try Data("{\"institutions\": [\(generated.stdout)]}".utf8).write(to: registry)
+        return (key, registry.path)
+    }
+
+    func write(_ lines: [String], to name: String) throws -> String {
+        let file = directory.appendingPathComponent(name)
+        try Data(lines.joined(separator: "\n").utf8).write(to: file)
+        return file.path
+    }
+
+    func grant(_ consent: String, subject: String) -> String {
+        #"{"type":"consent.granted","subject":"\#(subject)","data":{"consentId":"\#(consent)","dataHolder":"bank-a","recipients":["op-1"],"purposes":["service-provision"],"dataCategories":["finance.account.balance"],"legalBasis":"consent","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","notice":{"uri":"https://bank-a.example/notice","sha256":"\#(String(repeating: "ab", count: 32))"}}}"#
+    }
+
+    @Test("publishes the valid lines of a file with receipts, reports the invalid ones by line, and a second run continues the numbering")
+    func publishWithReceipts() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (key, registry) = try onboard()
+        let ledgerd = try ChildProcess(
+            ledgerd,
+            [
+                "--data-dir", directory.appendingPathComponent("data").path, "--registry", registry, "--topics",
+                packageRoot.appendingPathComponent("topics").path, "--http", "127.0.0.1:0", "--log-level", "warning",
+            ])
+        let brokers = try ledgerd.waitForLine(startingWith: "bootstrap.servers=")
+
+        let file = try write(
+            [
+                grant("c-1", subject: "CI-1"), "not json", "", grant("c-2", subject: "CI-2"),
+                #"{"source":"bank-b","type":"consent.revoked","subject":"CI-1","data":{}}"#, grant("c-3", subject: "CI-1"),
+            ], to: "first.jsonl")
+        let first = try ChildProcess.run(ledgerctl, ["publish", "--brokers", brokers, "--key", key, "--await-receipt", file])
+        #expect(first.status == 1, "invalid lines make the run fail")
+        #expect(first.stderr.contains("line 2: invalid, not sent"), "\(first.stderr)")
+        #expect(first.stderr.contains("line 5: invalid, not sent: source: is bank-b"), "\(first.stderr)")
+        let sent = first.stdout.split(separator: "\n").filter { $0.hasPrefix("line ") }
+        #expect(sent.map { $0.prefix(7) } == ["line 1:", "line 4:", "line 6:"])
+        #expect(sent.allSatisfy { $0.contains("; ledger ") && $0.contains(" index ") }, "\(first.stdout)")
+        #expect(first.stdout.hasSuffix("sent 3, 3 with a ledger receipt, failed 0, invalid 2\n"), "\(first.stdout)")
+
+        let second = try ChildProcess.run(
+            ledgerctl,
+            [
+                "publish", "--brokers", brokers, "--key", key, "--await-receipt",
+                try write([grant("c-4", subject: "CI-1")], to: "second.jsonl"),
+            ])
+        #expect(second.status == 0, "\(second.stderr)")
+        let lastOfCI1 = try #require(
+            sent.last.flatMap { $0.firstRange(of: "(producerseq ") }.map { sent.last![$0.upperBound...].prefix { $0.isNumber } })
+        #expect(
+            second.stdout.contains("(producerseq \(Int(lastOfCI1)! + 1))"), "continues CI-1's partition: \(first.stdout)\(second.stdout)")
+        #expect(!(first.stdout + second.stdout).contains("sequence-"), "no gap or replay found by the ledger")
+
+        ledgerd.process.terminate()
+        #expect(ledgerd.finish().status == 0)
+    }
+
+    @Test("with no broker listening: a clear error, nothing sent, the sequence file untouched")
+    func nothingListening() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (key, _) = try onboard()
+        let result = try ChildProcess.run(
+            ledgerctl,
+            [
+                "publish", "--brokers", "127.0.0.1:1", "--key", key, "--timeout", "2",
+                try write([grant("c-1", subject: "CI-1")], to: "e.jsonl"),
+            ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("is a broker listening at 127.0.0.1:1?"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("keys/bank-a.sequence.json").path))
+    }
+}
