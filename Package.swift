@@ -86,6 +86,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Realistic MyData traffic for demos and load: `ledgerctl simulate`.
+        .target(
+            name: "MyDataSimulation",
+            dependencies: ["ConsentModel", "InstitutionPublisher"],
+            swiftSettings: strict
+        ),
         .target(
             name: "LedgerAPI",
             dependencies: [
@@ -117,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
+                "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog", "MyDataSimulation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -182,9 +188,14 @@ let package = Package(
         .testTarget(
             name: "InstitutionPublisherTests",
             dependencies: [
-                "InstitutionPublisher", "KafkaClient", "ConsentModel", "ConsentFixtures", "LedgerIngest", "LedgerStore",
+                "InstitutionPublisher", "KafkaClient", "ConsentModel", "ConsentFixtures",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "MyDataSimulationTests",
+            dependencies: ["MyDataSimulation", "InstitutionPublisher", "ConsentModel", "ConsentFixtures"],
             swiftSettings: strict
         ),
         // Runs the built executables as child processes, as an operator would.

@@ -14,11 +14,16 @@ struct Ledgerctl: AsyncParsableCommand {
             Give an institution a signing key, then publish its events (JSON Lines) signed:
               ledgerctl keys generate --institution bank-a --role dataHolder
               ledgerctl publish --brokers 127.0.0.1:9092 --key keys/bank-a.key events.jsonl
+            Simulate MyData traffic (writes its own registry and keys to ./simulation first):
+              ledgerctl simulate --brokers 127.0.0.1:9092 --rate 200 --duration 30
             Mint a development API token for a running ledgerd:
               ledgerctl token --role citizen --subject CI-1234
             Check a data directory's ledgers offline, as a regulator does:
               ledgerctl verify --data-dir data --registry topics/registry/example-registry.json
             """,
-        subcommands: [BrokerCommand.self, TopicsCommand.self, KeysCommand.self, PublishCommand.self, TokenCommand.self, VerifyCommand.self]
+        subcommands: [
+            BrokerCommand.self, TopicsCommand.self, KeysCommand.self, PublishCommand.self, SimulateCommand.self, TokenCommand.self,
+            VerifyCommand.self,
+        ]
     )
 }
