@@ -123,7 +123,8 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog", "MyDataSimulation",
+                "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
+                "MyDataSimulation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
