@@ -1,5 +1,5 @@
 # The commands the README names. Each installs missing system packages first.
-.PHONY: run test check-api build deps format lint bench bench-quick
+.PHONY: run test check-api demo build deps format lint bench bench-quick
 
 deps:
 	@tools/install-system-deps.sh
@@ -16,6 +16,10 @@ test: deps
 	python3 tools/check-schemas.py
 	swift build --build-tests
 	swift test --skip-build
+
+## The whole story in a minute: ledgerd, simulated institutions, a citizen's view, a regulator's check.
+demo: build
+	tools/demo.sh
 
 ## The API contract check: schemathesis against a live ledgerd with docs/openapi.yaml (~3 min).
 check-api: deps
