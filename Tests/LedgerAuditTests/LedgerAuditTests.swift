@@ -134,6 +134,16 @@ struct LedgerAuditTests {
         expectFailure(at: 0, mentioning: "is not what rules/v1 makes of the record")
     }
 
+    @Test("without a registry, everything but the verdicts is checked: a flipped verdict passes, a changed record does not")
+    func structureOnly() async throws {
+        let structural = LedgerAudit(registry: nil, ledgerKey: key.publicKey)
+        _ = try await write(judgingWith: try InstitutionRegistry(institutions: []))
+        let summary = try structural.verify(path: path)
+        #expect(summary.leaves == 8 && summary.checkpoints == 2 && summary.verdictsRecomputed == 0)
+        try tamper("UPDATE payload SET value = ? WHERE idx = 1", arguments: [Data("{}".utf8)])
+        #expect(throws: LedgerAudit.Failure.self) { _ = try structural.verify(path: path) }
+    }
+
     @Test("a subject row edited in the materialized state: it disagrees with the leaves")
     func subjectRowEdited() async throws {
         _ = try await write()
