@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "LedgerAPI", targets: ["LedgerAPI"]),
         .library(name: "LedgerAudit", targets: ["LedgerAudit"]),
         .library(name: "InstitutionPublisher", targets: ["InstitutionPublisher"]),
+        .library(name: "LedgerWitness", targets: ["LedgerWitness"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
         .executable(name: "ledgerd", targets: ["ledgerd"]),
     ],
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession", from: "1.4.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
@@ -92,6 +94,18 @@ let package = Package(
             dependencies: ["ConsentModel", "InstitutionPublisher"],
             swiftSettings: strict
         ),
+        // An independent witness: replays the topic, checks the API's leaves against it, cosigns checkpoints.
+        .target(
+            name: "LedgerWitness",
+            dependencies: [
+                "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
+            ],
+            swiftSettings: strict,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .target(
             name: "LedgerAPI",
             dependencies: [
@@ -124,7 +138,7 @@ let package = Package(
             name: "ledgerctl",
             dependencies: [
                 "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
-                "MyDataSimulation",
+                "MyDataSimulation", "LedgerWitness",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -197,6 +211,15 @@ let package = Package(
         .testTarget(
             name: "MyDataSimulationTests",
             dependencies: ["MyDataSimulation", "InstitutionPublisher", "ConsentModel", "ConsentFixtures"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LedgerWitnessTests",
+            dependencies: [
+                "LedgerWitness", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "KafkaClient", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strict
         ),
         // Runs the built executables as child processes, as an operator would.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole story on the embedded broker, in about a minute: ledgerd starts, simulated banks, hospitals,
 # telecoms and MyData operators publish signed consents and accesses (some of them violations), a citizen
-# reads who accessed their data with a completeness proof, and a regulator verifies every ledger offline.
+# reads who accessed their data with a completeness proof, a regulator verifies every ledger offline, and an
+# independent witness replays the topic and cosigns the checkpoints.
 # Everything lives in a temporary directory that is removed at the end (KEEP=1 keeps it).
 #   tools/demo.sh                      # 10 s of traffic at 200 events/s
 #   RATE=500 DURATION=30 tools/demo.sh
@@ -36,8 +37,9 @@ pid=$!
 for _ in $(seq 120); do grep -q '^http=' "$work/ledgerd.out" && break; sleep 0.5; done
 http=$(sed -n 's/^http=//p' "$work/ledgerd.out")
 brokers=$(sed -n 's/^bootstrap.servers=//p' "$work/ledgerd.out")
+ledger_key=$(sed -n 's/^ledger-key=//p' "$work/ledgerd.out")
 [ -n "$http" ] || { echo "ledgerd did not start:"; cat "$work/ledgerd.err"; exit 1; }
-echo "   Kafka at $brokers, API at http://$http"
+echo "   Kafka at $brokers, API at http://$http, checkpoints signed by $ledger_key"
 
 step "3. $duration s of MyData traffic at $rate events/s, 5 % of the accesses deliberate violations"
 summary=$($ctl simulate --brokers "$brokers" --out "$work/sim" --rate "$rate" --duration "$duration" --subjects 200)
@@ -74,10 +76,15 @@ for ledger in json.load(sys.stdin)["ledgers"]:
 step "5. A regulator verifies every ledger offline: chains, trees, signed checkpoints, subject maps, every verdict"
 $ctl verify --data-dir "$work/data" --registry "$work/sim/registry.json" 2>/dev/null
 
+step "6. An independent witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
+$ctl keys generate --witness --name witness.demo --out "$work/witness" 2>/dev/null | sed 's/^/   witness key: /'
+$ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
+    --registry "$work/sim/registry.json" --token "$regulator" --once --log-level error | sed 's/^/   /'
+
 step "Where to look next"
 cat <<TEXT
    docs/api.md          the citizen, institution and regulator API (try it against \`make run\`)
    docs/institutions.md keys, the registry, \`ledgerctl publish\`, receipts
-   docs/regulators.md   what \`ledgerctl verify\` checks, and what each check rules out
+   docs/regulators.md   what \`ledgerctl verify\` and \`ledgerctl witness\` check, and what each rules out
    docs/ledger-format.md to write your own verifier
 TEXT

@@ -70,11 +70,14 @@ public final class KafkaConsumer: Sendable {
         try await client.blocking { [client] in try client.queryWatermarks(topicPartition, timeout: timeout) }
     }
 
-    /// Reads every record of a partition from its first offset to its current end, then stops.
-    public func readToEnd(_ topicPartition: KafkaTopicPartition, timeout: Duration = .seconds(30)) async throws -> [KafkaRecord] {
+    /// Reads every record of a partition from `start` (by default its first offset) to its current end, then stops.
+    public func readToEnd(
+        _ topicPartition: KafkaTopicPartition, from start: Int64? = nil, timeout: Duration = .seconds(30)
+    ) async throws -> [KafkaRecord] {
         let (low, high) = try await watermarks(of: topicPartition)
-        guard high > low else { return [] }
-        try await assign([topicPartition: .exactly(low)])
+        let first = max(low, start ?? low)
+        guard high > first else { return [] }
+        try await assign([topicPartition: .exactly(first)])
         var records: [KafkaRecord] = []
         let deadline = ContinuousClock.now + timeout
         while records.last.map({ $0.offset < high - 1 }) ?? true {

@@ -140,19 +140,7 @@ public struct LedgerAudit {
                         judging = false
                     }
                     if judging {
-                        let judgement = rules!.apply(prepared[position])
-                        guard judgement.verdict.canonicalJSON == leaf.verdict else {
-                            throw fail(
-                                index,
-                                "the leaf's verdict \(String(decoding: leaf.verdict, as: UTF8.self)) is not what \(RulesV1.version) makes of the record: \(String(decoding: judgement.verdict.canonicalJSON, as: UTF8.self))"
-                            )
-                        }
-                        guard leaf.eventID == judgement.event?.id ?? "", leaf.producer == judgement.event?.source ?? "",
-                            leaf.producerSequence == judgement.event?.producerSequence ?? 0,
-                            (leaf.subject == nil) == (judgement.subject == nil)
-                        else {
-                            throw fail(index, "the leaf's event fields are not those of its record")
-                        }
+                        if let reason = leaf.disagreement(with: rules!.apply(prepared[position])) { throw fail(index, reason) }
                         recomputed += 1
                     }
                     if let subject = leaf.subject {

@@ -111,3 +111,20 @@ public struct LedgerLeaf: Hashable, Sendable {
         HashChain.next(previous, leafHash)
     }
 }
+
+extension LedgerLeaf {
+    /// What is wrong with this leaf as the record of `judgement` (the rules' reading of its record), or
+    /// `nil` when its verdict and event fields are exactly what the rules make of the record.
+    public func disagreement(with judgement: Judgement) -> String? {
+        guard verdict == judgement.verdict.canonicalJSON else {
+            return
+                "the leaf's verdict \(String(decoding: verdict, as: UTF8.self)) is not what \(RulesV1.version) makes of the record: \(String(decoding: judgement.verdict.canonicalJSON, as: UTF8.self))"
+        }
+        guard eventID == judgement.event?.id ?? "", producer == judgement.event?.source ?? "",
+            producerSequence == judgement.event?.producerSequence ?? 0, (subject == nil) == (judgement.subject == nil)
+        else {
+            return "the leaf's event fields are not those of its record"
+        }
+        return nil
+    }
+}

@@ -20,10 +20,12 @@ struct Ledgerctl: AsyncParsableCommand {
               ledgerctl token --role citizen --subject CI-1234
             Check a data directory's ledgers offline, as a regulator does:
               ledgerctl verify --data-dir data --registry topics/registry/example-registry.json
+            Witness a running ledgerd: replay the topic, check its leaves, cosign its checkpoints:
+              ledgerctl witness --brokers … --url http://127.0.0.1:8080 --key w.witness.key --ledger-key … --registry … --once
             """,
         subcommands: [
             BrokerCommand.self, TopicsCommand.self, KeysCommand.self, PublishCommand.self, SimulateCommand.self, TokenCommand.self,
-            VerifyCommand.self,
+            VerifyCommand.self, WitnessCommand.self,
         ]
     )
 }

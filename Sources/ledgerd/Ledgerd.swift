@@ -23,6 +23,8 @@ struct Ledgerd: AsyncParsableCommand {
             Without --brokers, ledgerd hosts an embedded Kafka broker (librdkafka's mock cluster, in memory) with \
             every topic of --topics, and prints its address first:
               bootstrap.servers=127.0.0.1:40123,…
+            Then the checkpoint public key (base64) that regulators and witnesses verify against:
+              ledger-key=3kF1…=
             Against a real cluster:
               ledgerd --brokers kafka-1:9092,kafka-2:9092 --data-dir /var/lib/consent-ledger --registry registry.json
 
@@ -115,6 +117,9 @@ struct Ledgerd: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: settings.dataDirectory, isDirectory: true)
         if embedded != nil { try setAsideStaleLedgers(in: dataDirectory, logger: logger) }
         let identity = try LedgerIdentity.loadOrCreate(in: dataDirectory, logger: logger)
+        // The key regulators, witnesses and citizens check checkpoints against: published, never secret.
+        FileHandle.standardOutput.write(
+            Data("ledger-key=\(Data(identity.signingKey.publicKey.rawRepresentation).base64EncodedString())\n".utf8))
         var configuration = IngestConfiguration(dataDirectory: dataDirectory)
         configuration.ledgerName = settings.ledgerName
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: [bootstrap]), logger: logger)

@@ -46,7 +46,9 @@ struct KafkaFaultTests {
         }
         #expect(error?.code == .messageTimedOut)
         #expect(error?.isRetriable == true)
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // The bound is loose so that a loaded machine cannot fail it; a record that waited for librdkafka's
+        // own default (300 s) or no timeout at all would.
+        #expect(ContinuousClock.now - started < .seconds(60))
         await producer.shutdown(timeout: .zero)
     }
 
