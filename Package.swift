@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "LedgerAPI", targets: ["LedgerAPI"]),
         .library(name: "LedgerAudit", targets: ["LedgerAudit"]),
         .library(name: "InstitutionPublisher", targets: ["InstitutionPublisher"]),
+        .library(name: "LedgerClient", targets: ["LedgerClient"]),
         .library(name: "LedgerWitness", targets: ["LedgerWitness"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
         .executable(name: "ledgerd", targets: ["ledgerd"]),
@@ -94,17 +95,26 @@ let package = Package(
             dependencies: ["ConsentModel", "InstitutionPublisher"],
             swiftSettings: strict
         ),
-        // An independent witness: replays the topic, checks the API's leaves against it, cosigns checkpoints.
+        // The API as its users call it: a client generated from the same OpenAPI document, and checks of what it serves.
         .target(
-            name: "LedgerWitness",
+            name: "LedgerClient",
             dependencies: [
-                "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog",
+                "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
             ],
             swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+        // An independent witness: replays the topic, checks the API's leaves against it, cosigns checkpoints.
+        .target(
+            name: "LedgerWitness",
+            dependencies: [
+                "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog", "LedgerClient",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
         ),
         .target(
             name: "LedgerAPI",
@@ -138,7 +148,7 @@ let package = Package(
             name: "ledgerctl",
             dependencies: [
                 "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
-                "MyDataSimulation", "LedgerWitness",
+                "MyDataSimulation", "LedgerWitness", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -217,6 +227,15 @@ let package = Package(
             name: "LedgerWitnessTests",
             dependencies: [
                 "LedgerWitness", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "KafkaClient", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "LedgerClientTests",
+            dependencies: [
+                "LedgerClient", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

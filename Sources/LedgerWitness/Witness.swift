@@ -2,6 +2,7 @@ import ConsentModel
 import Crypto
 import Foundation
 import KafkaClient
+import LedgerClient
 import MerkleLog
 
 /// What a witness made of one ledger in a round.
@@ -50,14 +51,14 @@ public actor Witness {
         var outcomes: [WitnessOutcome] = []
         for summary in try await api.ledgers() {
             guard let text = summary.checkpoint else { continue }
-            if let alarm = alarms[summary.ledger] {
+            if let alarm = alarms[summary.name] {
                 outcomes.append(.alarm(alarm))
                 continue
             }
             do {
-                outcomes.append(try await witness(origin: summary.ledger, partition: summary.partition, checkpoint: text, now: now))
+                outcomes.append(try await witness(origin: summary.name, partition: summary.partition, checkpoint: text, now: now))
             } catch let alarm as WitnessAlarm {
-                alarms[summary.ledger] = alarm
+                alarms[summary.name] = alarm
                 outcomes.append(.alarm(alarm))
             }
         }

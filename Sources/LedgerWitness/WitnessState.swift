@@ -38,3 +38,9 @@ struct WitnessState {
         }
     }
 }
+
+/// A witness failure that is not an alarm about a ledger: the witness could not keep its own state.
+public struct WitnessError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

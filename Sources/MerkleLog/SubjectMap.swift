@@ -180,3 +180,13 @@ public struct SubjectMapProof: Hashable, Sendable {
         guard hash == root else { throw MerkleLogError(.invalidProof, "the map proof for \(key) leads to \(hash), not the root \(root)") }
     }
 }
+
+extension SubjectMapProof {
+    /// Checks that `leafHashes`, in order, are the whole history of `key` in the map with root `root`: the
+    /// map holds for the key exactly their count and the head of their chain, or nothing when there are none.
+    public func verifyHistory(key: SHA256Hash, leafHashes: [SHA256Hash], root: SHA256Hash) throws {
+        let head = leafHashes.reduce(SHA256Hash.zero) { HashChain.next($0, $1) }
+        try verify(
+            key: key, value: leafHashes.isEmpty ? nil : SubjectMapValue(count: UInt64(leafHashes.count), chainHead: head), root: root)
+    }
+}

@@ -25,7 +25,7 @@ struct Ledgerctl: AsyncParsableCommand {
             """,
         subcommands: [
             BrokerCommand.self, TopicsCommand.self, KeysCommand.self, PublishCommand.self, SimulateCommand.self, TokenCommand.self,
-            VerifyCommand.self, WitnessCommand.self,
+            HistoryCommand.self, VerifyCommand.self, WitnessCommand.self,
         ]
     )
 }

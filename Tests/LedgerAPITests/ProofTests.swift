@@ -21,10 +21,6 @@ struct ProofTests {
     static func check(_ proof: SubjectCompleteness, entries: [Position], policy: TrustPolicy) throws {
         let map = try policy.verifyMap(try SignedNote(parsing: Array(proof.mapCheckpoint.utf8)))
         #expect(map.log == (try policy.verify(try SignedNote(parsing: Array(proof.checkpoint.utf8)))))
-        var head = SHA256Hash.zero
-        for entry in entries { head = HashChain.next(head, SHA256Hash(hex: entry.leafHash)!) }
-        let key = SHA256Hash(hex: proof.subjectKey)!
-        let claimed = entries.isEmpty ? nil : SubjectMapValue(count: UInt64(entries.count), chainHead: head)
         let path = SubjectMapProof(
             siblings: proof.proof.siblings.map { SHA256Hash(hex: $0)! },
             terminal: proof.proof.leafKey.map {
@@ -32,7 +28,8 @@ struct ProofTests {
                     key: SHA256Hash(hex: $0)!,
                     value: SubjectMapValue(count: proof.proof.leafCount!, chainHead: SHA256Hash(hex: proof.proof.leafChainHead!)!))
             } ?? .empty)
-        try path.verify(key: key, value: claimed, root: map.mapRoot)
+        try path.verifyHistory(
+            key: SHA256Hash(hex: proof.subjectKey)!, leafHashes: entries.map { SHA256Hash(hex: $0.leafHash)! }, root: map.mapRoot)
     }
 
     @Test("a citizen's completeness proof verifies for every ledger, and catches a history with one entry removed")

@@ -1,0 +1,105 @@
+public import Crypto
+public import Foundation
+import MerkleLog
+
+/// A citizen's access history, checked against the ledger's signed checkpoints rather than taken on trust.
+///
+/// For every ledger the answer covers: the log checkpoint and the subject-map checkpoint are signed by
+/// the ledger key and agree; the subject-map proof shows that the entries listed are the citizen's whole
+/// history up to that checkpoint (their count and chain head, or nothing). Then every access shown that a
+/// checkpoint covers must be one of those entries, so an access cannot be hidden from the list, nor one
+/// shown that the ledger does not hold.
+public struct CitizenHistory: Sendable {
+    public struct Access: Sendable {
+        public let ledger: String
+        public let index: UInt64
+        public let occurredAt: Date?
+        public let institution: String
+        public let action: String?
+        public let purpose: String?
+        public let dataHolder: String?
+        public let dataCategories: [String]
+        public let outcome: String
+        /// Covered by a checkpoint, and so proven part of the complete history.
+        public let isProven: Bool
+    }
+
+    public struct ProvenLedger: Sendable {
+        public let ledger: String
+        /// The signed checkpoint's size: the history is complete up to this many leaves.
+        public let size: UInt64
+        /// The citizen's entries (all event types) in it.
+        public let entries: Int
+    }
+
+    public let accesses: [Access]
+    public let ledgers: [ProvenLedger]
+    /// Ledgers without a checkpoint yet, whose entries cannot be proven.
+    public let pending: [String]
+
+    /// Fetches the history of the token's citizen from `url` and checks it under `ledgerKey`.
+    public static func fetch(from url: URL, token: String, ledgerKey: Curve25519.Signing.PublicKey) async throws -> CitizenHistory {
+        let api = LedgerAPIClient(url: url, token: token)
+        let completeness = try await api.completeness()
+        let accesses = try await api.accesses()
+        var proven: [String: (size: UInt64, entries: Set<String>)] = [:]
+        var ledgers: [ProvenLedger] = []
+        let keys = Set(completeness.ledgers.map(\.subjectKey))
+        guard keys.count <= 1 else { throw LedgerClientError("the ledgers name the citizen by \(keys.count) different subject keys") }
+        for answer in completeness.ledgers {
+            func fail(_ reason: String) -> LedgerClientError { LedgerClientError("\(answer.ledger): \(reason)") }
+            let log = try NoteVerifier(name: answer.ledger, kind: .ed25519, publicKey: Array(ledgerKey.rawRepresentation))
+            let policy = try TrustPolicy(log: log)
+            let checkpoint: Checkpoint
+            let map: MapCheckpoint
+            do {
+                checkpoint = try policy.verify(try SignedNote(parsing: Array(answer.checkpoint.utf8)))
+                map = try policy.verifyMap(try SignedNote(parsing: Array(answer.mapCheckpoint.utf8)))
+            } catch {
+                throw fail("its checkpoints are not signed by the ledger key: \(error)")
+            }
+            guard map.log == checkpoint else { throw fail("the subject-map checkpoint is of another tree than the log checkpoint") }
+            let leafHashes = answer.entries.compactMap { SHA256Hash(hex: $0.leafHash) }
+            guard let key = SHA256Hash(hex: answer.subjectKey), leafHashes.count == answer.entries.count,
+                answer.entries.allSatisfy({ $0.ledger == answer.ledger && UInt64($0.index) < checkpoint.size })
+            else { throw fail("the entries listed are not leaves of this ledger below its checkpoint") }
+            do {
+                try answer.proof.subjectMapProof.verifyHistory(key: key, leafHashes: leafHashes, root: map.mapRoot)
+            } catch {
+                throw fail("the entries listed are not the citizen's whole history at the checkpoint: \(error)")
+            }
+            proven[answer.ledger] = (checkpoint.size, Set(answer.entries.map { "\($0.index)/\($0.leafHash)" }))
+            ledgers.append(ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: answer.entries.count))
+        }
+        let checked = try accesses.map { access in
+            let position = access.position
+            let covered = proven[position.ledger].map { UInt64(position.index) < $0.size } ?? false
+            if covered, proven[position.ledger]?.entries.contains("\(position.index)/\(position.leafHash)") != true {
+                throw LedgerClientError("\(position.ledger): the access shown at leaf \(position.index) is not in the proven history")
+            }
+            return Access(
+                ledger: position.ledger, index: UInt64(position.index), occurredAt: access.occurredAt, institution: access.institution.id,
+                action: access.action, purpose: access.purpose, dataHolder: access.dataHolder, dataCategories: access.dataCategories ?? [],
+                outcome: access.outcome.rawValue, isProven: covered)
+        }
+        return CitizenHistory(accesses: checked, ledgers: ledgers, pending: completeness.pending)
+    }
+}
+
+extension Components.Schemas.MapProof {
+    /// The proof as MerkleLog reads it.
+    var subjectMapProof: SubjectMapProof {
+        get throws {
+            func hash(_ hex: String) throws -> SHA256Hash {
+                guard let hash = SHA256Hash(hex: hex) else { throw LedgerClientError("\(hex) is not a SHA-256 hash") }
+                return hash
+            }
+            var terminal = SubjectMapProof.Terminal.empty
+            if let leafKey, let leafCount, let leafChainHead {
+                terminal = .leaf(
+                    key: try hash(leafKey), value: SubjectMapValue(count: UInt64(leafCount), chainHead: try hash(leafChainHead)))
+            }
+            return SubjectMapProof(siblings: try siblings.map(hash), terminal: terminal)
+        }
+    }
+}

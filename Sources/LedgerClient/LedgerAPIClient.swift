@@ -1,0 +1,103 @@
+public import Foundation
+import HTTPTypes
+import OpenAPIRuntime
+import OpenAPIURLSession
+
+/// A ledgerd API, through the client generated from the same OpenAPI document the server is generated
+/// from. Each call returns what was served, unverified: see ``CitizenHistory`` and the witness for checks.
+public struct LedgerAPIClient: Sendable {
+    /// A partition ledger as the API lists it.
+    public struct Ledger: Sendable {
+        /// The ledger's origin.
+        public let name: String
+        public let partition: Int32
+        public let size: UInt64
+        /// Its latest signed checkpoint note, once it has one.
+        public let checkpoint: String?
+    }
+
+    private let client: Client
+
+    public init(url: URL, token: String) {
+        client = Client(serverURL: url, transport: URLSessionTransport(), middlewares: [BearerToken(token: token)])
+    }
+
+    /// Every partition ledger with its latest checkpoints (a regulator's token).
+    public func ledgers() async throws -> [Ledger] {
+        switch try await client.listLedgers() {
+        case .ok(let ok):
+            return try ok.body.json.map {
+                Ledger(name: $0.ledger, partition: $0.partition, size: UInt64($0.size), checkpoint: $0.checkpoint)
+            }
+        case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a regulator token")
+        case .undocumented(let status, _): throw LedgerClientError("ledgerd answered the ledger list with HTTP \(status)")
+        }
+    }
+
+    /// The leaves `start ..< end` of one partition ledger, fetched a hundred at a time (a regulator's token).
+    public func leaves(partition: Int32, from start: UInt64, to end: UInt64) async throws -> [[UInt8]] {
+        var leaves: [[UInt8]] = []
+        var next = start
+        while next < end {
+            let upTo = min(end, next + 100)
+            let page: [Components.Schemas.Leaf]
+            switch try await client.listLeaves(path: .init(partition: partition), query: .init(start: Int64(next), end: Int64(upTo))) {
+            case .ok(let ok): page = try ok.body.json
+            default: throw LedgerClientError("ledgerd did not serve leaves \(next)..<\(upTo) of partition \(partition)")
+            }
+            guard page.count == Int(upTo - next), page.enumerated().allSatisfy({ Int64(next) + Int64($0.offset) == $0.element.index })
+            else {
+                throw LedgerClientError("ledgerd served \(page.count) leaves for \(next)..<\(upTo) of partition \(partition), not in order")
+            }
+            leaves += page.map { Array($0.leaf.data) }
+            next = upTo
+        }
+        return leaves
+    }
+
+    /// The caller's completeness proofs, one per ledger (a citizen's token).
+    func completeness() async throws -> Components.Schemas.Completeness {
+        switch try await client.getMyCompleteness() {
+        case .ok(let ok): return try ok.body.json
+        case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a citizen token")
+        case .undocumented(let status, _): throw LedgerClientError("ledgerd answered the completeness request with HTTP \(status)")
+        }
+    }
+
+    /// Every access to the caller's data, all pages (a citizen's token).
+    func accesses() async throws -> [Components.Schemas.AccessEntry] {
+        var items: [Components.Schemas.AccessEntry] = []
+        var cursor: String?
+        repeat {
+            switch try await client.listMyAccesses(query: .init(cursor: cursor, limit: 100)) {
+            case .ok(let ok):
+                let page = try ok.body.json
+                items += page.items
+                cursor = page.nextCursor
+            case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a citizen token")
+            default: throw LedgerClientError("ledgerd did not serve the list of accesses")
+            }
+        } while cursor != nil
+        return items
+    }
+}
+
+/// Adds the bearer token to every request.
+private struct BearerToken: ClientMiddleware {
+    let token: String
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        request.headerFields[.authorization] = "Bearer \(token)"
+        return try await next(request, body, baseURL)
+    }
+}
+
+/// What went wrong talking to ledgerd, or with what it served.
+public struct LedgerClientError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Crypto
+import Foundation
+import LedgerClient
+
+/// The citizen's own check: who accessed my data, and the proof that the list is complete.
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Show a citizen's access history from the API, checked against the ledger's signed checkpoints.",
+        discussion: """
+            Fetches the token's citizen's accesses and completeness proofs, and checks them under --ledger-key: each \
+            ledger's checkpoints are signed by the ledger, its subject-map proof shows the listed entries are the \
+            citizen's whole history up to the checkpoint, and every access shown that a checkpoint covers is one of \
+            them. Nothing is taken on the server's word.
+              TOKEN=$(ledgerctl token --role citizen --subject CI-KR-0000000000001)
+              ledgerctl history --url http://127.0.0.1:8080 --token "$TOKEN" --ledger-key 3kF1…=
+            One line per access (time, institution, what, for which purpose, verdict; "unproven" when no checkpoint \
+            covers it yet), then a summary. Exit code 0 when the history verifies, 1 when it does not.
+            """
+    )
+
+    @Option(help: "The ledgerd API's base URL.")
+    var url: String = "http://127.0.0.1:8080"
+
+    @Option(help: "The citizen's API token. Default: the environment variable LEDGER_API_TOKEN.")
+    var token: String?
+
+    @Option(help: "The ledger's checkpoint public key (base64), as ledgerd prints it (ledger-key=…).")
+    var ledgerKey: String
+
+    func run() async throws {
+        guard let token = token ?? ProcessInfo.processInfo.environment["LEDGER_API_TOKEN"] else {
+            throw ValidationError("a citizen token is needed: --token, or LEDGER_API_TOKEN")
+        }
+        guard let api = URL(string: url), api.scheme != nil else {
+            throw ValidationError("--url must be a URL such as http://127.0.0.1:8080")
+        }
+        guard let bytes = Data(base64Encoded: ledgerKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else {
+            throw ValidationError("--ledger-key must be the base64 of a 32-byte Ed25519 public key")
+        }
+        let history: CitizenHistory
+        do {
+            history = try await CitizenHistory.fetch(from: api, token: token, ledgerKey: key)
+        } catch {
+            FileHandle.standardError.write(Data("NOT VERIFIED: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        let time = ISO8601DateFormatter()
+        for access in history.accesses {
+            let what = [access.action, access.dataCategories.joined(separator: ","), access.dataHolder.map { "from \($0)" }]
+                .compactMap { $0 }.joined(separator: " ")
+            emit(
+                "\(access.occurredAt.map(time.string) ?? "-")  \(access.institution)  \(what)  for \(access.purpose ?? "-")  \(access.outcome)"
+                    + (access.isProven ? "" : "  (unproven: no checkpoint covers it yet)"))
+        }
+        let violations = history.accesses.filter { $0.outcome != "covered" }.count
+        let unproven = history.accesses.filter { !$0.isProven }.count
+        emit(
+            "verified: \(history.accesses.count) accesses (\(violations) not covered by a consent); the history is complete up to the "
+                + "signed checkpoints of \(history.ledgers.count) ledgers"
+                + (unproven > 0 ? "; \(unproven) newer accesses await a checkpoint" : "")
+                + (history.pending.isEmpty ? "" : "; \(history.pending.count) ledgers have no checkpoint yet"))
+    }
+}

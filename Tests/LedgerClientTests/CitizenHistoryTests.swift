@@ -1,0 +1,81 @@
+import ConsentFixtures
+import ConsentModel
+import Crypto
+import Foundation
+import Hummingbird
+import LedgerAPI
+import LedgerClient
+import LedgerStore
+import Logging
+import MerkleLog
+import Testing
+
+/// A citizen's history served by the real API over HTTP, as `ledgerctl history` reads it.
+@Suite("A citizen's verified history", .serialized)
+struct CitizenHistoryTests {
+    let fixtures = Fixtures()
+    let ledgerKey = Curve25519.Signing.PrivateKey()
+
+    /// Citizen A: a consent, a covered access and one for a purpose not consented, checkpointed; then one
+    /// more access no checkpoint covers yet. Citizen B: a consent only.
+    func serve(_ body: (URL, String) async throws -> Void) async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let ledger = try PartitionLedger(
+            path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path,
+            origin: "test-ledger/events/0", topic: "events", partition: 0)
+        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        func event(_ type: String, _ seq: Int64, _ subject: String, _ data: [String: Any]) -> IncomingRecord {
+            fixtures.record(
+                Fixtures.envelope(
+                    type: type, id: "e-\(seq)", source: "mydata-op-1", seq: seq, time: "2026-04-0\(seq)T00:00:00Z", subject: subject,
+                    data: data))
+        }
+        try await ledger.append(
+            [
+                event("consent.granted", 1, "CI-A", Fixtures.grant("c-1")),
+                event("access.performed", 2, "CI-A", Fixtures.access(at: "2026-04-02T00:00:00Z")),
+                event("consent.granted", 3, "CI-B", Fixtures.grant("c-2")),
+                event("access.performed", 4, "CI-A", Fixtures.access(at: "2026-04-04T00:00:00Z", purpose: "marketing")),
+            ], judgedBy: &rules)
+        try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
+        try await ledger.append([event("access.performed", 5, "CI-A", Fixtures.access(at: "2026-04-05T00:00:00Z"))], judgedBy: &rules)
+
+        let issuer = Curve25519.Signing.PrivateKey()
+        let router = Router()
+        try LedgerRoutes.add(
+            to: router, ledgers: { [ledger] }, registry: fixtures.registry, subjectSecret: fixtures.secret,
+            tokens: await TokenVerifier(publicKeys: ["test": issuer.publicKey]), logger: logger)
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) }, logger: logger)
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let token = try await TokenVerifier.sign(
+            APIToken(role: .citizen, subject: "CI-A", issuer: "test", expires: Date().addingTimeInterval(600)), with: issuer, kid: "test")
+        try await body(URL(string: "http://127.0.0.1:\(port)")!, token)
+    }
+
+    @Test("verifies under the ledger key: every access, proven complete up to the checkpoint, the newest one marked unproven")
+    func verifies() async throws {
+        try await serve { url, token in
+            let history = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
+            #expect(history.ledgers.map(\.size) == [4] && history.ledgers.map(\.entries) == [3], "A's consent and two accesses")
+            #expect(history.accesses.count == 3)
+            #expect(history.accesses.filter(\.isProven).map(\.outcome).sorted() == ["covered", "purpose-not-covered"])
+            #expect(history.accesses.filter { !$0.isProven }.map(\.index) == [4])
+        }
+    }
+
+    @Test("refuses a history whose checkpoints another key signed")
+    func wrongKey() async throws {
+        try await serve { url, token in
+            await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: Curve25519.Signing.PrivateKey().publicKey)
+            }
+        }
+    }
+}
