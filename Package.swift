@@ -166,10 +166,15 @@ let package = Package(
             dependencies: ["MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
-        // Signed events and a registry for tests of every layer above ConsentModel.
+        // Signed events, a registry and a served API for tests of every layer above ConsentModel.
         .target(
             name: "ConsentFixtures",
-            dependencies: ["ConsentModel", "LedgerStore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ConsentModel", "LedgerStore", "LedgerAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ConsentFixtures",
             swiftSettings: strict
         ),
@@ -228,7 +233,6 @@ let package = Package(
             dependencies: [
                 "LedgerWitness", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "KafkaClient", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),
@@ -237,7 +241,6 @@ let package = Package(
             dependencies: [
                 "LedgerClient", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict
         ),

@@ -2,11 +2,9 @@ import ConsentFixtures
 import ConsentModel
 import Crypto
 import Foundation
-import Hummingbird
 import LedgerAPI
 import LedgerClient
 import LedgerStore
-import Logging
 import MerkleLog
 import Testing
 
@@ -19,8 +17,6 @@ struct CitizenHistoryTests {
     /// Citizen A: a consent, a covered access and one for a purpose not consented, checkpointed; then one
     /// more access no checkpoint covers yet. Citizen B: a consent only.
     func serve(_ body: (URL, String) async throws -> Void) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
         let ledger = try PartitionLedger(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path,
             origin: "test-ledger/events/0", topic: "events", partition: 0)
@@ -41,22 +37,9 @@ struct CitizenHistoryTests {
         try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
         try await ledger.append([event("access.performed", 5, "CI-A", Fixtures.access(at: "2026-04-05T00:00:00Z"))], judgedBy: &rules)
 
-        let issuer = Curve25519.Signing.PrivateKey()
-        let router = Router()
-        try LedgerRoutes.add(
-            to: router, ledgers: { [ledger] }, registry: fixtures.registry, subjectSecret: fixtures.secret,
-            tokens: await TokenVerifier(publicKeys: ["test": issuer.publicKey]), logger: logger)
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) }, logger: logger)
-        let server = Task { try await app.runService() }
-        defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        let token = try await TokenVerifier.sign(
-            APIToken(role: .citizen, subject: "CI-A", issuer: "test", expires: Date().addingTimeInterval(600)), with: issuer, kid: "test")
-        try await body(URL(string: "http://127.0.0.1:\(port)")!, token)
+        try await servingAPI([ledger], registry: fixtures.registry, secret: fixtures.secret) { url, token in
+            try await body(url, try await token(.citizen, "CI-A"))
+        }
     }
 
     @Test("verifies under the ledger key: every access, proven complete up to the checkpoint, the newest one marked unproven")

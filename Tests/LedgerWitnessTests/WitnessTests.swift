@@ -2,9 +2,7 @@ import ConsentFixtures
 import ConsentModel
 import Crypto
 import Foundation
-import Hummingbird
 import KafkaClient
-import LedgerAPI
 import LedgerStore
 import LedgerWitness
 import Logging
@@ -88,30 +86,16 @@ final class WitnessFixture: Sendable {
 
     /// Serves `ledger` through the API for the duration of `body`, with a witness (fresh, as after a restart) pointed at it.
     func witnessing<T>(_ ledger: PartitionLedger, _ body: (Witness) async throws -> T) async throws -> T {
-        let issuer = Curve25519.Signing.PrivateKey()
-        let router = Router()
-        try LedgerRoutes.add(
-            to: router, ledgers: { [ledger] }, registry: fixtures.registry, subjectSecret: fixtures.secret,
-            tokens: await TokenVerifier(publicKeys: ["test": issuer.publicKey]), logger: quiet)
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { portSink.yield($0.localAddress?.port ?? 0) }, logger: quiet)
-        let server = Task { try await app.runService() }
-        defer { server.cancel() }
-        var iterator = ports.makeAsyncIterator()
-        let port = try #require(await iterator.next())
-        let token = try await TokenVerifier.sign(
-            APIToken(role: .regulator, subject: "witness", issuer: "test", expires: Date().addingTimeInterval(600)), with: issuer,
-            kid: "test")
-        let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: quiet)
-        let witness = try Witness(
-            api: URL(string: "http://127.0.0.1:\(port)")!, token: token, consumer: consumer, registry: fixtures.registry,
-            ledgerKey: ledgerKey.publicKey, signer: witnessSigner, stateFile: stateFile, eventsTopic: topicPartition.topic)
-        let result = try await body(witness)
-        try await consumer.close()
-        return result
+        try await servingAPI([ledger], registry: fixtures.registry, secret: fixtures.secret) { url, token in
+            let consumer = try KafkaConsumer(
+                configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: quiet)
+            let witness = try Witness(
+                api: url, token: try await token(.regulator, "witness"), consumer: consumer, registry: fixtures.registry,
+                ledgerKey: ledgerKey.publicKey, signer: witnessSigner, stateFile: stateFile, eventsTopic: topicPartition.topic)
+            let result = try await body(witness)
+            try await consumer.close()
+            return result
+        }
     }
 }
 
