@@ -67,7 +67,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let logger = CommonOptions.makeLogger(label: "ledgerctl.simulate", level: logLevel)
         var traffic = MyDataTraffic(institutions: institutions, subjects: subjects, violationRate: violationRate, seed: seed)
         let (setup, created) = try SimulationSetup.prepare(
-            in: URL(fileURLWithPath: out, isDirectory: true), institutions: traffic.institutions, validFrom: t0)
+            in: URL(fileURLWithPath: out, isDirectory: true), institutions: traffic.institutions, validFrom: keysValidFrom)
         if created || setupOnly {
             note(
                 "registry of \(traffic.institutions.count) institutions in \(setup.registryFile.path): start ledgerd with --registry \(setup.registryFile.path)"
@@ -126,7 +126,7 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     /// Keys are valid from the start of 2026, so that events of any simulated time in the ledger's era verify.
-    private var t0: Timestamp { Timestamp(rfc3339: "2026-01-01T00:00:00Z")! }
+    private var keysValidFrom: Timestamp { Timestamp(rfc3339: "2026-01-01T00:00:00Z")! }
 
     private func summary(_ counts: [SimulatedEvent.Intent: Int], failed: Int) -> String {
         let violations =
