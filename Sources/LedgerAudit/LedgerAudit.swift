@@ -80,7 +80,7 @@ public struct LedgerAudit {
             }
             let total = try reader.size
 
-            var chain = ChainedLogVerifier { try LedgerLeaf(decoding: $0).previousChainHash }
+            var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
             var rules = registry.map { RulesV1(registry: $0, secret: .generate()) }
             var heads: [SHA256Hash: SubjectMapValue] = [:]
             var touched: [SHA256Hash: SubjectMapValue] = [:]
@@ -115,13 +115,13 @@ public struct LedgerAudit {
                     let index = stored.index
                     guard index == chain.tree.size else { throw fail(chain.tree.size, "is missing (the next stored leaf is \(index))") }
                     let leaf: LedgerLeaf
+                    let leafHash: SHA256Hash
                     do {
                         leaf = try LedgerLeaf(decoding: stored.leaf)
-                        try chain.append(leaf: stored.leaf)
+                        leafHash = try chain.append(leaf: stored.leaf)
                     } catch {
                         throw fail(index, "\(error)")
                     }
-                    let leafHash = RFC6962.leafHash(stored.leaf)
                     guard stored.leafHash == leafHash.bytes, stored.chainHash == chain.chainHead.bytes else {
                         throw fail(index, "the stored leaf hash or chain hash is not that of the leaf's bytes")
                     }

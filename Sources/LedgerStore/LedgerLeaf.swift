@@ -77,6 +77,15 @@ public struct LedgerLeaf: Hashable, Sendable {
         self.verdict = verdict
     }
 
+    /// The previous chain hash an encoded leaf carries, read without decoding the rest (chain checks
+    /// need only this).
+    public static func previousChainHash(in bytes: [UInt8]) throws -> SHA256Hash {
+        var r = ByteReader(bytes)
+        let version = try r.u8()
+        guard version == Self.version else { throw LedgerStoreError.malformedLeaf("version \(version) is not \(Self.version)") }
+        return SHA256Hash(bytes: try r.raw(32))!
+    }
+
     public init(decoding bytes: [UInt8]) throws {
         var r = ByteReader(bytes)
         let version = try r.u8()

@@ -12,7 +12,7 @@ import MerkleLog
 struct PartitionReplay {
     let origin: String
     let topicPartition: KafkaTopicPartition
-    private(set) var chain = ChainedLogVerifier { try LedgerLeaf(decoding: $0).previousChainHash }
+    private(set) var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
     private var rules: RulesV1
     /// Records read from the topic and not yet matched to a leaf, in offset order.
     private var unmatched: [KafkaRecord] = []

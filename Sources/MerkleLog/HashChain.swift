@@ -32,8 +32,9 @@ public struct ChainedLogVerifier {
         self.previousChainHash = previousChainHash
     }
 
-    /// Checks the next leaf: it must name the chain hash of everything before it.
-    public mutating func append(leaf: [UInt8]) throws {
+    /// Checks the next leaf: it must name the chain hash of everything before it. Returns its leaf hash.
+    @discardableResult
+    public mutating func append(leaf: [UInt8]) throws -> SHA256Hash {
         let claimed = try previousChainHash(leaf)
         guard claimed == chainHead else {
             throw MerkleLogError(
@@ -42,6 +43,7 @@ public struct ChainedLogVerifier {
         let leafHash = RFC6962.leafHash(leaf)
         tree.append(leafHash)
         chainHead = HashChain.next(chainHead, leafHash)
+        return leafHash
     }
 
     /// Checks that the leaves seen so far are exactly the tree of `size` leaves with root `root`.

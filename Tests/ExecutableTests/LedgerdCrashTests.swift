@@ -109,7 +109,7 @@ struct LedgerdCrashTests {
                 stored == offsets.sorted(), "partition \(partition): \(stored.count) leaves for \(offsets.count) records, no gap, no repeat"
             )
             #expect(ledger.nextOffset == (offsets.max() ?? -1) + 1)
-            var chain = ChainedLogVerifier { try LedgerLeaf(decoding: $0).previousChainHash }
+            var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
             for leaf in leaves { try chain.append(leaf: leaf) }
             try chain.finish(size: UInt64(leaves.count), root: ledger.root, chainHead: ledger.chainHead)
         }

@@ -49,7 +49,7 @@ struct PartitionLedgerTests {
 
         let leaves = try await ledger.read { reader in try (0..<100).map { try reader.leaf(at: $0) } }
         #expect(RFC6962.rootHash(leaves.map(RFC6962.leafHash)) == ledger.root)
-        var chain = ChainedLogVerifier { try LedgerLeaf(decoding: $0).previousChainHash }
+        var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
         for leaf in leaves { try chain.append(leaf: leaf) }
         try chain.finish(size: 100, root: ledger.root, chainHead: ledger.chainHead)
 
