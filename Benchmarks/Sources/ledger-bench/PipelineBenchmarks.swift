@@ -42,6 +42,18 @@ struct PipelineBenchmarks {
                 name: "Ed25519 verify, \(cores) cores", value: allCores, unit: "verifications/s", limit: nil, limitName: nil,
                 command: command))
         say("ed25519: \(Int(oneCore))/s on one core, \(Int(allCores))/s on \(cores)")
+        // Limits: SQLite inserts on this disk, and the embedded broker's consume rate.
+        let sqlite = try StorageAndBrokerLimits.sqliteInsertRate(rows: events * 5 / 2)
+        let consume = try await StorageAndBrokerLimits.kafkaConsumeRate(records: events * 5 / 2, logger: logger)
+        figures.append(
+            Figure(
+                name: "SQLite inserts of 300-byte rows, 500 per transaction, WAL, synchronous=FULL", value: sqlite, unit: "rows/s",
+                limit: nil, limitName: nil, command: command))
+        figures.append(
+            Figure(
+                name: "Kafka consume from the embedded broker, 300-byte records, 8 partitions", value: consume, unit: "records/s",
+                limit: nil, limitName: nil, command: command))
+        say("sqlite: \(Int(sqlite)) rows/s; kafka consume: \(Int(consume)) records/s")
 
         let signed = try await ingestRate(signedBy: key, logger: logger)
         figures.append(
@@ -51,8 +63,8 @@ struct PipelineBenchmarks {
         let unsigned = try await ingestRate(signedBy: nil, logger: logger)
         figures.append(
             Figure(
-                name: "ingest \(events) unsigned events (rejected, no verification)", value: unsigned, unit: "events/s", limit: nil,
-                limitName: nil, command: command))
+                name: "ingest \(events) unsigned events (rejected, no verification)", value: unsigned, unit: "events/s",
+                limit: min(sqlite, consume), limitName: "SQLite inserts or Kafka consume, whichever is lower", command: command))
         let rate = 1_000
         let (p50, p99) = try await latency(rate: rate, seconds: events >= 40_000 ? 20 : 5, signedBy: key, logger: logger)
         figures.append(
