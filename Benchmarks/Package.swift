@@ -2,6 +2,9 @@
 // Benchmarks live in their own package so that the main package's debug builds and CI stay lean.
 import PackageDescription
 
+// A package by path is known by the name of its directory, which is whatever the checkout was cloned into.
+let mainPackage = String(Context.packageDirectory.split(separator: "/").dropLast().last ?? "main").lowercased()
+
 let package = Package(
     name: "ConsentLedgerBenchmarks",
     platforms: [.macOS(.v15)],
@@ -16,13 +19,13 @@ let package = Package(
         .executableTarget(
             name: "ledger-bench",
             dependencies: [
-                .product(name: "MerkleLog", package: "main"),
-                .product(name: "ConsentModel", package: "main"),
-                .product(name: "KafkaClient", package: "main"),
-                .product(name: "LedgerIngest", package: "main"),
-                .product(name: "LedgerStore", package: "main"),
-                .product(name: "LedgerAPI", package: "main"),
-                .product(name: "LedgerAudit", package: "main"),
+                .product(name: "MerkleLog", package: mainPackage),
+                .product(name: "ConsentModel", package: mainPackage),
+                .product(name: "KafkaClient", package: mainPackage),
+                .product(name: "LedgerIngest", package: mainPackage),
+                .product(name: "LedgerStore", package: mainPackage),
+                .product(name: "LedgerAPI", package: mainPackage),
+                .product(name: "LedgerAudit", package: mainPackage),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
