@@ -130,35 +130,71 @@ public struct Verdict: Hashable, Sendable {
         self.rejection = rejection
         self.findings = findings
         self.access = access
-        var object: [String: Any] = ["rules": rules]
-        if let rejection { object["rejection"] = ["code": rejection.code, "detail": rejection.detail] }
-        if !findings.isEmpty { object["findings"] = findings.map(Self.describe) }
-        if let access { object["access"] = Self.describe(access) }
-        // Cannot fail: the object holds only strings, integers, arrays and objects of them.
-        canonicalJSON = Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        canonicalJSON =
+            VerdictDocument(
+                rules: rules, rejection: rejection.map { .init(code: $0.code, detail: $0.detail) },
+                findings: findings.isEmpty ? nil : findings.map(VerdictDocument.Part.init), access: access.map(VerdictDocument.Part.init)
+            ).canonicalJSON
     }
 
     /// The event changed the ledger's state (consents, producer sequence).
     public var isApplied: Bool { rejection == nil && !findings.contains(where: \.preventsApplying) }
 
-    private static func describe(_ finding: ProducerFinding) -> [String: Any] {
-        switch finding {
-        case .sequenceReplay(let last): ["code": finding.code, "lastSeen": last]
-        case .sequenceGap(let expected): ["code": finding.code, "expected": expected]
-        case .clockSkew(let seconds): ["code": finding.code, "seconds": seconds]
-        case .unknownConsent(let id): ["code": finding.code, "consentId": id]
-        default: ["code": finding.code]
+}
+
+/// A verdict's JSON: `rules`, then `rejection`, `findings` and `access` where there are any, each part an
+/// object of its `code` and the values that code carries.
+struct VerdictDocument: Codable {
+    struct Part: Codable {
+        var code: String
+        var detail: String?
+        var consentId: String?
+        var missing: [String]?
+        var at: String?
+        var lastSeen: Int64?
+        var expected: Int64?
+        var seconds: Int64?
+
+        init(code: String, detail: String? = nil, consentId: String? = nil) {
+            self.code = code
+            self.detail = detail
+            self.consentId = consentId
+        }
+
+        init(_ finding: ProducerFinding) {
+            self.init(code: finding.code)
+            switch finding {
+            case .sequenceReplay(let last): lastSeen = last
+            case .sequenceGap(let next): expected = next
+            case .clockSkew(let skew): seconds = skew
+            case .unknownConsent(let id): consentId = id
+            case .duplicateEventId, .sourceIsNotAccessor: break
+            }
+        }
+
+        init(_ outcome: AccessOutcome) {
+            self.init(code: outcome.code)
+            switch outcome {
+            case .noConsent: break
+            case .covered(let id), .recipientNotCovered(let id), .purposeNotCovered(let id): consentId = id
+            case .categoryNotCovered(let id, let notCovered):
+                consentId = id
+                missing = notCovered
+            case .notYetValid(let id, let time), .expired(let id, let time), .revoked(let id, let time):
+                consentId = id
+                at = time.description
+            }
         }
     }
 
-    private static func describe(_ outcome: AccessOutcome) -> [String: Any] {
-        switch outcome {
-        case .covered(let id), .recipientNotCovered(let id), .purposeNotCovered(let id): ["code": outcome.code, "consentId": id]
-        case .noConsent: ["code": outcome.code]
-        case .categoryNotCovered(let id, let missing): ["code": outcome.code, "consentId": id, "missing": missing]
-        case .notYetValid(let id, let at), .expired(let id, let at), .revoked(let id, let at):
-            ["code": outcome.code, "consentId": id, "at": at.description]
-        }
+    var rules: String
+    var rejection: Part?
+    var findings: [Part]?
+    var access: Part?
+
+    var canonicalJSON: [UInt8] {
+        // Cannot fail: strings, integers, arrays and objects of them.
+        try! CanonicalJSON.encode(self)
     }
 }
 
@@ -174,13 +210,12 @@ public struct VerdictCodes: Sendable, Equatable {
     public let consentId: String?
 
     public init(canonicalJSON: [UInt8]) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(canonicalJSON)) as? [String: Any] else {
-            throw ConsentModelError(.malformedJSON, "a stored verdict is not a JSON object")
+        guard let document = try? JSONDecoder().decode(VerdictDocument.self, from: Data(canonicalJSON)) else {
+            throw ConsentModelError(.malformedJSON, "a stored verdict is not a verdict's JSON")
         }
-        let access = object["access"] as? [String: Any]
-        rejection = (object["rejection"] as? [String: Any])?["code"] as? String
-        findings = (object["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
-        self.access = access?["code"] as? String
-        consentId = access?["consentId"] as? String
+        rejection = document.rejection?.code
+        findings = document.findings?.map(\.code) ?? []
+        access = document.access?.code
+        consentId = document.access?.consentId
     }
 }

@@ -14,13 +14,11 @@ struct IngestOutputs {
         let verdict = entry.judgement.verdict
         let eventID = entry.judgement.event?.id
         let coordinates = "\(origin)@\(entry.offset)"
-        var summary: [String: Any] = [
-            "origin": origin, "index": appended.index, "offset": entry.offset, "leafHash": appended.leafHash.hex,
-            "verdict": String(decoding: verdict.canonicalJSON, as: UTF8.self),
-        ]
-        if let eventID { summary["eventId"] = eventID }
+        let summary = Summary(
+            origin: origin, index: appended.index, offset: entry.offset, leafHash: appended.leafHash.hex,
+            verdict: String(decoding: verdict.canonicalJSON, as: UTF8.self), eventId: eventID)
         // Cannot fail: only strings and integers.
-        let summaryBytes = Array(try! JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let summaryBytes = try! CanonicalJSON.encode(summary)
         var records = [
             KafkaProducerRecord(topic: configuration.receiptsTopic, key: Array((eventID ?? coordinates).utf8), value: summaryBytes)
         ]
@@ -37,6 +35,16 @@ struct IngestOutputs {
                     headers: entry.headers.map { KafkaHeader(name: $0.name, value: $0.value) } + [reason, leaf]))
         }
         return records
+    }
+
+    /// A receipt's (and an alert's) value.
+    private struct Summary: Encodable {
+        let origin: String
+        let index: UInt64
+        let offset: Int64
+        let leafHash: String
+        let verdict: String
+        let eventId: String?
     }
 
     /// A signed note for the checkpoints topic: the log checkpoint keyed by origin, the subject-map

@@ -18,7 +18,8 @@ public final class LedgerIngest: Service, Sendable {
     /// An assigned partition: its ledger, the rules' state as of its last leaf, and its checkpoint schedule.
     struct OpenPartition: Sendable {
         let ledger: PartitionLedger
-        var rules: RulesV1
+        /// Moved out while a batch is applied (see ``takeRules(of:)``); `nil` only then, or after a failed append.
+        var rules: RulesV1?
         let signer: NoteSigner
         /// `nil` until a checkpoint covers every leaf: then one is due at once, even for an empty ledger,
         /// so that citizens' completeness proofs cover every partition.
@@ -205,36 +206,39 @@ public final class LedgerIngest: Service, Sendable {
     /// One batch across partitions: prepare every record at once on all cores, apply the rules partition by
     /// partition in offset order, then commit the partitions' ledgers concurrently (each its own database).
     private func append(_ batches: [Int32: [KafkaRecord]], consumer: KafkaConsumer) async throws {
-        var work: [(open: OpenPartition, records: [KafkaRecord], incoming: [IncomingRecord])] = []
+        var work: [(open: OpenPartition, rules: RulesV1, records: [KafkaRecord], incoming: [IncomingRecord])] = []
         for (partition, records) in batches.sorted(by: { $0.key < $1.key }) {
-            guard let open = partitions.withLock({ $0[partition] }) else { continue }
-            let fresh = records.filter { $0.offset >= open.ledger.nextOffset }
+            guard let nextOffset = partitions.withLock({ $0[partition]?.ledger.nextOffset }) else { continue }
+            let fresh = records.filter { $0.offset >= nextOffset }
             if fresh.count < records.count {
                 // Only a topic that was deleted and recreated under the ledger can send offsets it already holds.
                 logger.error(
-                    "\(open.ledger.origin): \(records.count - fresh.count) records at offsets below \(open.ledger.nextOffset), which the ledger already holds; was the topic recreated?"
+                    "partition \(partition): \(records.count - fresh.count) records at offsets below \(nextOffset), which the ledger already holds; was the topic recreated?"
                 )
             }
             guard !fresh.isEmpty else { continue }
+            let (open, rules) = try takeRules(of: partition)
             let incoming = fresh.map { record in
                 IncomingRecord(
                     value: record.value, headers: record.headers.map { (name: $0.name, value: $0.value) },
                     timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })
             }
-            work.append((open, fresh, incoming))
+            work.append((open, rules, fresh, incoming))
         }
-        guard let anyRules = work.first?.open.rules else { return }
+        guard let anyRules = work.first?.rules else { return }
         var prepared = await Self.prepare(work.flatMap(\.incoming), with: anyRules)[...]
-        var commits: [(open: OpenPartition, entries: [PartitionLedger.Entry], last: KafkaRecord)] = []
-        for var item in work {
-            let entries = zip(zip(item.records, item.incoming), prepared.prefix(item.records.count)).map { pair, prepared in
-                PartitionLedger.Entry(
-                    offset: pair.0.offset, timestamp: pair.0.timestamp, value: pair.0.value, headers: pair.1.headers,
-                    judgement: item.open.rules.apply(prepared))
+        var commits: [(open: OpenPartition, rules: RulesV1, entries: [PartitionLedger.Entry], last: KafkaRecord)] = []
+        for index in work.indices {
+            var entries: [PartitionLedger.Entry] = []
+            for (record, incoming) in zip(work[index].records, work[index].incoming) {
+                entries.append(
+                    PartitionLedger.Entry(
+                        offset: record.offset, timestamp: record.timestamp, value: record.value, headers: incoming.headers,
+                        judgement: work[index].rules.apply(prepared.removeFirst())))
             }
-            prepared = prepared.dropFirst(item.records.count)
-            commits.append((item.open, entries, item.records.last!))
+            commits.append((work[index].open, work[index].rules, entries, work[index].records.last!))
         }
+        work = []  // so that each partition's rules are held once, by its commit
         try await withThrowingTaskGroup(of: Void.self) { group in
             for commit in commits {
                 group.addTask { [self] in
@@ -245,7 +249,7 @@ public final class LedgerIngest: Service, Sendable {
                         logger.notice(
                             "\(checkpoint.origin) rebuilt up to its published checkpoint at \(checkpoint.size) leaves, and matches it")
                     }
-                    partitions.withLock { $0[commit.open.ledger.partition]?.rules = commit.open.rules }
+                    partitions.withLock { $0[commit.open.ledger.partition]?.rules = commit.rules }
                     try? consumer.storeOffset(of: commit.last)
                     IngestMetrics.committed(commit.entries, partition: commit.open.ledger.partition)
                     IngestMetrics.lag(
@@ -258,6 +262,20 @@ public final class LedgerIngest: Service, Sendable {
                 }
             }
             try await group.waitForAll()
+        }
+    }
+
+    /// Moves a partition's rules out of the shared table while its batch is applied, so that applying mutates
+    /// the one copy of the consent state instead of copying all of it. They go back once the batch is
+    /// committed; after a failed commit they stay out, the ingest ends, and a restart replays the ledger.
+    private func takeRules(of partition: Int32) throws -> (OpenPartition, RulesV1) {
+        try partitions.withLock { open in
+            guard var taken = open[partition], let rules = taken.rules else {
+                throw LedgerStoreError.corrupt("partition \(partition)'s rules were lost by a failed append; restart to replay its ledger")
+            }
+            taken.rules = nil
+            open[partition]?.rules = nil
+            return (taken, rules)
         }
     }
 

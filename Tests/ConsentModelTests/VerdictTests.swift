@@ -154,3 +154,49 @@ struct VerdictTests {
         #expect(after.access == .revoked(consentId: "c1", effectiveAt: t("2026-04-01T00:00:00Z")))
     }
 }
+
+@Suite("Canonical verdict bytes")
+struct CanonicalVerdictTests {
+    /// The bytes a leaf commits to, exactly as docs/ledger-format.md describes them: an independent verifier
+    /// compares its own encoding with these, so any change here would split every existing ledger.
+    @Test("keys in byte order, no whitespace, absent parts left out, strings escaped only where JSON requires")
+    func exactBytes() throws {
+        let awkward = ConsentModelError(.invalidValue, at: "data.purposes[0]", "\"a/b\"\\ tab\t nl\n \u{1}\u{1f}\u{7f} 한국 😀")
+        let rejected = Verdict(rules: "rules/v1", rejection: .malformed(awkward), findings: [], access: nil)
+        #expect(
+            String(decoding: rejected.canonicalJSON, as: UTF8.self)
+                == #"{"rejection":{"code":"malformed","detail":"data.purposes[0]: \"a/b\"\\ tab\t nl\n \u0001\u001f"#
+                + "\u{7f} 한국 😀\"},\"rules\":\"rules/v1\"}")
+        let findings: [ProducerFinding] = [
+            .sequenceGap(expected: 7), .sequenceReplay(lastSeen: 12), .clockSkew(seconds: -400), .unknownConsent("c9"),
+            .duplicateEventId, .sourceIsNotAccessor,
+        ]
+        let judged = Verdict(
+            rules: "rules/v1", rejection: nil, findings: findings, access: .categoryNotCovered(consentId: "c1", missing: ["a.b", "c"]))
+        #expect(
+            String(decoding: judged.canonicalJSON, as: UTF8.self)
+                == #"{"access":{"code":"category-not-covered","consentId":"c1","missing":["a.b","c"]},"findings":[{"code":"sequence-gap","expected":7},"#
+                + #"{"code":"sequence-replay","lastSeen":12},{"code":"clock-skew","seconds":-400},{"code":"unknown-consent","consentId":"c9"},"#
+                + #"{"code":"duplicate-event-id"},{"code":"source-is-not-accessor"}],"rules":"rules/v1"}"#)
+        let revoked = Verdict(
+            rules: "rules/v1", rejection: nil, findings: [],
+            access: .revoked(consentId: "c1", effectiveAt: Timestamp(nanoseconds: 1_777_593_600_000_000_001)))
+        #expect(
+            String(decoding: revoked.canonicalJSON, as: UTF8.self)
+                == #"{"access":{"at":"2026-05-01T00:00:00.000000001Z","code":"revoked","consentId":"c1"},"rules":"rules/v1"}"#)
+    }
+
+    @Test("the codes read back from stored bytes are the verdict's own")
+    func codesReadBack() throws {
+        let verdict = Verdict(
+            rules: "rules/v1", rejection: nil, findings: [.sequenceGap(expected: 3), .clockSkew(seconds: 9)],
+            access: .purposeNotCovered(consentId: "c4"))
+        let codes = try VerdictCodes(canonicalJSON: verdict.canonicalJSON)
+        #expect(codes.rejection == nil && codes.findings == ["sequence-gap", "clock-skew"])
+        #expect(codes.access == "purpose-not-covered" && codes.consentId == "c4")
+        let rejected = try VerdictCodes(
+            canonicalJSON: Verdict(rules: "rules/v1", rejection: .tombstone, findings: [], access: nil).canonicalJSON)
+        #expect(rejected.rejection == "tombstone" && rejected.findings.isEmpty && rejected.access == nil && rejected.consentId == nil)
+        #expect(throws: ConsentModelError.self) { try VerdictCodes(canonicalJSON: Array("[1]".utf8)) }
+    }
+}
