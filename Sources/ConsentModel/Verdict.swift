@@ -209,6 +209,14 @@ public struct VerdictCodes: Sendable, Equatable {
     /// The consent the access outcome names, if any.
     public let consentId: String?
 
+    /// The codes of a verdict at hand, without encoding it and reading it back.
+    public init(_ verdict: Verdict) {
+        rejection = verdict.rejection?.code
+        findings = verdict.findings.map(\.code)
+        access = verdict.access?.code
+        consentId = verdict.access.flatMap { VerdictDocument.Part($0).consentId }
+    }
+
     public init(canonicalJSON: [UInt8]) throws {
         guard let document = try? JSONDecoder().decode(VerdictDocument.self, from: Data(canonicalJSON)) else {
             throw ConsentModelError(.malformedJSON, "a stored verdict is not a verdict's JSON")

@@ -327,17 +327,14 @@ public final class LedgerIngest: Service, Sendable {
         Task { [self] in await publish(records) }
     }
 
-    /// Sends and awaits every output. A failure is logged, not fatal: the ledger is already committed
-    /// and every output can be derived from it again.
+    /// Sends and awaits every output, in order. A failure is logged, not fatal: the ledger is already
+    /// committed and every output can be derived from it again.
     private func publish(_ records: [KafkaProducerRecord]) async {
-        await withTaskGroup(of: Void.self) { group in
-            for record in records {
-                group.addTask { [producer, logger] in
-                    do { _ = try await producer.send(record) } catch {
-                        logger.warning("could not publish to \(record.topic): \(error)")
-                    }
-                }
-            }
+        let failures = zip(records, await producer.send(records)).compactMap { record, outcome in
+            if case .failure(let error) = outcome { (record.topic, error) } else { nil }
+        }
+        if let (topic, error) = failures.first {
+            logger.warning("could not publish \(failures.count) of \(records.count) outputs, the first to \(topic): \(error)")
         }
     }
 }

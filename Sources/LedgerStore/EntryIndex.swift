@@ -20,8 +20,7 @@ struct EntryIndex: Equatable {
     /// When it happened, in nanoseconds since the epoch: an access's `occurredAt`, otherwise the event's `time`.
     var occurredAt: Int64?
 
-    init(leaf: LedgerLeaf, event: Event?) throws {
-        let verdict = try VerdictCodes(canonicalJSON: leaf.verdict)
+    init(leaf: LedgerLeaf, verdict: VerdictCodes, event: Event?) {
         institution = leaf.producer
         eventType = leaf.eventType
         findings = verdict.findings.joined(separator: " ")
@@ -62,7 +61,8 @@ struct EntryIndex: Equatable {
             let leaf = try LedgerLeaf(decoding: Array(row[1] as Data))
             let value: Data? = row[2]
             let event = leaf.eventID.isEmpty ? nil : value.flatMap { try? Event.decode(Array($0)) }
-            try EntryIndex(leaf: leaf, event: event).insert(index: UInt64(row[0] as Int64), using: insert)
+            try EntryIndex(leaf: leaf, verdict: try VerdictCodes(canonicalJSON: leaf.verdict), event: event).insert(
+                index: UInt64(row[0] as Int64), using: insert)
         }
     }
 }

@@ -174,7 +174,11 @@ public final class PartitionLedger: Sendable {
                     count: (previousSubject?.count ?? 0) + 1,
                     chainHead: LedgerLeaf.nextSubjectHead(previousSubject?.chainHead ?? .zero, leafHash: leafHash))
             }
-            rows.append((index, entry, bytes, leafHash, next.chainHead, try EntryIndex(leaf: leaf, event: judgement.event)))
+            rows.append(
+                (
+                    index, entry, bytes, leafHash, next.chainHead,
+                    EntryIndex(leaf: leaf, verdict: VerdictCodes(judgement.verdict), event: judgement.event)
+                ))
         }
         guard nextOffset > previousOffset || (entries.isEmpty && nextOffset >= next.nextOffset) else {
             throw LedgerStoreError.outOfOrder("next offset \(nextOffset) is not after the batch's last offset \(previousOffset)")

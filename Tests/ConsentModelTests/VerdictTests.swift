@@ -197,6 +197,11 @@ struct CanonicalVerdictTests {
         let rejected = try VerdictCodes(
             canonicalJSON: Verdict(rules: "rules/v1", rejection: .tombstone, findings: [], access: nil).canonicalJSON)
         #expect(rejected.rejection == "tombstone" && rejected.findings.isEmpty && rejected.access == nil && rejected.consentId == nil)
+        #expect(VerdictCodes(verdict) == codes)
+        let revoked = Verdict(
+            rules: "rules/v1", rejection: nil, findings: [], access: .revoked(consentId: "c2", effectiveAt: Timestamp(nanoseconds: 0)))
+        #expect(VerdictCodes(revoked) == (try VerdictCodes(canonicalJSON: revoked.canonicalJSON)))
+        #expect(VerdictCodes(revoked).consentId == "c2")
         #expect(throws: ConsentModelError.self) { try VerdictCodes(canonicalJSON: Array("[1]".utf8)) }
     }
 }
