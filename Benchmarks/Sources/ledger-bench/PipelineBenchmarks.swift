@@ -65,22 +65,26 @@ struct PipelineBenchmarks {
             Figure(
                 name: "ingest \(events) unsigned events (rejected, no verification)", value: unsigned, unit: "events/s",
                 limit: min(sqlite, consume), limitName: "SQLite inserts or Kafka consume, whichever is lower", command: command))
-        let rate = 1_000
-        let (p50, p99) = try await latency(rate: rate, seconds: events >= 40_000 ? 20 : 5, signedBy: key, logger: logger)
-        figures.append(
-            Figure(
-                name: "produce → receipt latency at \(rate)/s, p50", value: p50 * 1000, unit: "ms", limit: nil, limitName: nil,
-                command: command))
-        figures.append(
-            Figure(
-                name: "produce → receipt latency at \(rate)/s, p99", value: p99 * 1000, unit: "ms", limit: 1000,
-                limitName: "target p99 < 1 s", command: command))
+        // The target rate, and a lighter one for comparison; as many events as the throughput runs, so each
+        // partition stays within the embedded broker's retention.
+        for rate in [1_000, 5_000] {
+            let (p50, p99) = try await latency(rate: rate, signedBy: key, logger: logger)
+            figures.append(
+                Figure(
+                    name: "produce → receipt latency at \(rate)/s, p50", value: p50 * 1000, unit: "ms", limit: nil, limitName: nil,
+                    command: command))
+            figures.append(
+                Figure(
+                    name: "produce → receipt latency at \(rate)/s, p99", value: p99 * 1000, unit: "ms", limit: 1000,
+                    limitName: "target p99 < 1 s (at 5,000/s)", command: command))
+        }
         return figures
     }
 
-    /// Publishes signed events at a fixed rate into a running ledgerd pipeline and times each from its send
-    /// to the arrival of its receipt: an upper bound on produce-to-commit, since receipts follow the commit.
-    private func latency(rate: Int, seconds: Int, signedBy key: Curve25519.Signing.PrivateKey, logger: Logger) async throws -> (
+    /// Publishes `events` signed events at a fixed rate into a running ledgerd pipeline and times each from its
+    /// send to the arrival of its receipt: an upper bound on produce-to-commit, since receipts follow the commit.
+    /// Events are signed beforehand, as on the institutions' own machines, not on the two cores ledgerd uses.
+    private func latency(rate: Int, signedBy key: Curve25519.Signing.PrivateKey, logger: Logger) async throws -> (
         Double, Double
     ) {
         let cluster = try makeCluster(logger: logger)
@@ -104,26 +108,35 @@ struct PipelineBenchmarks {
         receiptsConfiguration.additionalProperties["fetch.wait.max.ms"] = "10"
         let receipts = try KafkaConsumer(configuration: receiptsConfiguration, logger: logger)
         try await receipts.assign([KafkaTopicPartition(topic: "consent-ledger.receipts.v1", partition: 0): .end])
-        let total = rate * seconds
-        say("latency: \(total) signed events at \(rate)/s…")
+        let total = events
+        let sequences = 2...(total + 1)
+        let records = try Dictionary(uniqueKeysWithValues: sequences.map { ($0, try record($0, signedBy: key)) })
         let clock = ContinuousClock()
+        // One event first, timed apart: the consumers' first fetches and connections are start-up, not latency.
+        let warming = clock.now
+        _ = try await producer.send(try record(1, signedBy: key))
+        var arrivals = receipts.records.makeAsyncIterator()
+        while let receipt = try await arrivals.next(), receipt.key != Array("e1".utf8) {}
+        say("first receipt \(Int((clock.now - warming).seconds * 1000)) ms after the first event (start-up)")
+        say("latency: \(total) signed events at \(rate)/s…")
         let start = clock.now
-        var sentAt: [String: ContinuousClock.Instant] = [:]
+        func due(_ sequence: Int) -> ContinuousClock.Instant {
+            start + .microseconds(Int64(sequence - 1) * 1_000_000 / Int64(rate))
+        }
         // Sends are not awaited one by one (each waits for its acknowledgement); they are started on schedule.
         let sending = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for sequence in 1...total {
-                    let due = start + .microseconds(Int64(sequence) * 1_000_000 / Int64(rate))
-                    if due > clock.now { try await Task.sleep(until: due, clock: clock) }
-                    let record = try record(sequence, signedBy: key)
+                for sequence in sequences {
+                    if due(sequence) > clock.now { try await Task.sleep(until: due(sequence), clock: clock) }
+                    let record = records[sequence]!
                     group.addTask { _ = try await producer.send(record) }
                 }
                 try await group.waitForAll()
             }
         }
-        for sequence in 1...total { sentAt["e\(sequence)"] = start + .microseconds(Int64(sequence) * 1_000_000 / Int64(rate)) }
+        let sentAt = Dictionary(uniqueKeysWithValues: sequences.map { ("e\($0)", due($0)) })
         var delays: [Double] = []
-        for try await receipt in receipts.records {
+        while let receipt = try await arrivals.next() {
             let now = clock.now
             guard let key = receipt.key.map({ String(decoding: $0, as: UTF8.self) }), let sent = sentAt[key] else { continue }
             delays.append((now - sent).seconds)
