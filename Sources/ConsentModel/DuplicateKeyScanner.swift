@@ -8,25 +8,14 @@ import Foundation
 public enum DuplicateKeyScanner {
     /// The path of the first repeated key, such as `data.purposes` (`nil` if none repeats).
     public static func firstDuplicate(in json: [UInt8]) -> String? {
-        struct Level {
-            var isObject: Bool
-            var keys: Set<String> = []
-            var path: String
-            var index = 0
-        }
         var stack: [Level] = []
         var expectingKey = false
-        var lastKey = ""
         var i = 0
         while i < json.count {
             switch json[i] {
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 let isObject = json[i] == UInt8(ascii: "{")
-                let path =
-                    stack.last.map { parent in
-                        parent.isObject ? join(parent.path, lastKey) : "\(parent.path)[\(parent.index)]"
-                    } ?? ""
-                stack.append(Level(isObject: isObject, path: path))
+                stack.append(Level(isObject: isObject))
                 expectingKey = isObject
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 stack.removeLast()
@@ -49,12 +38,12 @@ public enum DuplicateKeyScanner {
                     i += 1
                 }
                 if expectingKey {
-                    let raw = Array(json[start..<i])
-                    let key = hasEscape ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+                    let raw = json[start..<i]
+                    let key = hasEscape ? unescape(Array(raw)) : String(decoding: raw, as: UTF8.self)
                     guard stack[stack.count - 1].keys.insert(key).inserted else {
-                        return join(stack[stack.count - 1].path, key)
+                        return path(of: stack, key: key)
                     }
-                    lastKey = key
+                    stack[stack.count - 1].key = key
                     expectingKey = false
                 }
             default:
@@ -63,6 +52,22 @@ public enum DuplicateKeyScanner {
             i += 1
         }
         return nil
+    }
+
+    /// An object or array being scanned.
+    private struct Level {
+        var isObject: Bool
+        var keys: Set<String> = []
+        /// The member or element being read: the position of the level above it, kept to name a
+        /// duplicate's path only when there is one.
+        var key = ""
+        var index = 0
+    }
+
+    /// `data.purposes[1].code` for `key` in the innermost of `stack`'s levels.
+    private static func path(of stack: [Level], key: String) -> String {
+        let parents = stack.dropLast().reduce("") { path, level in level.isObject ? join(path, level.key) : "\(path)[\(level.index)]" }
+        return join(parents, key)
     }
 
     private static func join(_ path: String, _ key: String) -> String {

@@ -27,11 +27,12 @@ extension Event {
         let event: Event
 
         init(from decoder: any Decoder) throws {
-            guard (try? decoder.container(keyedBy: AnyKey.self)) != nil else {
+            let c: KeyedDecodingContainer<AnyKey>
+            do {
+                c = try decoder.strictContainer(allowed: Event.envelopeFields)
+            } catch DecodingError.typeMismatch {
                 throw ConsentModelError(.malformedJSON, "the event must be a JSON object")
             }
-            try decoder.rejectUnknownKeys(allowed: Event.envelopeFields)
-            let c = try decoder.container(keyedBy: AnyKey.self)
             func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
             let version = try c.decode(String.self, forKey: key("specversion"))
             guard version == "1.0" else {

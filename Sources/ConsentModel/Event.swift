@@ -72,8 +72,7 @@ public struct ConsentGrant: Hashable, Sendable, Decodable {
         public let interval: String?
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(allowed: ["kind", "interval"])
-            let c = try decoder.container(keyedBy: AnyKey.self)
+            let c = try decoder.strictContainer(allowed: ["kind", "interval"])
             kind = try c.oneOf(AnyKey(stringValue: "kind"), ["one-off", "periodic"])
             interval = try c.optionalText(AnyKey(stringValue: "interval"), maximumLength: 32)
             if kind == "periodic", interval == nil {
@@ -88,11 +87,10 @@ public struct ConsentGrant: Hashable, Sendable, Decodable {
         public let sha256: String
 
         public init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(allowed: ["uri", "sha256"])
-            let c = try decoder.container(keyedBy: AnyKey.self)
+            let c = try decoder.strictContainer(allowed: ["uri", "sha256"])
             uri = try c.text(AnyKey(stringValue: "uri"), maximumLength: 2048)
             sha256 = try c.text(AnyKey(stringValue: "sha256"), maximumLength: 64)
-            guard sha256.count == 64, sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            guard sha256.utf8.count == 64, sha256.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else {
                 throw c.invalid(AnyKey(stringValue: "sha256"), "must be 64 lowercase hex digits")
             }
         }
@@ -101,11 +99,10 @@ public struct ConsentGrant: Hashable, Sendable, Decodable {
     public static let legalBases = ["consent", "contract", "legal-obligation", "vital-interest", "public-task", "legitimate-interest"]
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(allowed: [
+        let c = try decoder.strictContainer(allowed: [
             "consentId", "dataHolder", "recipients", "purposes", "dataCategories", "legalBasis", "validFrom", "validUntil",
             "retention", "schedule", "notice", "supersedes",
         ])
-        let c = try decoder.container(keyedBy: AnyKey.self)
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         consentId = try c.text(key("consentId"), maximumLength: 128)
         dataHolder = try c.text(key("dataHolder"), maximumLength: 128)
@@ -136,8 +133,7 @@ public struct ConsentRevocation: Hashable, Sendable, Decodable {
     public let reason: String?
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(allowed: ["consentId", "effectiveAt", "initiatedBy", "reason"])
-        let c = try decoder.container(keyedBy: AnyKey.self)
+        let c = try decoder.strictContainer(allowed: ["consentId", "effectiveAt", "initiatedBy", "reason"])
         consentId = try c.text(AnyKey(stringValue: "consentId"), maximumLength: 128)
         effectiveAt = try c.decode(Timestamp.self, forKey: AnyKey(stringValue: "effectiveAt"))
         initiatedBy = try c.oneOf(AnyKey(stringValue: "initiatedBy"), ["subject", "controller", "authority"])
@@ -166,11 +162,10 @@ public struct DataAccess: Hashable, Sendable, Decodable {
     public static let actions = ["read", "transmit", "download", "analyze", "update", "delete"]
 
     public init(from decoder: any Decoder) throws {
-        try decoder.rejectUnknownKeys(allowed: [
+        let c = try decoder.strictContainer(allowed: [
             "accessId", "accessor", "dataHolder", "actor", "action", "purpose", "dataCategories", "recordCount", "dataForm", "consentId",
             "occurredAt",
         ])
-        let c = try decoder.container(keyedBy: AnyKey.self)
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         accessId = try c.text(key("accessId"), maximumLength: 128)
         accessor = try c.text(key("accessor"), maximumLength: 128)

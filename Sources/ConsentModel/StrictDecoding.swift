@@ -17,14 +17,16 @@ func fieldPath(_ codingPath: [any CodingKey]) -> String {
 }
 
 extension Decoder {
-    /// Refuses keys the schema does not define, naming the first one.
-    func rejectUnknownKeys(allowed: Set<String>) throws {
-        let keys = try container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
-        if let unknown = keys.filter({ !allowed.contains($0) }).sorted().first {
+    /// The object's members, after refusing any the schema does not define (naming the first one).
+    /// One container per object: making one costs about as much as reading its members.
+    func strictContainer(allowed: Set<String>) throws -> KeyedDecodingContainer<AnyKey> {
+        let container = try container(keyedBy: AnyKey.self)
+        if let unknown = container.allKeys.map(\.stringValue).filter({ !allowed.contains($0) }).sorted().first {
             throw ConsentModelError(
                 .unknownField, at: fieldPath(codingPath + [AnyKey(stringValue: unknown)]),
                 "is not a field of this object; allowed: \(allowed.sorted().joined(separator: ", "))")
         }
+        return container
     }
 }
 
@@ -76,18 +78,29 @@ extension KeyedDecodingContainer {
 
     private func checkText(_ value: String, key: Key, maximumLength: Int) throws {
         guard !value.isEmpty else { throw invalid(key, "must not be empty") }
-        guard value.count <= maximumLength else { throw invalid(key, "is \(value.count) characters, over the limit of \(maximumLength)") }
+        guard value.fitsIn(maximumLength) else { throw invalid(key, "is \(value.count) characters, over the limit of \(maximumLength)") }
         guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
             throw invalid(key, "must not contain control characters")
         }
     }
 
+    /// Codes are ASCII, so their bytes are their characters.
     private func isCode(_ value: String) -> Bool {
-        !value.isEmpty && value.count <= 128
-            && value.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { word in
-                guard let first = word.unicodeScalars.first, ("a"..."z").contains(first) else { return false }
-                return word.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        let lowercase = UInt8(ascii: "a")...UInt8(ascii: "z")
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        return !value.isEmpty && value.utf8.count <= 128
+            && value.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy { word in
+                guard let first = word.first, lowercase.contains(first) else { return false }
+                return word.allSatisfy { lowercase.contains($0) || digits.contains($0) || $0 == UInt8(ascii: "-") }
             }
+    }
+}
+
+extension String {
+    /// At most `characters` characters long; counting them (grapheme clusters) is slow, so short byte
+    /// counts, which cannot hold more characters than bytes, are taken without it.
+    func fitsIn(_ characters: Int) -> Bool {
+        utf8.count <= characters || count <= characters
     }
 }
 

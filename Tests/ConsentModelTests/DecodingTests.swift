@@ -34,6 +34,14 @@ struct DecodingTests {
         _ = try Event.decode(Fixtures.bytes(base))
     }
 
+    @Test("a repeated key's path names the array elements it is in")
+    func duplicateKeyPaths() {
+        #expect(DuplicateKeyScanner.firstDuplicate(in: Array(#"{"k":1,"k":2}"#.utf8)) == "k")
+        #expect(DuplicateKeyScanner.firstDuplicate(in: Array(#"{"a":[{"x":1},{"y":1,"y":2}]}"#.utf8)) == "a[1].y")
+        #expect(DuplicateKeyScanner.firstDuplicate(in: Array(#"{"a":{"b":{}},"c":[[],{"d":"}","e":{"d":1},"d":1}]}"#.utf8)) == "c[1].d")
+        #expect(DuplicateKeyScanner.firstDuplicate(in: Array(#"{"a":[{"x":1},{"x":2}],"b":{"x":3}}"#.utf8)) == nil)
+    }
+
     @Test("validUntil must be later than validFrom")
     func window() {
         var event = base
@@ -49,6 +57,35 @@ struct DecodingTests {
         let error = #expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(event)) }
         #expect(error?.code == .invalidValue)
         #expect(error?.reason == "must be 1 or more, not \(value)")
+    }
+
+    @Test("lengths count characters, not bytes; codes and the notice hash are ASCII only")
+    func lengthsAndAlphabets() throws {
+        func refusal(_ change: (inout [String: Any]) -> Void) -> String? {
+            var event = base
+            change(&event)
+            return (#expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(event)) })?.description
+        }
+        var event = base
+        event["id"] = String(repeating: "동", count: 128)  // 384 bytes, 128 characters: within the limit
+        #expect(try Event.decode(Fixtures.bytes(event)).id.count == 128)
+        #expect(refusal { $0["id"] = String(repeating: "동", count: 129) } == "id: is 129 characters, over the limit of 128")
+        func grant(_ change: @escaping (inout [String: Any]) -> Void) -> (inout [String: Any]) -> Void {
+            { event in
+                var data = event["data"] as! [String: Any]
+                change(&data)
+                event["data"] = data
+            }
+        }
+        let hashRefusal = "data.notice.sha256: must be 64 lowercase hex digits"
+        for hash in [String(repeating: "AB", count: 32), String(repeating: "a", count: 63), String(repeating: "g", count: 64)] {
+            #expect(refusal(grant { $0["notice"] = ["uri": "https://n.example/1", "sha256": hash] }) == hashRefusal)
+        }
+        #expect(
+            refusal(grant { $0["purposes"] = ["financial-overview", String(repeating: "a", count: 129)] })?.hasPrefix("data.purposes[1]: ")
+                == true)
+        #expect(refusal(grant { $0["purposes"] = ["ｍarketing"] })?.hasPrefix("data.purposes[0]: \"ｍarketing\" is not a code") == true)
+        #expect(refusal(grant { $0["dataCategories"] = ["finance..balance"] })?.hasPrefix("data.dataCategories[0]: ") == true)
     }
 
     @Test("true is not an integer and 7 is not a string")
