@@ -66,18 +66,27 @@ public final class LedgerIngest: Service, Sendable {
         defer { running.store(false, ordering: .relaxed) }
         do {
             try await cancelWhenGracefulShutdown { [self] in
-                while !Task.isCancelled {
-                    let batch = try await consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout)
-                    let started = ContinuousClock.now
-                    try await ingest(batch, consumer: consumer)
-                    if !batch.isEmpty { IngestMetrics.batch(duration: .now - started) }
-                    try await checkpointDuePartitions()
-                }
+                // The last batch's commit, still running while the next batch is fetched and prepared.
+                var committing: Task<Void, any Error>?
+                do {
+                    while !Task.isCancelled {
+                        let batch = try await consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout)
+                        committing = try await ingest(batch, consumer: consumer, after: committing)
+                        let due = duePartitions()
+                        if !due.isEmpty {
+                            // A checkpoint is of one committed state, in which tree and subject map agree.
+                            try await committing?.value
+                            committing = nil
+                            try await checkpoint(due)
+                        }
+                    }
+                } catch is CancellationError {}
+                try await committing?.value
             }
         } catch is CancellationError {}
         // Shutting down: sign what was ingested and leave the group, in a task cancellation cannot reach.
         try await Task { [self] in
-            try await checkpointDuePartitions(force: true)
+            try await checkpoint(duePartitions(force: true))
             try await consumer.close()
         }.value
         logger.info("ingest stopped")
@@ -183,16 +192,21 @@ public final class LedgerIngest: Service, Sendable {
         }
     }
 
-    /// Processes one batch, flushing the records before each rebalance so that a revoked partition's
-    /// last records are committed before it is let go.
-    private func ingest(_ events: [KafkaConsumerEvent], consumer: KafkaConsumer) async throws {
+    /// Processes one batch, committing everything before each rebalance so that a revoked partition's
+    /// last records are in its ledger before it is let go. Returns the batch's commit, still running (so
+    /// that the next batch can be fetched and prepared meanwhile); `previous` is the last batch's.
+    private func ingest(
+        _ events: [KafkaConsumerEvent], consumer: KafkaConsumer, after previous: Task<Void, any Error>?
+    ) async throws -> Task<Void, any Error>? {
         var pending: [Int32: [KafkaRecord]] = [:]
+        var previous = previous
         for event in events {
             switch event {
             case .record(let record):
                 pending[record.topicPartition.partition, default: []].append(record)
             case .rebalance(.revoked(let revoked)):
-                try await append(pending, consumer: consumer)
+                try await append(pending, consumer: consumer, after: previous)?.value
+                previous = nil
                 pending = [:]
                 partitions.withLock { open in for partition in revoked { open[partition.partition] = nil } }
                 logger.info("let go of partitions \(revoked.map(\.partition))")
@@ -200,45 +214,60 @@ public final class LedgerIngest: Service, Sendable {
                 break  // opened by the assignment callback, before any of their records
             }
         }
-        try await append(pending, consumer: consumer)
+        return try await append(pending, consumer: consumer, after: previous)
     }
 
-    /// One batch across partitions: prepare every record at once on all cores, apply the rules partition by
-    /// partition in offset order, then commit the partitions' ledgers concurrently (each its own database).
-    private func append(_ batches: [Int32: [KafkaRecord]], consumer: KafkaConsumer) async throws {
-        var work: [(open: OpenPartition, rules: RulesV1, records: [KafkaRecord], incoming: [IncomingRecord])] = []
-        for (partition, records) in batches.sorted(by: { $0.key < $1.key }) {
+    /// One batch across partitions: prepares every record at once on all cores (while `previous`, the last
+    /// batch's commit, runs), applies the rules partition by partition in offset order once `previous` is
+    /// done, and returns the commit of the partitions' ledgers, which runs concurrently (each its own database).
+    private func append(
+        _ batches: [Int32: [KafkaRecord]], consumer: KafkaConsumer, after previous: Task<Void, any Error>?
+    ) async throws -> Task<Void, any Error>? {
+        guard !batches.isEmpty else { return previous }
+        let started = ContinuousClock.now
+        let ordered = batches.sorted { $0.key < $1.key }
+        let incoming = ordered.flatMap(\.value).map { record in
+            IncomingRecord(
+                value: record.value, headers: record.headers.map { (name: $0.name, value: $0.value) },
+                timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })
+        }
+        // Decoding and signature checks need the registry and the secret, not the consent state.
+        var prepared = await Self.prepare(incoming, with: RulesV1(registry: registry, secret: identity.subjectSecret))[...]
+        var inputs = incoming[...]
+        try await previous?.value
+        var commits: [(open: OpenPartition, rules: RulesV1, entries: [PartitionLedger.Entry], last: KafkaRecord)] = []
+        for (partition, records) in ordered {
+            let batch = zip(records, zip(inputs.prefix(records.count), prepared.prefix(records.count)))
+            inputs = inputs.dropFirst(records.count)
+            prepared = prepared.dropFirst(records.count)
             guard let nextOffset = partitions.withLock({ $0[partition]?.ledger.nextOffset }) else { continue }
-            let fresh = records.filter { $0.offset >= nextOffset }
+            let fresh = batch.filter { $0.0.offset >= nextOffset }
             if fresh.count < records.count {
                 // Only a topic that was deleted and recreated under the ledger can send offsets it already holds.
                 logger.error(
                     "partition \(partition): \(records.count - fresh.count) records at offsets below \(nextOffset), which the ledger already holds; was the topic recreated?"
                 )
             }
-            guard !fresh.isEmpty else { continue }
-            let (open, rules) = try takeRules(of: partition)
-            let incoming = fresh.map { record in
-                IncomingRecord(
-                    value: record.value, headers: record.headers.map { (name: $0.name, value: $0.value) },
-                    timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })
+            guard let last = fresh.last?.0 else { continue }
+            var (open, rules) = try takeRules(of: partition)
+            let entries = fresh.map { record, input in
+                PartitionLedger.Entry(
+                    offset: record.offset, timestamp: record.timestamp, value: record.value, headers: input.0.headers,
+                    judgement: rules.apply(input.1))
             }
-            work.append((open, rules, fresh, incoming))
+            commits.append((open, rules, entries, last))
         }
-        guard let anyRules = work.first?.rules else { return }
-        var prepared = await Self.prepare(work.flatMap(\.incoming), with: anyRules)[...]
-        var commits: [(open: OpenPartition, rules: RulesV1, entries: [PartitionLedger.Entry], last: KafkaRecord)] = []
-        for index in work.indices {
-            var entries: [PartitionLedger.Entry] = []
-            for (record, incoming) in zip(work[index].records, work[index].incoming) {
-                entries.append(
-                    PartitionLedger.Entry(
-                        offset: record.offset, timestamp: record.timestamp, value: record.value, headers: incoming.headers,
-                        judgement: work[index].rules.apply(prepared.removeFirst())))
-            }
-            commits.append((work[index].open, work[index].rules, entries, work[index].records.last!))
+        guard !commits.isEmpty else { return nil }
+        return Task { [self, commits] in
+            try await commit(commits, consumer: consumer)
+            IngestMetrics.batch(duration: .now - started)
         }
-        work = []  // so that each partition's rules are held once, by its commit
+    }
+
+    /// Commits each partition's part of a batch, then gives its rules back and publishes its outputs.
+    private func commit(
+        _ commits: [(open: OpenPartition, rules: RulesV1, entries: [PartitionLedger.Entry], last: KafkaRecord)], consumer: KafkaConsumer
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for commit in commits {
                 group.addTask { [self] in
@@ -294,30 +323,33 @@ public final class LedgerIngest: Service, Sendable {
         }
     }
 
-    /// Signs a checkpoint for each partition that grew by enough leaves, or long enough ago.
-    private func checkpointDuePartitions(force: Bool = false) async throws {
+    /// The partitions that grew by enough leaves, or long enough ago (or at all, when `force`d), to be checkpointed.
+    private func duePartitions(force: Bool = false) -> [(ledger: PartitionLedger, signer: NoteSigner)] {
         let now = ContinuousClock.now
-        let due = partitions.withLock { open in
+        return partitions.withLock { open in
             open.values.filter { partition in
                 guard let checkpointed = partition.checkpointedSize else { return true }
                 let grown = partition.ledger.size - checkpointed
                 return grown > 0
                     && (force || grown >= configuration.checkpointEveryLeaves
                         || now - partition.checkpointedAt >= configuration.checkpointInterval)
-            }
+            }.map { ($0.ledger, $0.signer) }
         }
-        for partition in due {
-            // Appends are finished here, so the checkpoint is of one committed state: tree and map agree.
-            let (size, note, mapNote) = try await partition.ledger.signCheckpoint(with: partition.signer)
+    }
+
+    /// Signs and publishes a checkpoint of each ledger; no append may be running.
+    private func checkpoint(_ due: [(ledger: PartitionLedger, signer: NoteSigner)]) async throws {
+        for (ledger, signer) in due {
+            let (size, note, mapNote) = try await ledger.signCheckpoint(with: signer)
             partitions.withLock { open in
-                open[partition.ledger.partition]?.checkpointedSize = size
-                open[partition.ledger.partition]?.checkpointedAt = now
+                open[ledger.partition]?.checkpointedSize = size
+                open[ledger.partition]?.checkpointedAt = .now
             }
             await publish([
-                outputs.checkpoint(note, key: partition.ledger.origin),
-                outputs.checkpoint(mapNote, key: "\(partition.ledger.origin)/subject-map"),
+                outputs.checkpoint(note, key: ledger.origin),
+                outputs.checkpoint(mapNote, key: "\(ledger.origin)/subject-map"),
             ])
-            logger.debug("signed checkpoint \(partition.ledger.origin) at \(size)")
+            logger.debug("signed checkpoint \(ledger.origin) at \(size)")
         }
     }
 
