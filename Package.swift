@@ -192,7 +192,7 @@ let package = Package(
             name: "LedgerIngestTests",
             dependencies: [
                 "LedgerIngest", "LedgerStore", "KafkaClient", "ConsentModel", "MerkleLog",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),

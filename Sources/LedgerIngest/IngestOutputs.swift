@@ -10,12 +10,12 @@ struct IngestOutputs {
     let configuration: IngestConfiguration
 
     /// One receipt per leaf; an alert for a violation or a producer finding; the raw record for a rejection.
-    func records(for appended: PartitionLedger.Appended, entry: PartitionLedger.Entry, origin: String) -> [KafkaProducerRecord] {
+    func records(index: UInt64, leafHash: SHA256Hash, entry: PartitionLedger.Entry, origin: String) -> [KafkaProducerRecord] {
         let verdict = entry.judgement.verdict
         let eventID = entry.judgement.event?.id
         let coordinates = "\(origin)@\(entry.offset)"
         let summary = Summary(
-            origin: origin, index: appended.index, offset: entry.offset, leafHash: appended.leafHash.hex,
+            origin: origin, index: index, offset: entry.offset, leafHash: leafHash.hex,
             verdict: String(decoding: verdict.canonicalJSON, as: UTF8.self), eventId: eventID)
         // Cannot fail: only strings and integers.
         let summaryBytes = try! CanonicalJSON.encode(summary)
@@ -28,7 +28,7 @@ struct IngestOutputs {
         }
         if let rejection = verdict.rejection {
             let reason = KafkaHeader(name: "consent-ledger-rejection", value: Array("\(rejection.code): \(rejection.detail)".utf8))
-            let leaf = KafkaHeader(name: "consent-ledger-leaf", value: Array("\(origin)/\(appended.index)".utf8))
+            let leaf = KafkaHeader(name: "consent-ledger-leaf", value: Array("\(origin)/\(index)".utf8))
             records.append(
                 KafkaProducerRecord(
                     topic: configuration.rejectedTopic, key: Array(coordinates.utf8), value: entry.value,
@@ -49,7 +49,7 @@ struct IngestOutputs {
 
     /// A signed note for the checkpoints topic: the log checkpoint keyed by origin, the subject-map
     /// checkpoint by `<origin>/subject-map`.
-    func checkpoint(_ note: SignedNote, key: String) -> KafkaProducerRecord {
-        KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(key.utf8), value: Array(note.formatted.utf8))
+    func checkpoint(_ note: String, key: String) -> KafkaProducerRecord {
+        KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(key.utf8), value: Array(note.utf8))
     }
 }

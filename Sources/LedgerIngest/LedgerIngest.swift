@@ -27,6 +27,8 @@ public final class LedgerIngest: Service, Sendable {
         var checkpointedAt: ContinuousClock.Instant
         /// The last checkpoint published for this ledger, while a rebuild has not yet reached its size.
         var awaitedCheckpoint: Checkpoint?
+        /// The latest of the partition's output deliveries, which run one after another: `false` once one failed.
+        var publishing: Task<Bool, Never>? = nil
     }
 
     let configuration: IngestConfiguration
@@ -87,6 +89,7 @@ public final class LedgerIngest: Service, Sendable {
         // Shutting down: sign what was ingested and leave the group, in a task cancellation cannot reach.
         try await Task { [self] in
             try await checkpoint(duePartitions(force: true))
+            try await finishDeliveries(of: partitions.withLock { Array($0.values) })
             try await consumer.close()
         }.value
         logger.info("ingest stopped")
@@ -115,9 +118,10 @@ public final class LedgerIngest: Service, Sendable {
         let signer = try identity.signer(origin: origin)
         let ledger = try PartitionLedger(
             path: configuration.databasePath(partition: partition), origin: origin, topic: configuration.eventsTopic, partition: partition)
-        let rules = try replay(ledger)
+        let (rules, undelivered) = try replay(ledger)
         // A ledger that published a checkpoint must still agree with it, whether it was kept or rebuilt.
-        var awaited = published.withLock { $0[origin] }
+        let latest = published.withLock { $0[origin] }
+        var awaited = latest
         if let checkpoint = awaited, ledger.size >= checkpoint.size {
             try Self.check(ledger, against: checkpoint)
             awaited = nil
@@ -128,6 +132,18 @@ public final class LedgerIngest: Service, Sendable {
                 awaitedCheckpoint: awaited)
         }
         logger.info("opened \(origin) at \(ledger.size) leaves; resuming at offset \(ledger.nextOffset)")
+        // What a crash kept from being delivered: the outputs of the last leaves, and the newest checkpoint.
+        if !undelivered.isEmpty {
+            logger.notice("\(origin): publishing again the outputs of leaves from \(ledger.outputsPublishedThrough) on")
+            publishInBackground(undelivered, of: ledger, through: ledger.size)
+        }
+        if let saved = ledger.latestCheckpoint, latest.map({ saved.size > $0.size }) ?? true {
+            Task { [self] in
+                _ = await publish([
+                    outputs.checkpoint(saved.note, key: origin), outputs.checkpoint(saved.mapNote, key: "\(origin)/subject-map"),
+                ])
+            }
+        }
         return ledger.nextOffset
     }
 
@@ -175,10 +191,14 @@ public final class LedgerIngest: Service, Sendable {
         return latest
     }
 
+    /// Rebuilds the rules' state by replaying what the ledger holds, checking that every stored verdict
+    /// comes out the same, and derives again the outputs of the leaves not known to be delivered.
     /// Runs on the consumer's own thread (the assignment callback), so it may block on the read.
-    private func replay(_ ledger: PartitionLedger) throws -> RulesV1 {
-        try ledger.readSynchronously { reader in
+    private func replay(_ ledger: PartitionLedger) throws -> (RulesV1, undelivered: [KafkaProducerRecord]) {
+        let delivered = ledger.outputsPublishedThrough
+        return try ledger.readSynchronously { reader in
             var rules = RulesV1(registry: registry, secret: identity.subjectSecret)
+            var undelivered: [KafkaProducerRecord] = []
             try reader.forEachStoredLeaf { record in
                 let leaf = try LedgerLeaf(decoding: record.leaf)
                 let again = rules.judge(
@@ -187,8 +207,14 @@ public final class LedgerIngest: Service, Sendable {
                 guard again.verdict.canonicalJSON == leaf.verdict else {
                     throw LedgerStoreError.corrupt("leaf \(record.index) of \(ledger.origin) judges differently on replay")
                 }
+                if record.index >= delivered {
+                    let entry = PartitionLedger.Entry(
+                        offset: leaf.offset, timestamp: leaf.timestamp, value: record.value, headers: record.headers, judgement: again)
+                    undelivered += outputs.records(
+                        index: record.index, leafHash: RFC6962.leafHash(record.leaf), entry: entry, origin: ledger.origin)
+                }
             }
-            return rules
+            return (rules, undelivered)
         }
     }
 
@@ -208,7 +234,8 @@ public final class LedgerIngest: Service, Sendable {
                 try await append(pending, consumer: consumer, after: previous)?.value
                 previous = nil
                 pending = [:]
-                partitions.withLock { open in for partition in revoked { open[partition.partition] = nil } }
+                let letGo = partitions.withLock { open in revoked.compactMap { open.removeValue(forKey: $0.partition) } }
+                try await finishDeliveries(of: letGo)
                 logger.info("let go of partitions \(revoked.map(\.partition))")
             case .rebalance(.assigned):
                 break  // opened by the assignment callback, before any of their records
@@ -286,8 +313,8 @@ public final class LedgerIngest: Service, Sendable {
                         highWatermark: consumer.cachedHighWatermark(of: commit.last.topicPartition))
                     publishInBackground(
                         zip(appended, commit.entries).flatMap {
-                            outputs.records(for: $0, entry: $1, origin: commit.open.ledger.origin)
-                        })
+                            outputs.records(index: $0.index, leafHash: $0.leafHash, entry: $1, origin: commit.open.ledger.origin)
+                        }, of: commit.open.ledger, through: commit.open.ledger.size)
                 }
             }
             try await group.waitForAll()
@@ -345,28 +372,48 @@ public final class LedgerIngest: Service, Sendable {
                 open[ledger.partition]?.checkpointedSize = size
                 open[ledger.partition]?.checkpointedAt = .now
             }
-            await publish([
-                outputs.checkpoint(note, key: ledger.origin),
-                outputs.checkpoint(mapNote, key: "\(ledger.origin)/subject-map"),
+            _ = await publish([
+                outputs.checkpoint(note.formatted, key: ledger.origin),
+                outputs.checkpoint(mapNote.formatted, key: "\(ledger.origin)/subject-map"),
             ])
             logger.debug("signed checkpoint \(ledger.origin) at \(size)")
         }
     }
 
-    /// Hands outputs to the producer without holding up the next batch; librdkafka's bounded queue is
-    /// the backpressure (a full queue fails a send, which is logged like any other failure).
-    private func publishInBackground(_ records: [KafkaProducerRecord]) {
-        Task { [self] in await publish(records) }
+    /// Hands a partition's outputs to the producer without holding up the next batch (librdkafka's bounded
+    /// queue is the backpressure), then records that its leaves below `end` have their outputs delivered:
+    /// in order, and never past a delivery that failed. Those are published again when the ledger is next opened.
+    private func publishInBackground(_ records: [KafkaProducerRecord], of ledger: PartitionLedger, through end: UInt64) {
+        partitions.withLock { open in
+            let previous = open[ledger.partition]?.publishing
+            let delivery = Task { [self] in
+                let delivered = await publish(records)
+                guard await previous?.value ?? true, delivered else { return false }
+                ledger.outputsPublished(through: end)
+                return true
+            }
+            open[ledger.partition]?.publishing = delivery
+        }
     }
 
-    /// Sends and awaits every output, in order. A failure is logged, not fatal: the ledger is already
-    /// committed and every output can be derived from it again.
-    private func publish(_ records: [KafkaProducerRecord]) async {
+    /// Waits for the partitions' output deliveries and writes how far they went, so that a clean stop
+    /// (or handing a partition over) publishes nothing twice.
+    private func finishDeliveries(of partitions: [OpenPartition]) async throws {
+        for partition in partitions {
+            _ = await partition.publishing?.value
+            try await partition.ledger.saveOutputsPublished()
+        }
+    }
+
+    /// Sends and awaits every output, in order; whether all were delivered. A failure is logged, not fatal:
+    /// the ledger is already committed and every output can be derived from it again.
+    private func publish(_ records: [KafkaProducerRecord]) async -> Bool {
         let failures = zip(records, await producer.send(records)).compactMap { record, outcome in
             if case .failure(let error) = outcome { (record.topic, error) } else { nil }
         }
         if let (topic, error) = failures.first {
             logger.warning("could not publish \(failures.count) of \(records.count) outputs, the first to \(topic): \(error)")
         }
+        return failures.isEmpty
     }
 }

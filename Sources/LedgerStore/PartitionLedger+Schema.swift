@@ -56,6 +56,16 @@ extension PartitionLedger {
                     """)
             try EntryIndex.backfill(db)
         }
+        migrator.registerMigration("v4: published outputs") { db in
+            try db.execute(
+                sql: """
+                    -- The outputs (receipts, alerts, rejected records) of the leaves below `through` were acknowledged by
+                    -- Kafka; those of later leaves are published again when the ledger is opened. Older ledgers start
+                    -- at their size: what they published before is not known.
+                    CREATE TABLE published (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL);
+                    INSERT INTO published(id, through) SELECT 1, COUNT(*) FROM leaf;
+                    """)
+        }
         return migrator
     }
 }

@@ -57,6 +57,8 @@ public final class PartitionLedger: Sendable {
         var chainHead: SHA256Hash
         var subjects: SubjectMap
         var nextOffset: Int64
+        /// The leaves below this index have had their outputs delivered (durable as of the last write).
+        var outputsPublished: UInt64
         /// `nil` until a checkpoint covers every leaf present when the ledger was opened.
         var checkpoint: SignedCheckpoint?
     }
@@ -117,7 +119,10 @@ public final class PartitionLedger: Sendable {
             guard UInt64(row[0] as Int64) == size, let mapNote: String = row[2] else { return nil }
             return SignedCheckpoint(size: size, note: row[1], mapNote: mapNote, subjects: subjects)
         }
-        return State(frontier: frontier, chainHead: chainHead, subjects: subjects, nextOffset: nextOffset, checkpoint: checkpoint)
+        let published = try Int64.fetchOne(db, sql: "SELECT through FROM published WHERE id = 1") ?? 0
+        return State(
+            frontier: frontier, chainHead: chainHead, subjects: subjects, nextOffset: nextOffset, outputsPublished: UInt64(published),
+            checkpoint: checkpoint)
     }
 
     /// A subject reference as a subject-map key (the same 32 bytes).
@@ -136,6 +141,26 @@ public final class PartitionLedger: Sendable {
     /// The last committed batch's tree and subject map (the map is shared, not copied).
     public var snapshot: Snapshot {
         state.withLock { Snapshot(size: $0.frontier.size, root: $0.frontier.root, subjects: $0.subjects) }
+    }
+
+    /// The leaves below this index have had their outputs (receipts, alerts, rejected records) delivered.
+    /// Opened from disk, the outputs of the leaves from here on may be missing and are due again.
+    public var outputsPublishedThrough: UInt64 { state.withLock { $0.outputsPublished } }
+
+    /// Records that every leaf below `index` has had its outputs delivered. Kept in memory, and written
+    /// with the next append (a crash before then means only outputs published twice) or by ``saveOutputsPublished()``.
+    public func outputsPublished(through index: UInt64) {
+        state.withLock { $0.outputsPublished = max($0.outputsPublished, index) }
+    }
+
+    /// Writes how far outputs were delivered now, for a clean stop.
+    public func saveOutputsPublished() async throws {
+        let through = outputsPublishedThrough
+        try await database.write { db in try Self.savePublished(through, db) }
+    }
+
+    private static func savePublished(_ through: UInt64, _ db: Database) throws {
+        try db.execute(sql: "UPDATE published SET through = max(through, ?) WHERE id = 1", arguments: [Int64(through)])
     }
 
     /// The newest checkpoint saved since the ledger was opened (or at opening, if it covered every leaf).
@@ -184,6 +209,7 @@ public final class PartitionLedger: Sendable {
             throw LedgerStoreError.outOfOrder("next offset \(nextOffset) is not after the batch's last offset \(previousOffset)")
         }
         next.nextOffset = nextOffset
+        let published = next.outputsPublished
         let written = rows
         let writtenNodes = nodes
         let writtenSubjects = touched
@@ -220,10 +246,14 @@ public final class PartitionLedger: Sendable {
             try db.execute(
                 sql: "INSERT INTO consumed(id, next_offset) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET next_offset = excluded.next_offset",
                 arguments: [nextOffset])
+            try Self.savePublished(published, db)
         }
-        // Durable now: bring the in-memory summary up to it.
+        // Durable now: bring the in-memory summary up to it (outputs may have been delivered meanwhile).
         next.subjects.update(Dictionary(uniqueKeysWithValues: writtenSubjects.map { (Self.mapKey($0.key), $0.value) }))
-        state.withLock { $0 = next }
+        state.withLock { current in
+            next.outputsPublished = current.outputsPublished
+            current = next
+        }
         return rows.map { Appended(index: $0.index, offset: $0.entry.offset, leafHash: $0.leafHash) }
     }
 

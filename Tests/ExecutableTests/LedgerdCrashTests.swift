@@ -99,6 +99,18 @@ struct LedgerdCrashTests {
         last.process.terminate()
         last.process.waitUntilExit()
 
+        // Killed between commits and deliveries, still every event got its receipt: outputs are at least once.
+        let reader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [bootstrap]), logger: logger)
+        var receipted: Set<String> = []
+        for partition in 0..<Int32(try await reader.partitionCount(of: "consent-ledger.receipts.v1")) {
+            for receipt in try await reader.readToEnd(KafkaTopicPartition(topic: "consent-ledger.receipts.v1", partition: partition)) {
+                receipted.insert(String(decoding: receipt.key ?? [], as: UTF8.self))
+            }
+        }
+        try await reader.close()
+        let missing = (1...total).filter { !receipted.contains("e\($0)") }
+        #expect(missing.isEmpty, "\(missing.count) events without a receipt, such as \(missing.prefix(5))")
+
         for (partition, offsets) in sent {
             let origin = "consent-ledger.local/\(topic)/\(partition)"
             let ledger = try PartitionLedger(

@@ -1,6 +1,7 @@
 import ConsentModel
 import Crypto
 import Foundation
+import GRDB
 import KafkaClient
 import LedgerIngest
 import LedgerStore
@@ -209,6 +210,44 @@ struct IngestEndToEndTests {
             #expect(map.log == checkpoint)
             #expect(map.mapRoot == ledger.subjectMapRoot && map.keyCount == UInt64(ledger.subjectCount))
         }
+    }
+
+    /// How many receipts the receipts topic holds per key (event id, or coordinates for unreadable records).
+    func receiptCounts(_ cluster: KafkaMockCluster) async throws -> [String: Int] {
+        let reader = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        defer { Task { try? await reader.close() } }
+        let receipts = try await reader.readToEnd(KafkaTopicPartition(topic: "consent-ledger.receipts.v1", partition: 0))
+        return receipts.reduce(into: [:]) { counts, receipt in counts[String(decoding: receipt.key ?? [], as: UTF8.self), default: 0] += 1 }
+    }
+
+    @Test("outputs are at least once: a clean stop delivers every one once; those a crash kept from delivery come on restart")
+    func outputsAtLeastOnce() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        let total = try await send(traffic(subjects: 0..<12, sequenceStart: 0), to: cluster).values.map(\.count).reduce(0, +)
+        try await runIngest(cluster, until: total, identity: identity)
+        let first = try await receiptCounts(cluster)
+        #expect(first.count == total && first.values.allSatisfy { $0 == 1 }, "one receipt per record")
+
+        // A crash after the last commits and before their outputs were acknowledged leaves the stored mark behind.
+        var rewound = 0
+        for partition in 0..<Int32(partitionCount) {
+            let path = directory.appendingPathComponent("\(topic)-\(partition).sqlite").path
+            let ledger = try PartitionLedger(
+                path: path, origin: "consent-ledger.local/\(topic)/\(partition)", topic: topic, partition: partition)
+            #expect(ledger.outputsPublishedThrough == ledger.size, "a clean stop records every delivery")
+            let back = min(3, Int(ledger.size))
+            rewound += back
+            let through = Int(ledger.size) - back
+            try await DatabaseQueue(path: path).write { db in
+                try db.execute(sql: "UPDATE published SET through = ?", arguments: [through])
+            }
+        }
+        try await runIngest(cluster, until: total, identity: identity)
+        let second = try await receiptCounts(cluster)
+        #expect(second.keys == first.keys, "no receipt lost")
+        #expect(second.values.reduce(0, +) == total + rewound, "exactly the undelivered outputs published again")
     }
 
     @Test("one ledgerd, two sharing a group with one leaving midway, and a fresh replay write byte-identical leaves")
