@@ -141,14 +141,16 @@ struct AuthorizationTests {
     @Test("a token accepted once is refused after it expires, although accepted tokens are remembered")
     func rememberedTokenExpires() async throws {
         let fixture = try await APIFixture()
-        let token = try await TokenVerifier.sign(
-            APIToken(role: .regulator, subject: "auditor", issuer: "test", expires: Date().addingTimeInterval(2)), with: fixture.issuerKey,
-            kid: "test-issuer")
         try await fixture.application.test(.router) { client in
+            // Signed just before its first use (building the fixture can take seconds on a loaded machine).
+            let expiry = Date().addingTimeInterval(4)
+            let token = try await TokenVerifier.sign(
+                APIToken(role: .regulator, subject: "auditor", issuer: "test", expires: expiry), with: fixture.issuerKey, kid: "test-issuer"
+            )
             try await client.execute(uri: "/v1/ledgers", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
                 #expect(response.status == .ok)
             }
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(expiry.timeIntervalSinceNow + 1))
             try await client.execute(uri: "/v1/ledgers", method: .get, headers: [.authorization: "Bearer \(token)"]) { response in
                 #expect(response.status == .unauthorized)
             }
