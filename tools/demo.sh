@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole story on the embedded broker, in about a minute: ledgerd starts, simulated banks, hospitals,
 # telecoms and MyData operators publish signed consents and accesses (some of them violations), a citizen
-# reads who accessed their data with a completeness proof, a regulator verifies every ledger offline, and an
-# independent witness replays the topic and cosigns the checkpoints.
+# reads who accessed their data with a completeness proof, an independent witness replays the topic and cosigns
+# the checkpoints, and a regulator verifies every ledger offline under a policy that requires that witness.
 # Everything lives in a temporary directory that is removed at the end (KEEP=1 keeps it).
 #   tools/demo.sh                      # 10 s of traffic at 200 events/s
 #   RATE=500 DURATION=30 tools/demo.sh
@@ -69,13 +69,20 @@ curl -s -H "Authorization: Bearer $token" "http://$http/v1/me/accesses?limit=1" 
 echo "   The same history through \`ledgerctl history\`, every proof checked under the ledger key:"
 $ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" | sed 's/^/   /' | tail -8
 
-step "5. A regulator verifies every ledger offline: chains, trees, signed checkpoints, subject maps, every verdict"
-$ctl verify --data-dir "$work/data" --registry "$work/sim/registry.json" 2>/dev/null
-
-step "6. An independent witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
-$ctl keys generate --witness --name witness.demo --out "$work/witness" 2>/dev/null | sed 's/^/   witness key: /'
+step "5. An independent witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
+witness_vkey=$($ctl keys generate --witness --name witness.demo --out "$work/witness" 2>/dev/null)
+echo "   witness key: $witness_vkey"
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
     --registry "$work/sim/registry.json" --token "$regulator" --once --log-level error | sed 's/^/   /'
+
+step "6. A regulator verifies every ledger offline: chains, trees, signed and witnessed checkpoints, subject maps, every verdict"
+printf 'witness %s\nquorum 1\n' "$witness_vkey" >"$work/witness/policy.txt"
+# ledgerd keeps the cosignatures it reads from the checkpoints topic beside its ledgers: give it a moment.
+for _ in $(seq 1 30); do
+    $ctl verify --data-dir "$work/data" --ledger-key "$ledger_key" --no-verdicts --policy "$work/witness/policy.txt" >/dev/null 2>&1 && break
+    sleep 0.5
+done
+$ctl verify --data-dir "$work/data" --ledger-key "$ledger_key" --registry "$work/sim/registry.json" --policy "$work/witness/policy.txt" 2>/dev/null
 
 step "Where to look next"
 cat <<TEXT

@@ -15,7 +15,9 @@ import Synchronization
 ///   leaves' subject chains) has each map checkpoint's root; successive checkpoints are thus consistent;
 /// - every verdict is what `rules/v1` makes of the records in order, under the institution registry
 ///   (unless no registry is given: a structural check, many times faster, that leaves verdicts unchecked);
-/// - the stored per-subject rows are what the leaves say.
+/// - the stored per-subject rows are what the leaves say;
+/// - with a witness policy, some checkpoint carries the cosignatures of a quorum of its witnesses (kept beside
+///   the ledger as each witness published them); the largest such checkpoint is reported.
 ///
 /// The first disagreement stops the check and names the leaf (or checkpoint) and the reason.
 public struct LedgerAudit {
@@ -27,6 +29,8 @@ public struct LedgerAudit {
         public let subjects: Int
         /// Verdicts recomputed by the rules; the rest had redacted records, or no registry was given.
         public let verdictsRecomputed: UInt64
+        /// The size of the largest checkpoint a quorum of the policy's witnesses cosigned (`nil` without a policy).
+        public let witnessedSize: UInt64?
     }
 
     /// Where a ledger first disagrees with what it must be.
@@ -46,12 +50,17 @@ public struct LedgerAudit {
     /// The ledger's checkpoint key; each ledger's notes are signed under its own origin.
     public let ledgerKey: Curve25519.Signing.PublicKey
 
+    /// Witnesses (`witness VKEY` lines) and how many of them must cosign (`quorum N`), in the text of a
+    /// ``TrustPolicy`` without its log line: the log key is ``ledgerKey`` under each ledger's origin.
+    public let witnessPolicy: String?
+
     /// Leaves read, then prepared on all cores, at a time.
     static let batchSize = 4_096
 
-    public init(registry: InstitutionRegistry?, ledgerKey: Curve25519.Signing.PublicKey) {
+    public init(registry: InstitutionRegistry?, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil) {
         self.registry = registry
         self.ledgerKey = ledgerKey
+        self.witnessPolicy = witnessPolicy
     }
 
     /// Checks the ledger file at `path`, calling `progress` with the leaves checked so far and the total.
@@ -77,6 +86,15 @@ public struct LedgerAudit {
                 } catch let error as MerkleLogError {
                     throw fail(nil, "the checkpoint at size \(stored.size) does not verify: \(error)")
                 }
+            }
+            let witnessedSize = try witnessPolicy.map { text in
+                let witnesses: TrustPolicy
+                do {
+                    witnesses = try TrustPolicy(text: text, log: policy.log)
+                } catch {
+                    throw fail(nil, "the witness policy: \(error)")
+                }
+                return try witnessed(checkpoints.map(\.log), by: witnesses, cosigned: try reader.cosignedCheckpoints(), fail: fail)
             }
             let total = try reader.size
 
@@ -177,8 +195,27 @@ public struct LedgerAudit {
             }
             return Summary(
                 origin: origin, leaves: chain.tree.size, checkpoints: checkpoints.count, subjects: heads.count,
-                verdictsRecomputed: recomputed)
+                verdictsRecomputed: recomputed, witnessedSize: witnessedSize)
         }
+    }
+
+    /// The largest of `checkpoints` that a quorum of `policy`'s witnesses cosigned, each in its own note: a note
+    /// that does not verify, or is of another tree, counts for nothing (anyone can publish one) and blocks nothing.
+    private func witnessed(
+        _ checkpoints: [Checkpoint], by policy: TrustPolicy, cosigned: [UInt64: [String: String]], fail: (UInt64?, String) -> Failure
+    ) throws -> UInt64 {
+        for checkpoint in checkpoints.reversed() {
+            let notes = cosigned[checkpoint.size] ?? [:]
+            let cosigners = policy.witnesses.filter { witness in
+                guard let text = notes[witness.name], let note = try? SignedNote(parsing: Array(text.utf8)) else { return false }
+                return (try? TrustPolicy(log: policy.log, witnesses: [witness], quorum: 1).verify(note)) == checkpoint
+            }
+            if cosigners.count >= policy.quorum { return checkpoint.size }
+        }
+        throw fail(
+            nil,
+            "none of its \(checkpoints.count) checkpoints carries the cosignatures of \(policy.quorum) of the policy's \(policy.witnesses.count) witnesses"
+        )
     }
 
     /// Reads each record and checks its signature: the half of judging that depends on nothing before

@@ -41,6 +41,8 @@ public final class LedgerIngest: Service, Sendable {
     let partitions = Mutex<[Int32: OpenPartition]>([:])
     /// The newest checkpoint this ledger published for each origin, read from the checkpoints topic at start.
     private let published = Mutex<[String: Checkpoint]>([:])
+    /// Witnesses' cosigned checkpoints read from the checkpoints topic at start, by origin, until their ledger opens.
+    let cosignedAtStart = Mutex<[String: [Cosigned]]>([:])
     private let running = Atomic<Bool>(false)
 
     public init(
@@ -57,8 +59,10 @@ public final class LedgerIngest: Service, Sendable {
     }
 
     public func run() async throws {
-        let latest = try await publishedCheckpoints()
+        let (latest, end) = try await publishedCheckpoints()
         published.withLock { $0 = latest }
+        let cosignatures = Task { [self] in await collectCosignatures(from: end) }
+        defer { cosignatures.cancel() }
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { [self] assigned in
             try Dictionary(uniqueKeysWithValues: assigned.map { ($0, KafkaOffset.exactly(try open($0.partition))) })
         }
@@ -132,6 +136,9 @@ public final class LedgerIngest: Service, Sendable {
                 awaitedCheckpoint: awaited)
         }
         logger.info("opened \(origin) at \(ledger.size) leaves; resuming at offset \(ledger.nextOffset)")
+        if let cosigned = cosignedAtStart.withLock({ $0.removeValue(forKey: origin) }) {
+            Task { [self] in for note in cosigned { await keep(note, in: ledger) } }
+        }
         // What a crash kept from being delivered: the outputs of the last leaves, and the newest checkpoint.
         if !undelivered.isEmpty {
             logger.notice("\(origin): publishing again the outputs of leaves from \(ledger.outputsPublishedThrough) on")
@@ -159,7 +166,8 @@ public final class LedgerIngest: Service, Sendable {
 
     /// Reads the checkpoints topic to its end and keeps, per origin, the largest checkpoint signed by this
     /// ledger's key. Notes that do not verify are reported, not trusted.
-    private func publishedCheckpoints() async throws -> [String: Checkpoint] {
+    /// Also keeps the witnesses' cosigned notes it meets, and returns the offset after the last record read.
+    private func publishedCheckpoints() async throws -> (latest: [String: Checkpoint], end: KafkaOffset) {
         let reader = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: consumerConfiguration.bootstrapServers), logger: logger)
         defer { Task { try? await reader.close() } }
@@ -170,10 +178,14 @@ public final class LedgerIngest: Service, Sendable {
             logger.warning(
                 "cannot read \(configuration.checkpointsTopic): \(error.reason); rebuilt ledgers will not be checked against published checkpoints"
             )
-            return [:]
+            return ([:], .end)
         }
         var latest: [String: Checkpoint] = [:]
         for record in records {
+            if let cosigned = Cosigned(record) {
+                cosignedAtStart.withLock { $0[cosigned.origin, default: []].append(cosigned) }
+                continue
+            }
             guard let value = record.value, let origin = record.key.map({ String(decoding: $0, as: UTF8.self) }),
                 !origin.hasSuffix("/subject-map")
             else { continue }
@@ -188,7 +200,7 @@ public final class LedgerIngest: Service, Sendable {
             }
         }
         logger.info("read \(records.count) published checkpoints of \(latest.count) ledgers")
-        return latest
+        return (latest, records.last.map { .exactly($0.offset + 1) } ?? .beginning)
     }
 
     /// Rebuilds the rules' state by replaying what the ledger holds, checking that every stored verdict

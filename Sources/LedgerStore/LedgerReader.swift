@@ -29,6 +29,13 @@ public struct LedgerReader: MerkleNodeSource {
             (UInt64($0[0] as Int64), $0[1], $0[2])
         }
     }
+
+    /// Witnesses' cosigned checkpoint notes, by checkpoint size and witness name.
+    public func cosignedCheckpoints() throws -> [UInt64: [String: String]] {
+        try Row.fetchAll(db, sql: "SELECT size, witness, note FROM cosigned").reduce(into: [:]) { notes, row in
+            notes[UInt64(row[0] as Int64), default: [:]][row[1]] = row[2]
+        }
+    }
 }
 
 /// A leaf as stored, with the hashes the writer computed for it and its record.

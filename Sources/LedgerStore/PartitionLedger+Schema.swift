@@ -66,6 +66,14 @@ extension PartitionLedger {
                     INSERT INTO published(id, through) SELECT 1, COUNT(*) FROM leaf;
                     """)
         }
+        migrator.registerMigration("v5: witness cosignatures") { db in
+            try db.execute(
+                sql: """
+                    -- Checkpoints as witnesses cosigned them (the log's signature and the witness's), one note per
+                    -- witness name: a verifier counts those of the witnesses its policy trusts.
+                    CREATE TABLE cosigned (size INTEGER NOT NULL, witness TEXT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (size, witness)) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -257,6 +257,22 @@ public final class PartitionLedger: Sendable {
         return rows.map { Appended(index: $0.index, offset: $0.entry.offset, leafHash: $0.leafHash) }
     }
 
+    /// Keeps a witness's cosigned copy of one of this ledger's checkpoints. Anyone may publish such a note, so
+    /// it is kept only if its text is exactly a checkpoint stored here; its signatures are left for verifiers
+    /// to check against the witnesses they trust. Returns whether it was kept.
+    @discardableResult
+    public func storeCosigned(_ note: SignedNote, witness: String) async throws -> Bool {
+        guard let checkpoint = try? Checkpoint(text: note.text), checkpoint.origin == origin else { return false }
+        return try await database.write { db in
+            let stored = try String.fetchOne(db, sql: "SELECT note FROM checkpoint WHERE size = ?", arguments: [Int64(checkpoint.size)])
+            guard let stored, (try? SignedNote(parsing: Array(stored.utf8)))?.text == note.text else { return false }
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO cosigned(size, witness, note) VALUES (?, ?, ?)",
+                arguments: [Int64(checkpoint.size), witness, note.formatted])
+            return true
+        }
+    }
+
     /// Runs read-only work (proofs, leaves, history) on a consistent snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (LedgerReader) throws -> T) async throws -> T {
         try await database.read { db in try body(LedgerReader(db: db)) }

@@ -28,7 +28,10 @@ public struct TrustPolicy: Sendable, Hashable {
         self.quorum = quorum
     }
 
-    public init(text: String) throws {
+    /// Parses a policy: `log VKEY`, `witness VKEY` lines and `quorum N`. The log key may instead be given as
+    /// `log` (a deployment of several ledgers shares one file of witnesses); a file that names one too must
+    /// name the same.
+    public init(text: String, log given: NoteVerifier? = nil) throws {
         var log: NoteVerifier?
         var witnesses: [NoteVerifier] = []
         var quorum = 0
@@ -52,7 +55,10 @@ public struct TrustPolicy: Sendable, Hashable {
                 throw MerkleLogError(.malformed, "policy line \(number + 1): unknown keyword \"\(keyword)\" (log, witness, quorum)")
             }
         }
-        guard let log else { throw MerkleLogError(.malformed, "the policy names no log key") }
+        if let given, let named = log, named != given {
+            throw MerkleLogError(.malformed, "the policy's log key \(named.name) is not the ledger's key \(given.name)")
+        }
+        guard let log = given ?? log else { throw MerkleLogError(.malformed, "the policy names no log key") }
         try self.init(log: log, witnesses: witnesses, quorum: quorum)
     }
 

@@ -21,6 +21,11 @@ struct VerifyCommand: ParsableCommand {
             --no-verdicts checks everything but the verdicts (no registry needed), some thirty times faster: a quick \
             structural check between full ones.
               ledgerctl verify --data-dir data --no-verdicts
+            --policy FILE also requires a quorum of independent witnesses: FILE holds "witness VKEY" lines (the \
+            verifier keys `ledgerctl keys generate --witness` prints) and "quorum N". ledgerd keeps each witness's \
+            cosigned checkpoints beside its ledgers; a ledger passes if one of its checkpoints carries N valid \
+            cosignatures, and the line says up to which size the ledger is witnessed.
+              ledgerctl verify --data-dir data --no-verdicts --policy witnesses.txt
             One line per ledger on standard output ("ok" or "FAIL" with the first bad leaf and why), progress on \
             standard error; exit code 0 when every ledger verifies, 1 otherwise.
             """
@@ -40,6 +45,9 @@ struct VerifyCommand: ParsableCommand {
             throw ValidationError("--registry is required to recompute verdicts (or pass --no-verdicts for a structural check)")
         }
     }
+
+    @Option(help: "A witness policy: \"witness VKEY\" lines and \"quorum N\" (the log key is --ledger-key's).")
+    var policy: String?
 
     @Option(
         help: """
@@ -62,7 +70,15 @@ struct VerifyCommand: ParsableCommand {
                 throw failure("cannot read the registry \(file): \(error)")
             }
         }
-        let audit = LedgerAudit(registry: registry, ledgerKey: try key(in: directory))
+        var witnessPolicy: String?
+        if let file = policy {
+            do {
+                witnessPolicy = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
+            } catch {
+                throw failure("cannot read the witness policy \(file): \(error.localizedDescription)")
+            }
+        }
+        let audit = LedgerAudit(registry: registry, ledgerKey: try key(in: directory), witnessPolicy: witnessPolicy)
         var failed = 0
         var leaves: UInt64 = 0
         for file in files {
@@ -75,6 +91,7 @@ struct VerifyCommand: ParsableCommand {
                 leaves += summary.leaves
                 emit(
                     "ok    \(summary.origin): \(summary.leaves) leaves, \(summary.checkpoints) checkpoints, \(summary.subjects) subjects, \(summary.verdictsRecomputed) verdicts recomputed"
+                        + (summary.witnessedSize.map { ", witnessed through \($0) leaves" } ?? "")
                 )
             } catch {
                 progress("")
@@ -87,7 +104,7 @@ struct VerifyCommand: ParsableCommand {
             throw ExitCode.failure
         }
         emit(
-            "verified \(files.count) ledgers, \(leaves) leaves: chains, trees, checkpoints, subject maps\(verdicts ? " and verdicts" : "") all hold"
+            "verified \(files.count) ledgers, \(leaves) leaves: chains, trees, checkpoints\(policy == nil ? "" : " (witnessed)"), subject maps\(verdicts ? " and verdicts" : "") all hold"
                 + (verdicts ? "" : " (verdicts not checked)"))
     }
 

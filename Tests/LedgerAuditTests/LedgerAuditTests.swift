@@ -151,3 +151,60 @@ struct LedgerAuditTests {
         expectFailure(at: nil, mentioning: "subject rows")
     }
 }
+
+@Suite("Offline verification under a witness policy")
+struct WitnessPolicyAuditTests {
+    let base = LedgerAuditTests()
+    let witnesses = (0..<3).map { try! NoteSigner(name: "witness-\($0).example", kind: .cosignatureV1, privateKey: .init()) }
+
+    /// The ledger's stored checkpoint at `size`, cosigned by `witness` as `ledgerctl witness` publishes it.
+    func cosigned(_ ledger: PartitionLedger, at size: UInt64, by witness: NoteSigner) async throws -> SignedNote {
+        let stored = try await ledger.read { reader in try reader.checkpoints().first { $0.size == size }!.note }
+        var note = try SignedNote(parsing: Array(stored.utf8))
+        try note.sign(with: witness, timestamp: 1_780_000_000)
+        return note
+    }
+
+    func policy(quorum: Int) -> String {
+        "# two of three witnesses\n" + witnesses.map { "witness \($0.verifier.vkey)\n" }.joined() + "quorum \(quorum)\n"
+    }
+
+    @Test("the largest checkpoint a quorum cosigned is reported; bad or foreign cosignatures count for nothing")
+    func quorum() async throws {
+        let ledger = try await base.write()
+        for witness in witnesses.prefix(2) {
+            #expect(try await ledger.storeCosigned(try await cosigned(ledger, at: 4, by: witness), witness: witness.verifier.name))
+        }
+        #expect(try await ledger.storeCosigned(try await cosigned(ledger, at: 8, by: witnesses[0]), witness: witnesses[0].verifier.name))
+        // Someone else's signature filed under the third witness's name, at 8: it does not make a quorum there.
+        let impostor = try NoteSigner(name: witnesses[2].verifier.name, kind: .cosignatureV1, privateKey: .init())
+        #expect(try await ledger.storeCosigned(try await cosigned(ledger, at: 8, by: impostor), witness: impostor.verifier.name))
+        // A note of a checkpoint this ledger never signed is not kept.
+        var foreign = try SignedNote(text: try Checkpoint(origin: ledger.origin, size: 8, root: .zero).text)
+        try foreign.sign(with: witnesses[1], timestamp: 1)
+        #expect(try await ledger.storeCosigned(foreign, witness: witnesses[1].verifier.name) == false)
+
+        let twoOfThree = LedgerAudit(registry: base.fixtures.registry, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 2))
+        #expect(try twoOfThree.verify(path: base.path).witnessedSize == 4)
+        let one = LedgerAudit(registry: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 1))
+        #expect(try one.verify(path: base.path).witnessedSize == 8)
+        let all = LedgerAudit(registry: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 3))
+        let error = #expect(throws: LedgerAudit.Failure.self) { try all.verify(path: base.path) }
+        #expect(error?.reason == "none of its 2 checkpoints carries the cosignatures of 3 of the policy's 3 witnesses")
+        #expect(try LedgerAudit(registry: nil, ledgerKey: base.key.publicKey).verify(path: base.path).witnessedSize == nil)
+    }
+
+    @Test("a policy naming another log key, or unreadable, is refused with the line at fault")
+    func badPolicy() async throws {
+        _ = try await base.write()
+        let otherLog = try NoteSigner(name: "audit/events/0", kind: .ed25519, privateKey: .init())
+        for (text, words) in [
+            ("log \(otherLog.verifier.vkey)\n" + policy(quorum: 1), "is not the ledger's key"), ("witnesses 2\n", "line 1"),
+        ] {
+            let audit = LedgerAudit(registry: nil, ledgerKey: base.key.publicKey, witnessPolicy: text)
+            let error = #expect(throws: LedgerAudit.Failure.self) { try audit.verify(path: base.path) }
+            #expect(
+                error?.reason.hasPrefix("the witness policy: ") == true && error?.reason.contains(words) == true, "\(error?.reason ?? "")")
+        }
+    }
+}

@@ -250,6 +250,63 @@ struct IngestEndToEndTests {
         #expect(second.values.reduce(0, +) == total + rewound, "exactly the undelivered outputs published again")
     }
 
+    @Test("witnesses' cosignatures on the checkpoints topic are kept beside the ledgers, published before the start or during the run")
+    func cosignatures() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        let total = try await send(traffic(subjects: 0..<8, sequenceStart: 0), to: cluster).values.map(\.count).reduce(0, +)
+        try await runIngest(cluster, until: total, identity: identity)
+
+        let witness = try NoteSigner.generate(name: "witness.test", kind: .cosignatureV1)
+        func ledger(_ partition: Int32) throws -> PartitionLedger {
+            try PartitionLedger(
+                path: directory.appendingPathComponent("\(topic)-\(partition).sqlite").path,
+                origin: "consent-ledger.local/\(topic)/\(partition)",
+                topic: topic, partition: partition)
+        }
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        /// Cosigns a ledger's newest checkpoint and publishes it as `ledgerctl witness` does.
+        func cosign(_ partition: Int32) async throws -> SignedNote {
+            let ledger = try ledger(partition)
+            let stored = try await ledger.read { reader in try reader.checkpoints().last!.note }
+            var note = try SignedNote(parsing: Array(stored.utf8))
+            try note.sign(with: witness, timestamp: 1_780_000_000)
+            _ = try await producer.send(
+                KafkaProducerRecord(
+                    topic: "consent-ledger.checkpoints.v1", key: Array("\(ledger.origin)/cosigned-by/witness.test".utf8),
+                    value: Array(note.formatted.utf8)))
+            return note
+        }
+        let before = try await cosign(0)
+        let (ingest, ingestProducer) = try makeIngest(cluster, identity: identity)
+        let running = Task { try await ingest.run() }
+        while ingest.ledgerSizes.count < partitionCount { try await Task.sleep(for: .milliseconds(50)) }
+        let during = try await cosign(1)
+        let deadline = ContinuousClock.now + .seconds(30)
+        func kept(_ partition: Int32) async throws -> [UInt64: [String: String]] {
+            try await ledger(partition).read { try $0.cosignedCheckpoints() }
+        }
+        while ContinuousClock.now < deadline {
+            let (first, second) = (try await kept(0), try await kept(1))
+            if !first.isEmpty, !second.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        running.cancel()
+        try await running.value
+        await ingestProducer.shutdown()
+        await producer.shutdown()
+
+        for (partition, note) in [(Int32(0), before), (1, during)] {
+            let origin = "consent-ledger.local/\(topic)/\(partition)"
+            let checkpoint = try Checkpoint(text: note.text)
+            let stored = try #require(try await kept(partition)[checkpoint.size]?["witness.test"], "partition \(partition)")
+            let policy = try TrustPolicy(log: identity.signer(origin: origin).verifier, witnesses: [witness.verifier], quorum: 1)
+            #expect(try policy.verify(SignedNote(parsing: Array(stored.utf8))) == checkpoint)
+        }
+        #expect(try await kept(2).isEmpty, "nothing cosigned, nothing kept")
+    }
+
     @Test("one ledgerd, two sharing a group with one leaving midway, and a fresh replay write byte-identical leaves")
     func determinism() async throws {
         let cluster = try makeCluster()

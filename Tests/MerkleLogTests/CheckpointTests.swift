@@ -77,6 +77,13 @@ struct CheckpointTests {
         #expect(error?.reason.contains("quorum of 1 cannot be met by 0 witnesses") == true)
         let unknown = #expect(throws: MerkleLogError.self) { try TrustPolicy(text: "log \(log.verifier.vkey)\nwitnesses 2\n") }
         #expect(unknown?.reason.contains("line 2") == true)
+        // A file of witnesses for a log whose key is given apart; one that names another log is refused.
+        let witnessesOnly = witnesses.map { "witness \($0.verifier.vkey)\n" }.joined() + "quorum 2\n"
+        #expect(try TrustPolicy(text: witnessesOnly, log: log.verifier) == policy)
+        #expect(try TrustPolicy(text: policy.text, log: log.verifier) == policy)
+        let other = try NoteSigner(name: "elsewhere", kind: .ed25519, privateKey: .init())
+        let mismatch = #expect(throws: MerkleLogError.self) { try TrustPolicy(text: policy.text, log: other.verifier) }
+        #expect(mismatch?.reason.contains("is not the ledger's key elsewhere") == true)
     }
 
     @Test("a proof bundle round-trips through text and verifies offline with the policy alone")
