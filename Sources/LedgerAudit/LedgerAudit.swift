@@ -129,14 +129,21 @@ public struct LedgerAudit {
             var batch: [StoredLeaf] = []
             func check(_ batch: [StoredLeaf]) throws {
                 let prepared = judging ? Self.prepare(batch, with: rules!) : []
+                // The per-leaf half of the structural check, which needs nothing before the leaf.
+                let decoded = Self.onAllCores(batch) { stored in
+                    (
+                        leaf: try? LedgerLeaf(decoding: stored.leaf), leafHash: RFC6962.leafHash(stored.leaf),
+                        valueHash: stored.redacted ? nil : stored.value.map { SHA256Hash.of($0) }
+                    )
+                }
                 for (position, stored) in batch.enumerated() {
                     let index = stored.index
                     guard index == chain.tree.size else { throw fail(chain.tree.size, "is missing (the next stored leaf is \(index))") }
                     let leaf: LedgerLeaf
                     let leafHash: SHA256Hash
                     do {
-                        leaf = try LedgerLeaf(decoding: stored.leaf)
-                        leafHash = try chain.append(leaf: stored.leaf)
+                        leaf = try decoded[position].leaf ?? LedgerLeaf(decoding: stored.leaf)
+                        leafHash = try chain.append(leaf: stored.leaf, hash: decoded[position].leafHash)
                     } catch {
                         throw fail(index, "\(error)")
                     }
@@ -150,7 +157,7 @@ public struct LedgerAudit {
                     }
                     previousOffset = leaf.offset
                     if !stored.redacted {
-                        guard stored.value.map({ SHA256Hash.of($0) }) == leaf.valueHash else {
+                        guard decoded[position].valueHash == leaf.valueHash else {
                             throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
                         }
                     } else {
@@ -221,14 +228,19 @@ public struct LedgerAudit {
     /// Reads each record and checks its signature: the half of judging that depends on nothing before
     /// it, so it runs on all cores; the rules then apply the results in order.
     static func prepare(_ batch: [StoredLeaf], with rules: RulesV1) -> [PreparedRecord] {
+        onAllCores(batch) { stored in
+            let timestamp = (try? LedgerLeaf(decoding: stored.leaf))?.timestamp.map { Timestamp(milliseconds: $0) }
+            return rules.prepare(IncomingRecord(value: stored.value, headers: stored.headers, timestamp: timestamp))
+        }
+    }
+
+    /// `transform` of each stored leaf, computed on all cores, in the batch's order.
+    static func onAllCores<T: Sendable>(_ batch: [StoredLeaf], _ transform: @Sendable (StoredLeaf) -> T) -> [T] {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let chunk = max(1, (batch.count + cores - 1) / cores)
-        let parts = Mutex<[Int: [PreparedRecord]]>([:])
+        let parts = Mutex<[Int: [T]]>([:])
         DispatchQueue.concurrentPerform(iterations: cores) { n in
-            let part = batch[min(n * chunk, batch.count)..<min((n + 1) * chunk, batch.count)].map { stored in
-                let timestamp = (try? LedgerLeaf(decoding: stored.leaf))?.timestamp.map { Timestamp(milliseconds: $0) }
-                return rules.prepare(IncomingRecord(value: stored.value, headers: stored.headers, timestamp: timestamp))
-            }
+            let part = batch[min(n * chunk, batch.count)..<min((n + 1) * chunk, batch.count)].map(transform)
             parts.withLock { $0[n] = part }
         }
         return parts.withLock { parts in (0..<cores).flatMap { parts[$0] ?? [] } }

@@ -29,6 +29,7 @@ struct ByteWriter {
     }
 }
 
+/// Reads what ``ByteWriter`` wrote, copying only what it returns as a whole (strings, blobs).
 struct ByteReader {
     private let bytes: [UInt8]
     private var position = 0
@@ -37,11 +38,11 @@ struct ByteReader {
 
     var isAtEnd: Bool { position == bytes.count }
 
-    mutating func u8() throws -> UInt8 { try take(1)[0] }
+    mutating func u8() throws -> UInt8 { try take(1).first! }
     mutating func u16() throws -> UInt16 { UInt16(try integer(2)) }
     mutating func u32() throws -> UInt32 { UInt32(try integer(4)) }
     mutating func u64() throws -> UInt64 { try integer(8) }
-    mutating func raw(_ count: Int) throws -> [UInt8] { try take(count) }
+    mutating func raw(_ count: Int) throws -> ArraySlice<UInt8> { try take(count) }
     mutating func text() throws -> String {
         let count = Int(try u16())
         guard let text = String(validating: try take(count), as: UTF8.self) else {
@@ -49,17 +50,17 @@ struct ByteReader {
         }
         return text
     }
-    mutating func blob() throws -> [UInt8] { try take(Int(try u32())) }
+    mutating func blob() throws -> [UInt8] { Array(try take(Int(try u32()))) }
 
     private mutating func integer(_ width: Int) throws -> UInt64 {
         try take(width).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    private mutating func take(_ count: Int) throws -> [UInt8] {
+    private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
         guard count <= bytes.count - position else {
             throw LedgerStoreError.malformedLeaf("ends \(count - (bytes.count - position)) bytes early")
         }
         defer { position += count }
-        return Array(bytes[position..<position + count])
+        return bytes[position..<position + count]
     }
 }

@@ -107,7 +107,7 @@ public struct LedgerLeaf: Hashable, Sendable {
         producerSequence = Int64(bitPattern: try r.u64())
         switch try r.u8() {
         case 0: subject = nil
-        case 1: subject = SubjectReference(bytes: try r.raw(32))
+        case 1: subject = SubjectReference(bytes: Array(try r.raw(32)))
         case let flag: throw LedgerStoreError.malformedLeaf("subject flag \(flag) is neither 0 nor 1")
         }
         previousSubjectHead = SHA256Hash(bytes: try r.raw(32))!

@@ -64,13 +64,16 @@ extension LedgerReader {
                 SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted
                 FROM leaf LEFT JOIN payload USING (idx) ORDER BY leaf.idx
                 """)
+        // Each blob copied once, straight out of SQLite's buffer: this loop reads every leaf a verifier checks.
+        func blob(_ row: Row, _ column: Int) throws -> [UInt8]? {
+            try row.withUnsafeData(atIndex: column) { data in data?.withUnsafeBytes { Array($0) } }
+        }
         while let row = try rows.next() {
-            let headers: Data? = row[5]
             try body(
                 StoredLeaf(
-                    index: UInt64(row[0] as Int64), leaf: Array(row[1] as Data), leafHash: Array(row[2] as Data),
-                    chainHash: Array(row[3] as Data), value: (row[4] as Data?).map(Array.init),
-                    headers: try headers.map { try StoredHeaders.decode(Array($0)) } ?? [], redacted: row[6] ?? false))
+                    index: UInt64(row[0] as Int64), leaf: try blob(row, 1) ?? [], leafHash: try blob(row, 2) ?? [],
+                    chainHash: try blob(row, 3) ?? [], value: try blob(row, 4),
+                    headers: try blob(row, 5).map(StoredHeaders.decode) ?? [], redacted: row[6] ?? false))
         }
     }
 

@@ -16,7 +16,7 @@ enum StoredHeaders {
         return try (0..<r.u32()).map { _ in
             let name = try r.text()
             let count = try r.u32()
-            return (name, count == .max ? nil : try r.raw(Int(count)))
+            return (name, count == .max ? nil : Array(try r.raw(Int(count))))
         }
     }
 }

@@ -35,12 +35,17 @@ public struct ChainedLogVerifier {
     /// Checks the next leaf: it must name the chain hash of everything before it. Returns its leaf hash.
     @discardableResult
     public mutating func append(leaf: [UInt8]) throws -> SHA256Hash {
+        try append(leaf: leaf, hash: RFC6962.leafHash(leaf))
+    }
+
+    /// The same, with the leaf's hash already computed (`RFC6962.leafHash(leaf)`, say on other cores).
+    @discardableResult
+    public mutating func append(leaf: [UInt8], hash leafHash: SHA256Hash) throws -> SHA256Hash {
         let claimed = try previousChainHash(leaf)
         guard claimed == chainHead else {
             throw MerkleLogError(
                 .chainMismatch, "leaf \(tree.size) names previous chain hash \(claimed), but the leaves before it chain to \(chainHead)")
         }
-        let leafHash = RFC6962.leafHash(leaf)
         tree.append(leafHash)
         chainHead = HashChain.next(chainHead, leafHash)
         return leafHash
