@@ -87,6 +87,27 @@ struct APIBenchmarks {
                     name: "API \(name), \(shape), throughput", value: rate, unit: "requests/s", limit: nil, limitName: nil, command: command
                 ))
         }
+        // Proofs straight from the SQLite ledger (stored subtree hashes), without HTTP or JSON: 2,000 random each.
+        let (inclusion, consistency) = try await ledger.read { reader in
+            var generator = SystemRandomNumberGenerator()
+            let clock = ContinuousClock()
+            let inclusion = try (0..<2_000).map { _ in
+                let index = UInt64.random(in: 0..<size, using: &generator)
+                return try clock.measure { _ = try reader.inclusionProof(index: index, size: size) }
+            }
+            let consistency = try (0..<2_000).map { _ in
+                let old = UInt64.random(in: 1..<size, using: &generator)
+                return try clock.measure { _ = try reader.consistencyProof(from: old, to: size) }
+            }
+            return (inclusion, consistency)
+        }
+        say("proofs from SQLite at \(size) leaves: inclusion p50 \(inclusion.percentile(0.5)), consistency p50 \(consistency.percentile(0.5))")
+        for (name, times) in [("inclusion", inclusion), ("consistency", consistency)] {
+            figures.append(
+                Figure(
+                    name: "\(name) proof generation from SQLite, \(shape), p50", value: times.percentile(0.5).microseconds, unit: "µs",
+                    limit: nil, limitName: nil, command: command))
+        }
         // The regulator's offline check of the same ledger: in full, then everything but the verdicts.
         let verified = try verifyRate(path: path, LedgerAudit(registry: registry, ledgerKey: ledgerKey.publicKey))
         let structural = try verifyRate(path: path, LedgerAudit(registry: nil, ledgerKey: ledgerKey.publicKey))
