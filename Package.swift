@@ -185,7 +185,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "MerkleLog", "ConsentModel"],
+            dependencies: ["LedgerStore", "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

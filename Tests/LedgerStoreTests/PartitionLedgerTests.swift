@@ -1,5 +1,6 @@
 import ConsentModel
 import Foundation
+import GRDB
 import LedgerStore
 import MerkleLog
 import Testing
@@ -103,6 +104,35 @@ struct PartitionLedgerTests {
             path: directory.appendingPathComponent("other.sqlite").path, origin: origin, topic: "consent-ledger.events.v1", partition: 3)
         try await other.append(Self.entries(offsets: 0..<60), nextOffset: 60)
         #expect(reopened.root == other.root, "appending in two batches across a restart equals appending at once")
+    }
+
+    @Test("how far outputs were delivered is written with the next append or on a clean stop; older ledgers start at their size")
+    func outputsMark() async throws {
+        var ledger: PartitionLedger? = try open()
+        try await ledger!.append(Self.entries(offsets: 0..<10), nextOffset: 10)
+        #expect(ledger!.outputsPublishedThrough == 0)
+        ledger!.outputsPublished(through: 10)
+        ledger!.outputsPublished(through: 4)
+        #expect(ledger!.outputsPublishedThrough == 10, "the mark never goes back")
+        ledger = nil
+        #expect(try open().outputsPublishedThrough == 0, "kept in memory until the next write")
+
+        ledger = try open()
+        ledger!.outputsPublished(through: 10)
+        try await ledger!.append(Self.entries(offsets: 10..<20), nextOffset: 20)
+        ledger = nil
+        #expect(try open().outputsPublishedThrough == 10, "written with the next append")
+        ledger = try open()
+        ledger!.outputsPublished(through: 15)
+        try await ledger!.saveOutputsPublished()
+        ledger = nil
+        #expect(try open().outputsPublishedThrough == 15, "written on request, as at a clean stop")
+
+        // A ledger written before the mark existed: what it published is unknown, so nothing is published again.
+        try await DatabaseQueue(path: directory.appendingPathComponent("p3.sqlite").path).write { db in
+            try db.execute(sql: "DROP TABLE published; DROP TABLE cosigned; DELETE FROM grdb_migrations WHERE identifier >= 'v4'")
+        }
+        #expect(try open().outputsPublishedThrough == 20)
     }
 
     @Test("a batch that does not continue the ledger is refused and changes nothing")
