@@ -139,7 +139,6 @@ public struct Verdict: Hashable, Sendable {
 
     /// The event changed the ledger's state (consents, producer sequence).
     public var isApplied: Bool { rejection == nil && !findings.contains(where: \.preventsApplying) }
-
 }
 
 /// A verdict's JSON: `rules`, then `rejection`, `findings` and `access` where there are any, each part an

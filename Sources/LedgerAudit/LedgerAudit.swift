@@ -128,14 +128,7 @@ public struct LedgerAudit {
             try checkCheckpoints(at: 0)
             var batch: [StoredLeaf] = []
             func check(_ batch: [StoredLeaf]) throws {
-                let prepared = judging ? Self.prepare(batch, with: rules!) : []
-                // The per-leaf half of the structural check, which needs nothing before the leaf.
-                let decoded = Self.onAllCores(batch) { stored in
-                    (
-                        leaf: try? LedgerLeaf(decoding: stored.leaf), leafHash: RFC6962.leafHash(stored.leaf),
-                        valueHash: stored.redacted ? nil : stored.value.map { SHA256Hash.of($0) }
-                    )
-                }
+                let decoded = Self.examine(batch, preparingWith: judging ? rules : nil)
                 for (position, stored) in batch.enumerated() {
                     let index = stored.index
                     guard index == chain.tree.size else { throw fail(chain.tree.size, "is missing (the next stored leaf is \(index))") }
@@ -165,7 +158,7 @@ public struct LedgerAudit {
                         judging = false
                     }
                     if judging {
-                        if let reason = leaf.disagreement(with: rules!.apply(prepared[position])) { throw fail(index, reason) }
+                        if let reason = leaf.disagreement(with: rules!.apply(decoded[position].prepared!)) { throw fail(index, reason) }
                         recomputed += 1
                     }
                     if let subject = leaf.subject {
@@ -225,24 +218,34 @@ public struct LedgerAudit {
         )
     }
 
-    /// Reads each record and checks its signature: the half of judging that depends on nothing before
-    /// it, so it runs on all cores; the rules then apply the results in order.
-    static func prepare(_ batch: [StoredLeaf], with rules: RulesV1) -> [PreparedRecord] {
-        onAllCores(batch) { stored in
-            let timestamp = (try? LedgerLeaf(decoding: stored.leaf))?.timestamp.map { Timestamp(milliseconds: $0) }
-            return rules.prepare(IncomingRecord(value: stored.value, headers: stored.headers, timestamp: timestamp))
-        }
-    }
-
-    /// `transform` of each stored leaf, computed on all cores, in the batch's order.
-    static func onAllCores<T: Sendable>(_ batch: [StoredLeaf], _ transform: @Sendable (StoredLeaf) -> T) -> [T] {
+    /// What each leaf of a batch needs that depends on nothing before it, computed on all cores: the leaf
+    /// decoded, its hash, its record's hash, and (given the rules) the record read and its signature
+    /// checked, the half of judging that the rules then apply in order.
+    static func examine(_ batch: [StoredLeaf], preparingWith rules: RulesV1?) -> [Examined] {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let chunk = max(1, (batch.count + cores - 1) / cores)
-        let parts = Mutex<[Int: [T]]>([:])
+        let parts = Mutex<[Int: [Examined]]>([:])
         DispatchQueue.concurrentPerform(iterations: cores) { n in
-            let part = batch[min(n * chunk, batch.count)..<min((n + 1) * chunk, batch.count)].map(transform)
+            let part = batch[min(n * chunk, batch.count)..<min((n + 1) * chunk, batch.count)].map { stored in
+                let leaf = try? LedgerLeaf(decoding: stored.leaf)
+                return Examined(
+                    leaf: leaf, leafHash: RFC6962.leafHash(stored.leaf),
+                    valueHash: stored.redacted ? nil : stored.value.map { SHA256Hash.of($0) },
+                    prepared: rules?.prepare(
+                        IncomingRecord(
+                            value: stored.value, headers: stored.headers, timestamp: leaf?.timestamp.map { Timestamp(milliseconds: $0) })))
+            }
             parts.withLock { $0[n] = part }
         }
         return parts.withLock { parts in (0..<cores).flatMap { parts[$0] ?? [] } }
+    }
+
+    struct Examined: Sendable {
+        /// `nil` if the bytes do not decode (decoded again in order, to report why).
+        let leaf: LedgerLeaf?
+        let leafHash: SHA256Hash
+        /// `nil` for a tombstone or a redacted record.
+        let valueHash: SHA256Hash?
+        let prepared: PreparedRecord?
     }
 }

@@ -47,9 +47,11 @@ struct IngestOutputs {
         let eventId: String?
     }
 
-    /// A signed note for the checkpoints topic: the log checkpoint keyed by origin, the subject-map
-    /// checkpoint by `<origin>/subject-map`.
-    func checkpoint(_ note: String, key: String) -> KafkaProducerRecord {
-        KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(key.utf8), value: Array(note.utf8))
+    /// A checkpoint's two signed notes for the checkpoints topic: the log checkpoint keyed by origin, the
+    /// subject-map checkpoint by `<origin>/subject-map`.
+    func checkpoint(log: String, map: String, origin: String) -> [KafkaProducerRecord] {
+        [(log, origin), (map, "\(origin)/subject-map")].map { note, key in
+            KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(key.utf8), value: Array(note.utf8))
+        }
     }
 }

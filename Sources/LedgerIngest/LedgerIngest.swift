@@ -146,9 +146,7 @@ public final class LedgerIngest: Service, Sendable {
         }
         if let saved = ledger.latestCheckpoint, latest.map({ saved.size > $0.size }) ?? true {
             Task { [self] in
-                _ = await publish([
-                    outputs.checkpoint(saved.note, key: origin), outputs.checkpoint(saved.mapNote, key: "\(origin)/subject-map"),
-                ])
+                _ = await publish(outputs.checkpoint(log: saved.note, map: saved.mapNote, origin: origin))
             }
         }
         return ledger.nextOffset
@@ -384,10 +382,7 @@ public final class LedgerIngest: Service, Sendable {
                 open[ledger.partition]?.checkpointedSize = size
                 open[ledger.partition]?.checkpointedAt = .now
             }
-            _ = await publish([
-                outputs.checkpoint(note.formatted, key: ledger.origin),
-                outputs.checkpoint(mapNote.formatted, key: "\(ledger.origin)/subject-map"),
-            ])
+            _ = await publish(outputs.checkpoint(log: note.formatted, map: mapNote.formatted, origin: ledger.origin))
             logger.debug("signed checkpoint \(ledger.origin) at \(size)")
         }
     }

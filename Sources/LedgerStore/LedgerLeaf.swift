@@ -81,6 +81,11 @@ public struct LedgerLeaf: Hashable, Sendable {
     /// need only this).
     public static func previousChainHash(in bytes: [UInt8]) throws -> SHA256Hash {
         var r = ByteReader(bytes)
+        return try readHead(&r)
+    }
+
+    /// The version byte, which must be this format's, and the previous chain hash after it.
+    private static func readHead(_ r: inout ByteReader) throws -> SHA256Hash {
         let version = try r.u8()
         guard version == Self.version else { throw LedgerStoreError.malformedLeaf("version \(version) is not \(Self.version)") }
         return SHA256Hash(bytes: try r.raw(32))!
@@ -88,9 +93,7 @@ public struct LedgerLeaf: Hashable, Sendable {
 
     public init(decoding bytes: [UInt8]) throws {
         var r = ByteReader(bytes)
-        let version = try r.u8()
-        guard version == Self.version else { throw LedgerStoreError.malformedLeaf("version \(version) is not \(Self.version)") }
-        previousChainHash = SHA256Hash(bytes: try r.raw(32))!
+        previousChainHash = try Self.readHead(&r)
         topic = try r.text()
         partition = Int32(bitPattern: try r.u32())
         offset = Int64(bitPattern: try r.u64())

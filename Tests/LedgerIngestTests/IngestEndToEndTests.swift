@@ -156,12 +156,20 @@ struct IngestEndToEndTests {
         return sent
     }
 
+    func origin(_ partition: Int32) -> String { "consent-ledger.local/\(topic)/\(partition)" }
+
+    /// Where ledgerd keeps `partition`'s ledger in `directory` (the suite's own by default).
+    func ledgerPath(_ partition: Int32, in directory: URL? = nil) -> String {
+        (directory ?? self.directory).appendingPathComponent("\(topic)-\(partition).sqlite").path
+    }
+
+    func ledger(_ partition: Int32, in directory: URL? = nil) throws -> PartitionLedger {
+        try PartitionLedger(path: ledgerPath(partition, in: directory), origin: origin(partition), topic: topic, partition: partition)
+    }
+
     func leaves(in directory: URL, partition: Int32) async throws -> [[UInt8]] {
-        let path = directory.appendingPathComponent("\(topic)-\(partition).sqlite").path
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
-        let ledger = try PartitionLedger(
-            path: path, origin: "consent-ledger.local/\(topic)/\(partition)", topic: topic, partition: partition)
-        return try await ledger.read { reader in try (0..<reader.size).map { try reader.leaf(at: $0) } }
+        guard FileManager.default.fileExists(atPath: ledgerPath(partition, in: directory)) else { return [] }
+        return try await ledger(partition, in: directory).read { reader in try (0..<reader.size).map { try reader.leaf(at: $0) } }
     }
 
     @Test("every record is in exactly one leaf, verdicts are as expected, roots and checkpoints verify, and a restart continues")
@@ -180,10 +188,8 @@ struct IngestEndToEndTests {
         try await runIngest(cluster, until: total, identity: identity)
 
         for partition in 0..<Int32(partitionCount) {
-            let origin = "consent-ledger.local/\(topic)/\(partition)"
-            let ledger = try PartitionLedger(
-                path: directory.appendingPathComponent("\(topic)-\(partition).sqlite").path, origin: origin, topic: topic,
-                partition: partition)
+            let origin = origin(partition)
+            let ledger = try ledger(partition)
             let expected = sent[partition] ?? [:]
             #expect(ledger.size == UInt64(expected.count), "partition \(partition)")
             let (leaves, checkpoints) = try await ledger.read { reader in
@@ -233,14 +239,12 @@ struct IngestEndToEndTests {
         // A crash after the last commits and before their outputs were acknowledged leaves the stored mark behind.
         var rewound = 0
         for partition in 0..<Int32(partitionCount) {
-            let path = directory.appendingPathComponent("\(topic)-\(partition).sqlite").path
-            let ledger = try PartitionLedger(
-                path: path, origin: "consent-ledger.local/\(topic)/\(partition)", topic: topic, partition: partition)
+            let ledger = try ledger(partition)
             #expect(ledger.outputsPublishedThrough == ledger.size, "a clean stop records every delivery")
             let back = min(3, Int(ledger.size))
             rewound += back
             let through = Int(ledger.size) - back
-            try await DatabaseQueue(path: path).write { db in
+            try await DatabaseQueue(path: ledgerPath(partition)).write { db in
                 try db.execute(sql: "UPDATE published SET through = ?", arguments: [through])
             }
         }
@@ -258,12 +262,6 @@ struct IngestEndToEndTests {
         try await runIngest(cluster, until: total, identity: identity)
 
         let witness = try NoteSigner.generate(name: "witness.test", kind: .cosignatureV1)
-        func ledger(_ partition: Int32) throws -> PartitionLedger {
-            try PartitionLedger(
-                path: directory.appendingPathComponent("\(topic)-\(partition).sqlite").path,
-                origin: "consent-ledger.local/\(topic)/\(partition)",
-                topic: topic, partition: partition)
-        }
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
         /// Cosigns a ledger's newest checkpoint and publishes it as `ledgerctl witness` does.
@@ -298,10 +296,10 @@ struct IngestEndToEndTests {
         await producer.shutdown()
 
         for (partition, note) in [(Int32(0), before), (1, during)] {
-            let origin = "consent-ledger.local/\(topic)/\(partition)"
             let checkpoint = try Checkpoint(text: note.text)
             let stored = try #require(try await kept(partition)[checkpoint.size]?["witness.test"], "partition \(partition)")
-            let policy = try TrustPolicy(log: identity.signer(origin: origin).verifier, witnesses: [witness.verifier], quorum: 1)
+            let policy = try TrustPolicy(
+                log: identity.signer(origin: origin(partition)).verifier, witnesses: [witness.verifier], quorum: 1)
             #expect(try policy.verify(SignedNote(parsing: Array(stored.utf8))) == checkpoint)
         }
         #expect(try await kept(2).isEmpty, "nothing cosigned, nothing kept")
@@ -470,7 +468,7 @@ struct IngestEndToEndTests {
         #expect(try await leaves(in: directory, partition: 0) == before)
 
         // A checkpoint signed with the ledger's key but for another history: this copy must not be served.
-        let origin = "consent-ledger.local/\(topic)/0"
+        let origin = origin(0)
         let forged = try SignedNote.checkpoint(
             Checkpoint(origin: origin, size: UInt64(before.count), root: SHA256Hash.of(Array("another history".utf8))),
             signedBy: identity.signer(origin: origin))
