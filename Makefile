@@ -27,10 +27,10 @@ check-api: deps
 	tools/check-api.sh
 
 format:
-	swift format --in-place --recursive Package.swift Sources Tests
+	swift format --in-place --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources
 
 lint:
-	swift format lint --strict --recursive Package.swift Sources Tests
+	swift format lint --strict --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources
 
 ## Measures the headline figures in a release build; writes bench/results/latest.json.
 ## ONLY=merkle|stages|pipeline|api runs one group.
