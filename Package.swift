@@ -76,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "LedgerAudit",
-            dependencies: ["LedgerStore", "ConsentModel", "MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LedgerStore", "LedgerClient", "ConsentModel", "MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         // What an institution embeds to publish signed events: no ledger code.
@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "LedgerAuditTests",
             dependencies: [
-                "LedgerAudit", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                "LedgerAudit", "LedgerClient", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

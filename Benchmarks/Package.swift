@@ -26,6 +26,7 @@ let package = Package(
                 .product(name: "LedgerStore", package: mainPackage),
                 .product(name: "LedgerAPI", package: mainPackage),
                 .product(name: "LedgerAudit", package: mainPackage),
+                .product(name: "LedgerClient", package: mainPackage),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

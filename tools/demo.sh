@@ -2,7 +2,8 @@
 # The whole story on the embedded broker, in about a minute: ledgerd starts, simulated banks, hospitals,
 # telecoms and MyData operators publish signed consents and accesses (some of them violations), a citizen
 # reads who accessed their data with a completeness proof, an independent witness replays the topic and cosigns
-# the checkpoints, and a regulator verifies every ledger offline under a policy that requires that witness.
+# the checkpoints, and a regulator verifies every ledger, through the API and from the files, under a policy
+# that requires that witness.
 # Everything lives in a temporary directory that is removed at the end (KEEP=1 keeps it).
 #   tools/demo.sh                      # 10 s of traffic at 200 events/s
 #   RATE=500 DURATION=30 tools/demo.sh
@@ -75,14 +76,24 @@ echo "   witness key: $witness_vkey"
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
     --registry "$work/sim/registry.json" --token "$regulator" --once --log-level error | sed 's/^/   /'
 
-step "6. A regulator verifies every ledger offline: chains, trees, signed and witnessed checkpoints, subject maps, every verdict"
+step "6. A regulator verifies every ledger: chains, trees, signed and witnessed checkpoints, subject maps, every verdict"
 printf 'witness %s\nquorum 1\n' "$witness_vkey" >"$work/witness/policy.txt"
+echo "   Online, as the running ledgerd serves them (ledgerctl verify --url):"
 # ledgerd keeps the cosignatures it reads from the checkpoints topic beside its ledgers: give it a moment.
+verified=false
 for _ in $(seq 1 30); do
-    $ctl verify --data-dir "$work/data" --ledger-key "$ledger_key" --no-verdicts --policy "$work/witness/policy.txt" >/dev/null 2>&1 && break
+    if online=$($ctl verify --url "http://$http" --token "$regulator" --ledger-key "$ledger_key" \
+        --registry "$work/sim/registry.json" --policy "$work/witness/policy.txt" 2>/dev/null); then
+        verified=true
+        break
+    fi
     sleep 0.5
 done
-$ctl verify --data-dir "$work/data" --ledger-key "$ledger_key" --registry "$work/sim/registry.json" --policy "$work/witness/policy.txt" 2>/dev/null
+echo "$online" | tail -1 | sed 's/^/   /'
+$verified
+echo "   Offline, from the files (ledgerctl verify --data-dir):"
+$ctl verify --data-dir "$work/data" --ledger-key "$ledger_key" --registry "$work/sim/registry.json" --policy "$work/witness/policy.txt" 2>/dev/null |
+    sed 's/^/   /'
 
 step "Where to look next"
 cat <<TEXT

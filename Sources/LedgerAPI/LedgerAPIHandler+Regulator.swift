@@ -10,7 +10,8 @@ extension LedgerAPIHandler {
             let snapshot = ledger.snapshot
             let checkpoint = ledger.latestCheckpoint
             return Components.Schemas.LedgerSummary(
-                ledger: ledger.origin, partition: ledger.partition, size: Int64(snapshot.size), root: snapshot.root.hex,
+                ledger: ledger.origin, topic: ledger.topic, partition: ledger.partition, size: Int64(snapshot.size),
+                root: snapshot.root.hex,
                 checkpoint: checkpoint?.note, mapCheckpoint: checkpoint?.mapNote)
         }
         return .ok(.init(body: .json(summaries)))
@@ -24,9 +25,15 @@ extension LedgerAPIHandler {
             guard let size = UInt64(cursor) else { throw Problem.badRequest("cursor \"\(cursor)\" is not one this API gave out") }
             return size
         }
-        let checkpoints = try await ledger.read { try $0.checkpoints(after: after, limit: limit) }
-        let items = checkpoints.map {
-            Components.Schemas.CheckpointPage.ItemsPayloadPayload(size: Int64($0.size), checkpoint: $0.note, mapCheckpoint: $0.mapNote)
+        let (checkpoints, cosigned) = try await ledger.read { reader in
+            let checkpoints = try reader.checkpoints(after: after, limit: limit)
+            guard let first = checkpoints.first, let last = checkpoints.last else { return (checkpoints, [UInt64: [String: String]]()) }
+            return (checkpoints, try reader.cosignedCheckpoints(sizes: first.size...last.size))
+        }
+        let items = checkpoints.map { checkpoint in
+            Components.Schemas.CheckpointPage.ItemsPayloadPayload(
+                size: Int64(checkpoint.size), checkpoint: checkpoint.note, mapCheckpoint: checkpoint.mapNote,
+                cosignatures: (cosigned[checkpoint.size] ?? [:]).sorted { $0.key < $1.key }.map { .init(witness: $0.key, note: $0.value) })
         }
         let next = checkpoints.count == limit ? checkpoints.last.map { String($0.size) } : nil
         return .ok(.init(body: .json(.init(items: items, nextCursor: next))))
@@ -41,13 +48,12 @@ extension LedgerAPIHandler {
             throw Problem.badRequest("at most \(PageCursor.maximumLimit) leaves per request; ask for start..<\(start + 100)")
         }
         guard end <= size else { throw Problem.badRequest("end (\(end)) is beyond the ledger's \(size) leaves") }
-        let entries = try await ledger.read {
-            try $0.entries(matching: EntryFilter(), after: start == 0 ? nil : UInt64(start - 1), limit: Int(end - start))
-        }
-        let leaves = entries.map {
+        let leaves = try await ledger.read { try $0.storedLeaves(UInt64(start)..<UInt64(end)) }.map { stored in
             Components.Schemas.Leaf(
-                index: Int64($0.index), leaf: .init($0.leaf.encoded), leafHash: $0.leafHash.hex,
-                value: $0.value.map { .init($0) }, redacted: $0.redacted)
+                index: Int64(stored.index), leaf: .init(stored.leaf), leafHash: stored.leafHash.hex, chainHash: stored.chainHash.hex,
+                value: stored.value.map { .init($0) },
+                headers: stored.headers.map { .init(name: $0.name, value: $0.value.map { .init($0) }) },
+                redacted: stored.redacted)
         }
         return .ok(.init(body: .json(leaves)))
     }

@@ -71,151 +71,23 @@ public struct LedgerAudit {
             guard let origin = meta["origin"], let topic = meta["topic"], let partition = meta["partition"].flatMap(Int32.init) else {
                 throw Failure(origin: path, index: nil, reason: "the database names no ledger (meta table incomplete)")
             }
-            func fail(_ index: UInt64?, _ reason: String) -> Failure { Failure(origin: origin, index: index, reason: reason) }
-            let policy = try TrustPolicy(
-                log: try NoteVerifier(name: origin, kind: .ed25519, publicKey: Array(ledgerKey.rawRepresentation)))
-            var checkpoints: [(log: Checkpoint, map: MapCheckpoint?)] = []
-            for stored in try reader.checkpoints() {
-                do {
-                    let log = try policy.verify(try SignedNote(parsing: Array(stored.note.utf8)))
-                    let map = try stored.mapNote.map { try policy.verifyMap(try SignedNote(parsing: Array($0.utf8))) }
-                    guard log.size == stored.size, map.map({ $0.log == log }) ?? true else {
-                        throw fail(nil, "the checkpoint stored at size \(stored.size) is of another tree")
-                    }
-                    checkpoints.append((log, map))
-                } catch let error as MerkleLogError {
-                    throw fail(nil, "the checkpoint at size \(stored.size) does not verify: \(error)")
-                }
-            }
-            let witnessedSize = try witnessPolicy.map { text in
-                let witnesses: TrustPolicy
-                do {
-                    witnesses = try TrustPolicy(text: text, log: policy.log)
-                } catch {
-                    throw fail(nil, "the witness policy: \(error)")
-                }
-                return try witnessed(checkpoints.map(\.log), by: witnesses, cosigned: try reader.cosignedCheckpoints(), fail: fail)
-            }
+            var verification = try Verification(
+                self, origin: origin, topic: topic, partition: partition, checkpoints: try reader.checkpoints(),
+                cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints())
             let total = try reader.size
-
-            var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
-            var rules = registry.map { RulesV1(registry: $0, secret: .generate()) }
-            var heads: [SHA256Hash: SubjectMapValue] = [:]
-            var touched: [SHA256Hash: SubjectMapValue] = [:]
-            var map = SubjectMap()
-            var nextCheckpoint = checkpoints.startIndex
-            var previousOffset: Int64 = -1
-            var recomputed: UInt64 = 0
-            var judging = rules != nil
-            func checkCheckpoints(at size: UInt64) throws {
-                while nextCheckpoint < checkpoints.endIndex, checkpoints[nextCheckpoint].log.size == size {
-                    let (log, mapCheckpoint) = checkpoints[nextCheckpoint]
-                    guard chain.tree.root == log.root else {
-                        throw fail(
-                            nil, "the first \(size) leaves hash to \(chain.tree.root), but the checkpoint at \(size) says \(log.root)")
-                    }
-                    if let mapCheckpoint {
-                        map.update(touched)
-                        touched = [:]
-                        guard map.rootHash == mapCheckpoint.mapRoot, UInt64(map.count) == mapCheckpoint.keyCount else {
-                            throw fail(
-                                nil, "the subject map of the first \(size) leaves is not the one the map checkpoint at \(size) signs")
-                        }
-                    }
-                    nextCheckpoint += 1
-                }
-            }
-            try checkCheckpoints(at: 0)
             var batch: [StoredLeaf] = []
-            func check(_ batch: [StoredLeaf]) throws {
-                let decoded = Self.examine(batch, preparingWith: judging ? rules : nil)
-                for (position, stored) in batch.enumerated() {
-                    let index = stored.index
-                    guard index == chain.tree.size else { throw fail(chain.tree.size, "is missing (the next stored leaf is \(index))") }
-                    let leaf: LedgerLeaf
-                    let leafHash: SHA256Hash
-                    do {
-                        leaf = try decoded[position].leaf ?? LedgerLeaf(decoding: stored.leaf)
-                        leafHash = try chain.append(leaf: stored.leaf, hash: decoded[position].leafHash)
-                    } catch {
-                        throw fail(index, "\(error)")
-                    }
-                    guard stored.leafHash == leafHash.bytes, stored.chainHash == chain.chainHead.bytes else {
-                        throw fail(index, "the stored leaf hash or chain hash is not that of the leaf's bytes")
-                    }
-                    guard leaf.topic == topic, leaf.partition == partition, leaf.offset > previousOffset else {
-                        throw fail(
-                            index,
-                            "is offset \(leaf.offset) of \(leaf.topic)/\(leaf.partition), not a later record of \(topic)/\(partition)")
-                    }
-                    previousOffset = leaf.offset
-                    if !stored.redacted {
-                        guard decoded[position].valueHash == leaf.valueHash else {
-                            throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
-                        }
-                    } else {
-                        // The rules' state past a redacted record cannot be rebuilt; later verdicts go unchecked.
-                        judging = false
-                    }
-                    if judging {
-                        if let reason = leaf.disagreement(with: rules!.apply(decoded[position].prepared!)) { throw fail(index, reason) }
-                        recomputed += 1
-                    }
-                    if let subject = leaf.subject {
-                        let key = SHA256Hash(bytes: subject.bytes)!
-                        let previous = heads[key]
-                        guard leaf.previousSubjectHead == previous?.chainHead ?? .zero else {
-                            throw fail(index, "breaks its subject's chain (previous subject head is not the subject's last leaf)")
-                        }
-                        let value = SubjectMapValue(
-                            count: (previous?.count ?? 0) + 1,
-                            chainHead: LedgerLeaf.nextSubjectHead(leaf.previousSubjectHead, leafHash: leafHash))
-                        heads[key] = value
-                        touched[key] = value
-                    }
-                    try checkCheckpoints(at: chain.tree.size)
-                    if chain.tree.size % 10_000 == 0 { progress(chain.tree.size, total) }
-                }
+            func check() throws {
+                try verification.check(batch)
+                batch.removeAll(keepingCapacity: true)
+                progress(verification.size, total)
             }
             try reader.forEachStoredLeaf { stored in
                 batch.append(stored)
-                if batch.count == Self.batchSize {
-                    try check(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
+                if batch.count == Self.batchSize { try check() }
             }
-            try check(batch)
-            progress(chain.tree.size, total)
-            if nextCheckpoint < checkpoints.endIndex, let last = checkpoints.last {
-                throw fail(
-                    nil, "a signed checkpoint covers \(last.log.size) leaves, but the ledger holds \(chain.tree.size): leaves are missing")
-            }
-            guard try reader.subjectRows() == heads else {
-                throw fail(nil, "the stored subject rows (leaf count and chain head per subject) disagree with the leaves")
-            }
-            return Summary(
-                origin: origin, leaves: chain.tree.size, checkpoints: checkpoints.count, subjects: heads.count,
-                verdictsRecomputed: recomputed, witnessedSize: witnessedSize)
+            try check()
+            return try verification.finish(subjectRows: try reader.subjectRows())
         }
-    }
-
-    /// The largest of `checkpoints` that a quorum of `policy`'s witnesses cosigned, each in its own note: a note
-    /// that does not verify, or is of another tree, counts for nothing (anyone can publish one) and blocks nothing.
-    private func witnessed(
-        _ checkpoints: [Checkpoint], by policy: TrustPolicy, cosigned: [UInt64: [String: String]], fail: (UInt64?, String) -> Failure
-    ) throws -> UInt64 {
-        for checkpoint in checkpoints.reversed() {
-            let notes = cosigned[checkpoint.size] ?? [:]
-            let cosigners = policy.witnesses.filter { witness in
-                guard let text = notes[witness.name], let note = try? SignedNote(parsing: Array(text.utf8)) else { return false }
-                return (try? TrustPolicy(log: policy.log, witnesses: [witness], quorum: 1).verify(note)) == checkpoint
-            }
-            if cosigners.count >= policy.quorum { return checkpoint.size }
-        }
-        throw fail(
-            nil,
-            "none of its \(checkpoints.count) checkpoints carries the cosignatures of \(policy.quorum) of the policy's \(policy.witnesses.count) witnesses"
-        )
     }
 
     /// What each leaf of a batch needs that depends on nothing before it, computed on all cores: the leaf

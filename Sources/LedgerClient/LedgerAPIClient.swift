@@ -10,10 +10,34 @@ public struct LedgerAPIClient: Sendable {
     public struct Ledger: Sendable {
         /// The ledger's origin.
         public let name: String
+        /// The events topic it records a partition of.
+        public let topic: String
         public let partition: Int32
         public let size: UInt64
         /// Its latest signed checkpoint note, once it has one.
         public let checkpoint: String?
+    }
+
+    /// A leaf as the ledger stores it, with its record.
+    public struct Leaf: Sendable {
+        public let index: UInt64
+        public let leaf: [UInt8]
+        /// As served: hex, unchecked.
+        public let leafHash: String
+        public let chainHash: String
+        /// `nil` for a tombstone or a redacted record.
+        public let value: [UInt8]?
+        public let headers: [(name: String, value: [UInt8]?)]
+        public let redacted: Bool
+    }
+
+    /// A signed checkpoint with the cosigned notes of it the ledger received from witnesses (unverified).
+    public struct Checkpoint: Sendable {
+        public let size: UInt64
+        public let note: String
+        public let mapNote: String?
+        /// Each witness's cosigned note, by the name it was published under.
+        public let cosignatures: [String: String]
     }
 
     private let client: Client
@@ -27,7 +51,7 @@ public struct LedgerAPIClient: Sendable {
         switch try await client.listLedgers() {
         case .ok(let ok):
             return try ok.body.json.map {
-                Ledger(name: $0.ledger, partition: $0.partition, size: UInt64($0.size), checkpoint: $0.checkpoint)
+                Ledger(name: $0.ledger, topic: $0.topic, partition: $0.partition, size: UInt64($0.size), checkpoint: $0.checkpoint)
             }
         case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a regulator token")
         case .undocumented(let status, _): throw LedgerClientError("ledgerd answered the ledger list with HTTP \(status)")
@@ -35,8 +59,8 @@ public struct LedgerAPIClient: Sendable {
     }
 
     /// The leaves `start ..< end` of one partition ledger, fetched a hundred at a time (a regulator's token).
-    public func leaves(partition: Int32, from start: UInt64, to end: UInt64) async throws -> [[UInt8]] {
-        var leaves: [[UInt8]] = []
+    public func leaves(partition: Int32, from start: UInt64, to end: UInt64) async throws -> [Leaf] {
+        var leaves: [Leaf] = []
         var next = start
         while next < end {
             let upTo = min(end, next + 100)
@@ -49,10 +73,35 @@ public struct LedgerAPIClient: Sendable {
             else {
                 throw LedgerClientError("ledgerd served \(page.count) leaves for \(next)..<\(upTo) of partition \(partition), not in order")
             }
-            leaves += page.map { Array($0.leaf.data) }
+            leaves += page.map {
+                Leaf(
+                    index: UInt64($0.index), leaf: Array($0.leaf.data), leafHash: $0.leafHash, chainHash: $0.chainHash,
+                    value: $0.value.map { Array($0.data) }, headers: $0.headers.map { ($0.name, $0.value.map { Array($0.data) }) },
+                    redacted: $0.redacted)
+            }
             next = upTo
         }
         return leaves
+    }
+
+    /// Every signed checkpoint of one partition ledger, oldest first, all pages (a regulator's token).
+    public func checkpoints(partition: Int32) async throws -> [Checkpoint] {
+        var checkpoints: [Checkpoint] = []
+        var cursor: String?
+        repeat {
+            switch try await client.listCheckpoints(path: .init(partition: partition), query: .init(cursor: cursor, limit: 100)) {
+            case .ok(let ok):
+                let page = try ok.body.json
+                checkpoints += page.items.map { item in
+                    Checkpoint(
+                        size: UInt64(item.size), note: item.checkpoint, mapNote: item.mapCheckpoint,
+                        cosignatures: Dictionary(item.cosignatures.map { ($0.witness, $0.note) }, uniquingKeysWith: { first, _ in first }))
+                }
+                cursor = page.nextCursor
+            default: throw LedgerClientError("ledgerd did not serve the checkpoints of partition \(partition)")
+            }
+        } while cursor != nil
+        return checkpoints
     }
 
     /// The caller's completeness proofs, one per ledger (a citizen's token).

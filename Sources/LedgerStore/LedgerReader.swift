@@ -30,9 +30,13 @@ public struct LedgerReader: MerkleNodeSource {
         }
     }
 
-    /// Witnesses' cosigned checkpoint notes, by checkpoint size and witness name.
-    public func cosignedCheckpoints() throws -> [UInt64: [String: String]] {
-        try Row.fetchAll(db, sql: "SELECT size, witness, note FROM cosigned").reduce(into: [:]) { notes, row in
+    /// Witnesses' cosigned checkpoint notes (of the checkpoints with a size in `sizes`, if given), by checkpoint
+    /// size and witness name.
+    public func cosignedCheckpoints(sizes: ClosedRange<UInt64>? = nil) throws -> [UInt64: [String: String]] {
+        try Row.fetchAll(
+            db, sql: "SELECT size, witness, note FROM cosigned WHERE size BETWEEN ? AND ?",
+            arguments: [Int64(clamping: sizes?.lowerBound ?? 0), Int64(clamping: sizes?.upperBound ?? .max)]
+        ).reduce(into: [:]) { notes, row in
             notes[UInt64(row[0] as Int64), default: [:]][row[1]] = row[2]
         }
     }
@@ -48,6 +52,19 @@ public struct StoredLeaf: Sendable {
     public let value: [UInt8]?
     public let headers: [(name: String, value: [UInt8]?)]
     public let redacted: Bool
+
+    public init(
+        index: UInt64, leaf: [UInt8], leafHash: [UInt8], chainHash: [UInt8], value: [UInt8]?, headers: [(name: String, value: [UInt8]?)],
+        redacted: Bool
+    ) {
+        self.index = index
+        self.leaf = leaf
+        self.leafHash = leafHash
+        self.chainHash = chainHash
+        self.value = value
+        self.headers = headers
+        self.redacted = redacted
+    }
 }
 
 extension LedgerReader {
@@ -56,14 +73,15 @@ extension LedgerReader {
         Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0[0], $0[1]) })
     }
 
-    /// Calls `body` with every stored leaf in index order, with what was stored beside it.
-    public func forEachStoredLeaf(_ body: (StoredLeaf) throws -> Void) throws {
+    /// Calls `body` with every stored leaf in index order (those in `range`, if given), with what was stored beside it.
+    public func forEachStoredLeaf(in range: Range<UInt64>? = nil, _ body: (StoredLeaf) throws -> Void) throws {
         let rows = try Row.fetchCursor(
             db,
             sql: """
                 SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted
-                FROM leaf LEFT JOIN payload USING (idx) ORDER BY leaf.idx
-                """)
+                FROM leaf LEFT JOIN payload USING (idx) WHERE leaf.idx >= ? AND leaf.idx < ? ORDER BY leaf.idx
+                """,
+            arguments: [Int64(range?.lowerBound ?? 0), range.map { Int64(clamping: $0.upperBound) } ?? Int64.max])
         // Each blob copied once, straight out of SQLite's buffer: this loop reads every leaf a verifier checks.
         func blob(_ row: Row, _ column: Int) throws -> [UInt8]? {
             try row.withUnsafeData(atIndex: column) { data in data?.withUnsafeBytes { Array($0) } }
@@ -75,6 +93,13 @@ extension LedgerReader {
                     chainHash: try blob(row, 3) ?? [], value: try blob(row, 4),
                     headers: try blob(row, 5).map(StoredHeaders.decode) ?? [], redacted: row[6] ?? false))
         }
+    }
+
+    /// The stored leaves in `range`, in index order.
+    public func storedLeaves(_ range: Range<UInt64>) throws -> [StoredLeaf] {
+        var leaves: [StoredLeaf] = []
+        try forEachStoredLeaf(in: range) { leaves.append($0) }
+        return leaves
     }
 
     /// The stored per-subject rows: each subject reference's leaf count and chain head.

@@ -99,7 +99,7 @@ public actor Witness {
         }
         replay.add(try await consumer.readToEnd(replay.topicPartition, from: replay.nextOffset))
         for leaf in try await api.leaves(partition: partition, from: replay.size, to: checkpoint.size) {
-            try replay.append(leaf: leaf)
+            try replay.append(leaf: leaf.leaf)
         }
         guard replay.chain.tree.root == checkpoint.root else {
             throw alarm(

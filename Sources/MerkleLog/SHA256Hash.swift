@@ -57,7 +57,7 @@ public struct SHA256Hash: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     public var bytes: [UInt8] { withUnsafeBytes(Array.init) }
-    public var hex: String { bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var hex: String { bytes.hex }
     public var base64: String { Data(bytes).base64EncodedString() }
     public var description: String { hex }
 
@@ -94,8 +94,18 @@ private func hexValue(_ digit: UInt8) -> UInt8? {
     }
 }
 
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: Swift.max(0, width - count)) + self
+extension Sequence<UInt8> {
+    /// Lowercase hex, two digits per byte (as this project writes hashes), built in one buffer: the API writes
+    /// two per leaf it serves.
+    public var hex: String {
+        var text: [UInt8] = []
+        text.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
+
+private let hexDigits = Array("0123456789abcdef".utf8)

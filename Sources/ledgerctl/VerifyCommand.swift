@@ -3,13 +3,14 @@ import ConsentModel
 import Crypto
 import Foundation
 import LedgerAudit
+import LedgerClient
 import LedgerIngest
 
-/// The regulator's offline check of a data directory's ledgers.
-struct VerifyCommand: ParsableCommand {
+/// The regulator's check of a data directory's ledgers, or of those a ledgerd serves.
+struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check every ledger of a data directory offline: chain, tree, checkpoints, subject map and every verdict.",
+        abstract: "Check every ledger of a data directory, or of a ledgerd: chain, tree, checkpoints, subject map and every verdict.",
         discussion: """
             For each partition ledger (*.sqlite) in --data-dir: every checkpoint and subject-map checkpoint is signed \
             by the ledger key; leaves are numbered without gaps, chain to each other and hash to what is stored; \
@@ -26,13 +27,23 @@ struct VerifyCommand: ParsableCommand {
             cosigned checkpoints beside its ledgers; a ledger passes if one of its checkpoints carries N valid \
             cosignatures, and the line says up to which size the ledger is witnessed.
               ledgerctl verify --data-dir data --no-verdicts --policy witnesses.txt
+            --url checks the ledgers a running ledgerd serves, through its API with a regulator's token, instead of \
+            files: the same checks (but for the stored per-subject rows, which the API does not serve), trusting \
+            nothing the server says but what --ledger-key (required here) and the witnesses signed.
+              ledgerctl verify --url http://127.0.0.1:8080 --token "$REGULATOR_TOKEN" --ledger-key 3kF1…= --registry registry.json
             One line per ledger on standard output ("ok" or "FAIL" with the first bad leaf and why), progress on \
             standard error; exit code 0 when every ledger verifies, 1 otherwise.
             """
     )
 
-    @Option(help: "The data directory whose ledgers to check.")
-    var dataDir: String = "data"
+    @Option(help: "The data directory whose ledgers to check (default: data).")
+    var dataDir: String?
+
+    @Option(help: "A ledgerd API's base URL: check the ledgers it serves instead of a data directory's.")
+    var url: String?
+
+    @Option(help: "With --url, a regulator API token. Default: the environment variable LEDGER_API_TOKEN.")
+    var token: String?
 
     @Option(help: "The institution registry ledgerd judged with (JSON): verdicts are recomputed under it.")
     var registry: String?
@@ -43,6 +54,12 @@ struct VerifyCommand: ParsableCommand {
     func validate() throws {
         if verdicts, registry == nil {
             throw ValidationError("--registry is required to recompute verdicts (or pass --no-verdicts for a structural check)")
+        }
+        if url != nil {
+            guard dataDir == nil else { throw ValidationError("give --data-dir or --url, not both") }
+            guard ledgerKey != nil else {
+                throw ValidationError("--url needs --ledger-key: the key must come from someone you trust, not from the server checked")
+            }
         }
     }
 
@@ -56,71 +73,109 @@ struct VerifyCommand: ParsableCommand {
             """)
     var ledgerKey: String?
 
-    func run() throws {
-        let directory = URL(fileURLWithPath: dataDir, isDirectory: true)
-        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-            .filter { $0.hasSuffix(".sqlite") }
-            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
-        guard !files.isEmpty else { throw failure("no ledgers (*.sqlite) in \(directory.path); pass the data directory with --data-dir") }
-        var registry: InstitutionRegistry?
-        if verdicts, let file = self.registry {
+    func run() async throws {
+        let audit = LedgerAudit(registry: try loadRegistry(), ledgerKey: try key(), witnessPolicy: try loadPolicy())
+        var outcome = Outcome()
+        if let url {
+            guard let base = URL(string: url), base.scheme != nil else {
+                throw failure("--url must be a URL such as http://127.0.0.1:8080")
+            }
+            guard let token = token ?? ProcessInfo.processInfo.environment["LEDGER_API_TOKEN"] else {
+                throw failure("a regulator token is needed with --url: --token, or LEDGER_API_TOKEN")
+            }
+            let api = LedgerAPIClient(url: base, token: token)
+            let ledgers: [LedgerAPIClient.Ledger]
             do {
-                registry = try InstitutionRegistry.load(from: Data(contentsOf: URL(fileURLWithPath: file)))
+                ledgers = try await api.ledgers().sorted { $0.partition < $1.partition }
             } catch {
-                throw failure("cannot read the registry \(file): \(error)")
+                throw failure("cannot list the ledgers at \(url): \(error)")
+            }
+            guard !ledgers.isEmpty else { throw failure("the ledgerd at \(url) serves no ledgers yet") }
+            for ledger in ledgers {
+                await outcome.record(named: ledger.name) { progress in try await audit.verify(ledger, servedBy: api, progress: progress) }
+            }
+        } else {
+            let directory = URL(fileURLWithPath: dataDir ?? "data", isDirectory: true)
+            for file in try ledgerFiles(in: directory) {
+                await outcome.record(named: file) { progress in
+                    try audit.verify(path: directory.appendingPathComponent(file).path, progress: progress)
+                }
             }
         }
-        var witnessPolicy: String?
-        if let file = policy {
-            do {
-                witnessPolicy = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
-            } catch {
-                throw failure("cannot read the witness policy \(file): \(error.localizedDescription)")
-            }
+        if outcome.failed > 0 {
+            emit("\(outcome.failed) of \(outcome.checked) ledgers FAILED verification")
+            throw ExitCode.failure
         }
-        let audit = LedgerAudit(registry: registry, ledgerKey: try key(in: directory), witnessPolicy: witnessPolicy)
+        emit(
+            "verified \(outcome.checked) ledgers, \(outcome.leaves) leaves: chains, trees, checkpoints\(policy == nil ? "" : " (witnessed)"), subject maps\(verdicts ? " and verdicts" : "") all hold"
+                + (verdicts ? "" : " (verdicts not checked)") + (url == nil ? "" : " (as served; stored subject rows not checked)"))
+    }
+
+    /// What the ledgers checked so far came to; each gets one line on standard output.
+    private struct Outcome {
+        var checked = 0
         var failed = 0
         var leaves: UInt64 = 0
-        for file in files {
-            let path = directory.appendingPathComponent(file).path
+
+        mutating func record(named name: String, _ verify: (_ progress: (UInt64, UInt64) -> Void) async throws -> LedgerAudit.Summary) async
+        {
+            checked += 1
             do {
-                let summary = try audit.verify(path: path) { done, total in
-                    progress("\(file): \(done) of \(total) leaves")
-                }
-                progress("")
+                let summary = try await verify { done, total in VerifyCommand.progress("\(name): \(done) of \(total) leaves") }
+                VerifyCommand.progress("")
                 leaves += summary.leaves
                 emit(
                     "ok    \(summary.origin): \(summary.leaves) leaves, \(summary.checkpoints) checkpoints, \(summary.subjects) subjects, \(summary.verdictsRecomputed) verdicts recomputed"
                         + (summary.witnessedSize.map { ", witnessed through \($0) leaves" } ?? "")
                 )
             } catch {
-                progress("")
+                VerifyCommand.progress("")
                 failed += 1
                 emit("FAIL  \(error)")
             }
         }
-        if failed > 0 {
-            emit("\(failed) of \(files.count) ledgers FAILED verification")
-            throw ExitCode.failure
+    }
+
+    private func ledgerFiles(in directory: URL) throws -> [String] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".sqlite") }
+            .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        guard !files.isEmpty else { throw failure("no ledgers (*.sqlite) in \(directory.path); pass the data directory with --data-dir") }
+        return files
+    }
+
+    private func loadRegistry() throws -> InstitutionRegistry? {
+        guard verdicts, let file = registry else { return nil }
+        do {
+            return try InstitutionRegistry.load(from: Data(contentsOf: URL(fileURLWithPath: file)))
+        } catch {
+            throw failure("cannot read the registry \(file): \(error)")
         }
-        emit(
-            "verified \(files.count) ledgers, \(leaves) leaves: chains, trees, checkpoints\(policy == nil ? "" : " (witnessed)"), subject maps\(verdicts ? " and verdicts" : "") all hold"
-                + (verdicts ? "" : " (verdicts not checked)"))
+    }
+
+    private func loadPolicy() throws -> String? {
+        guard let file = policy else { return nil }
+        do {
+            return try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
+        } catch {
+            throw failure("cannot read the witness policy \(file): \(error.localizedDescription)")
+        }
     }
 
     /// A progress line on a terminal, rewritten in place; nothing when standard error is a file or pipe.
-    private func progress(_ line: String) {
+    private static func progress(_ line: String) {
         guard isatty(STDERR_FILENO) != 0 else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
     }
 
-    private func key(in directory: URL) throws -> Curve25519.Signing.PublicKey {
+    private func key() throws -> Curve25519.Signing.PublicKey {
         if let ledgerKey {
             guard let bytes = Data(base64Encoded: ledgerKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else {
                 throw failure("--ledger-key must be the base64 of a 32-byte Ed25519 public key")
             }
             return key
         }
+        let directory = URL(fileURLWithPath: dataDir ?? "data", isDirectory: true)
         let key: Curve25519.Signing.PrivateKey
         do {
             key = try LedgerIdentity.existingSigningKey(in: directory)

@@ -1,0 +1,172 @@
+import ConsentModel
+import LedgerStore
+import MerkleLog
+
+extension LedgerAudit {
+    /// The check of one ledger, fed its leaves in index order a batch at a time, wherever they come from.
+    struct Verification {
+        let origin: String
+        private let topic: String
+        private let partition: Int32
+        private let checkpoints: [(log: Checkpoint, map: MapCheckpoint?)]
+        let witnessedSize: UInt64?
+
+        private var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
+        private var rules: RulesV1?
+        private var judging: Bool
+        private var heads: [SHA256Hash: SubjectMapValue] = [:]
+        private var touched: [SHA256Hash: SubjectMapValue] = [:]
+        private var map = SubjectMap()
+        private var nextCheckpoint = 0
+        private var previousOffset: Int64 = -1
+        private var recomputed: UInt64 = 0
+
+        /// Leaves checked so far.
+        var size: UInt64 { chain.tree.size }
+
+        /// Checks the ledger's signed checkpoints and, under `audit`'s witness policy, the cosignatures of them.
+        init(
+            _ audit: LedgerAudit, origin: String, topic: String, partition: Int32,
+            checkpoints stored: [(size: UInt64, note: String, mapNote: String?)], cosigned: [UInt64: [String: String]]
+        ) throws {
+            self.origin = origin
+            self.topic = topic
+            self.partition = partition
+            let policy = try TrustPolicy(
+                log: try NoteVerifier(name: origin, kind: .ed25519, publicKey: Array(audit.ledgerKey.rawRepresentation)))
+            var checkpoints: [(log: Checkpoint, map: MapCheckpoint?)] = []
+            for stored in stored {
+                do {
+                    let log = try policy.verify(try SignedNote(parsing: Array(stored.note.utf8)))
+                    let map = try stored.mapNote.map { try policy.verifyMap(try SignedNote(parsing: Array($0.utf8))) }
+                    guard log.size == stored.size, map.map({ $0.log == log }) ?? true else {
+                        throw Failure(origin: origin, index: nil, reason: "the checkpoint stored at size \(stored.size) is of another tree")
+                    }
+                    checkpoints.append((log, map))
+                } catch let error as MerkleLogError {
+                    throw Failure(origin: origin, index: nil, reason: "the checkpoint at size \(stored.size) does not verify: \(error)")
+                }
+            }
+            self.checkpoints = checkpoints
+            witnessedSize = try audit.witnessPolicy.map { text in
+                let witnesses: TrustPolicy
+                do {
+                    witnesses = try TrustPolicy(text: text, log: policy.log)
+                } catch {
+                    throw Failure(origin: origin, index: nil, reason: "the witness policy: \(error)")
+                }
+                return try Self.witnessed(checkpoints.map(\.log), by: witnesses, cosigned: cosigned, origin: origin)
+            }
+            rules = audit.registry.map { RulesV1(registry: $0, secret: .generate()) }
+            judging = rules != nil
+            try checkCheckpoints()
+        }
+
+        /// Checks the next leaves, which must follow those checked before.
+        mutating func check(_ batch: [StoredLeaf]) throws {
+            let examined = LedgerAudit.examine(batch, preparingWith: judging ? rules : nil)
+            for (stored, examined) in zip(batch, examined) {
+                try check(stored, examined)
+                try checkCheckpoints()
+            }
+        }
+
+        /// Ends the check once every leaf was given: no signed checkpoint may cover more, and the stored
+        /// per-subject rows (when the source has them) must be what the leaves say.
+        func finish(subjectRows: [SHA256Hash: SubjectMapValue]?) throws -> Summary {
+            if nextCheckpoint < checkpoints.endIndex, let last = checkpoints.last {
+                throw fail(nil, "a signed checkpoint covers \(last.log.size) leaves, but the ledger holds \(size): leaves are missing")
+            }
+            if let subjectRows, subjectRows != heads {
+                throw fail(nil, "the stored subject rows (leaf count and chain head per subject) disagree with the leaves")
+            }
+            return Summary(
+                origin: origin, leaves: size, checkpoints: checkpoints.count, subjects: heads.count, verdictsRecomputed: recomputed,
+                witnessedSize: witnessedSize)
+        }
+
+        private mutating func check(_ stored: StoredLeaf, _ examined: Examined) throws {
+            let index = stored.index
+            guard index == size else { throw fail(size, "is missing (the next stored leaf is \(index))") }
+            let leaf: LedgerLeaf
+            let leafHash: SHA256Hash
+            do {
+                leaf = try examined.leaf ?? LedgerLeaf(decoding: stored.leaf)
+                leafHash = try chain.append(leaf: stored.leaf, hash: examined.leafHash)
+            } catch {
+                throw fail(index, "\(error)")
+            }
+            guard stored.leafHash == leafHash.bytes, stored.chainHash == chain.chainHead.bytes else {
+                throw fail(index, "the stored leaf hash or chain hash is not that of the leaf's bytes")
+            }
+            guard leaf.topic == topic, leaf.partition == partition, leaf.offset > previousOffset else {
+                throw fail(
+                    index, "is offset \(leaf.offset) of \(leaf.topic)/\(leaf.partition), not a later record of \(topic)/\(partition)")
+            }
+            previousOffset = leaf.offset
+            if !stored.redacted {
+                guard examined.valueHash == leaf.valueHash else {
+                    throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
+                }
+            } else {
+                // The rules' state past a redacted record cannot be rebuilt; later verdicts go unchecked.
+                judging = false
+            }
+            if judging, let prepared = examined.prepared {
+                if let reason = leaf.disagreement(with: rules!.apply(prepared)) { throw fail(index, reason) }
+                recomputed += 1
+            }
+            if let subject = leaf.subject {
+                let key = SHA256Hash(bytes: subject.bytes)!
+                let previous = heads[key]
+                guard leaf.previousSubjectHead == previous?.chainHead ?? .zero else {
+                    throw fail(index, "breaks its subject's chain (previous subject head is not the subject's last leaf)")
+                }
+                let value = SubjectMapValue(
+                    count: (previous?.count ?? 0) + 1, chainHead: LedgerLeaf.nextSubjectHead(leaf.previousSubjectHead, leafHash: leafHash))
+                heads[key] = value
+                touched[key] = value
+            }
+        }
+
+        /// Compares the tree and the subject map with the checkpoints signed at the current size.
+        private mutating func checkCheckpoints() throws {
+            while nextCheckpoint < checkpoints.endIndex, checkpoints[nextCheckpoint].log.size == size {
+                let (log, mapCheckpoint) = checkpoints[nextCheckpoint]
+                guard chain.tree.root == log.root else {
+                    throw fail(nil, "the first \(size) leaves hash to \(chain.tree.root), but the checkpoint at \(size) says \(log.root)")
+                }
+                if let mapCheckpoint {
+                    map.update(touched)
+                    touched = [:]
+                    guard map.rootHash == mapCheckpoint.mapRoot, UInt64(map.count) == mapCheckpoint.keyCount else {
+                        throw fail(nil, "the subject map of the first \(size) leaves is not the one the map checkpoint at \(size) signs")
+                    }
+                }
+                nextCheckpoint += 1
+            }
+        }
+
+        private func fail(_ index: UInt64?, _ reason: String) -> Failure { Failure(origin: origin, index: index, reason: reason) }
+
+        /// The largest of `checkpoints` that a quorum of `policy`'s witnesses cosigned, each in its own note: a note
+        /// that does not verify, or is of another tree, counts for nothing (anyone can publish one) and blocks nothing.
+        private static func witnessed(
+            _ checkpoints: [Checkpoint], by policy: TrustPolicy, cosigned: [UInt64: [String: String]], origin: String
+        ) throws -> UInt64 {
+            for checkpoint in checkpoints.reversed() {
+                let notes = cosigned[checkpoint.size] ?? [:]
+                let cosigners = policy.witnesses.filter { witness in
+                    guard let text = notes[witness.name], let note = try? SignedNote(parsing: Array(text.utf8)) else { return false }
+                    return (try? TrustPolicy(log: policy.log, witnesses: [witness], quorum: 1).verify(note)) == checkpoint
+                }
+                if cosigners.count >= policy.quorum { return checkpoint.size }
+            }
+            throw Failure(
+                origin: origin, index: nil,
+                reason:
+                    "none of its \(checkpoints.count) checkpoints carries the cosignatures of \(policy.quorum) of the policy's \(policy.witnesses.count) witnesses"
+            )
+        }
+    }
+}
