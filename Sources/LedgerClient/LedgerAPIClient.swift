@@ -41,14 +41,26 @@ public struct LedgerAPIClient: Sendable {
     }
 
     private let client: Client
+    private let url: URL
 
     public init(url: URL, token: String) {
         client = Client(serverURL: url, transport: URLSessionTransport(), middlewares: [BearerToken(token: token)])
+        self.url = url
+    }
+
+    /// Calls the API, reporting a failure to reach it or to read its answer in one line rather than the
+    /// generated client's dump of the whole request.
+    private func call<Output>(_ operation: (Client) async throws -> Output) async throws -> Output {
+        do {
+            return try await operation(client)
+        } catch let error as ClientError {
+            throw LedgerClientError("ledgerd at \(url), \(error.operationID): \(error.underlyingError.localizedDescription)")
+        }
     }
 
     /// Every partition ledger with its latest checkpoints (a regulator's token).
     public func ledgers() async throws -> [Ledger] {
-        switch try await client.listLedgers() {
+        switch try await call({ try await $0.listLedgers() }) {
         case .ok(let ok):
             return try ok.body.json.map {
                 Ledger(name: $0.ledger, topic: $0.topic, partition: $0.partition, size: UInt64($0.size), checkpoint: $0.checkpoint)
@@ -65,7 +77,9 @@ public struct LedgerAPIClient: Sendable {
         while next < end {
             let upTo = min(end, next + 100)
             let page: [Components.Schemas.Leaf]
-            switch try await client.listLeaves(path: .init(partition: partition), query: .init(start: Int64(next), end: Int64(upTo))) {
+            switch try await call({
+                try await $0.listLeaves(path: .init(partition: partition), query: .init(start: Int64(next), end: Int64(upTo)))
+            }) {
             case .ok(let ok): page = try ok.body.json
             default: throw LedgerClientError("ledgerd did not serve leaves \(next)..<\(upTo) of partition \(partition)")
             }
@@ -89,7 +103,9 @@ public struct LedgerAPIClient: Sendable {
         var checkpoints: [Checkpoint] = []
         var cursor: String?
         repeat {
-            switch try await client.listCheckpoints(path: .init(partition: partition), query: .init(cursor: cursor, limit: 100)) {
+            switch try await call({
+                try await $0.listCheckpoints(path: .init(partition: partition), query: .init(cursor: cursor, limit: 100))
+            }) {
             case .ok(let ok):
                 let page = try ok.body.json
                 checkpoints += page.items.map { item in
@@ -106,7 +122,7 @@ public struct LedgerAPIClient: Sendable {
 
     /// The caller's completeness proofs, one per ledger (a citizen's token).
     func completeness() async throws -> Components.Schemas.Completeness {
-        switch try await client.getMyCompleteness() {
+        switch try await call({ try await $0.getMyCompleteness() }) {
         case .ok(let ok): return try ok.body.json
         case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a citizen token")
         case .undocumented(let status, _): throw LedgerClientError("ledgerd answered the completeness request with HTTP \(status)")
@@ -118,7 +134,7 @@ public struct LedgerAPIClient: Sendable {
         var items: [Components.Schemas.AccessEntry] = []
         var cursor: String?
         repeat {
-            switch try await client.listMyAccesses(query: .init(cursor: cursor, limit: 100)) {
+            switch try await call({ try await $0.listMyAccesses(query: .init(cursor: cursor, limit: 100)) }) {
             case .ok(let ok):
                 let page = try ok.body.json
                 items += page.items

@@ -88,7 +88,7 @@ struct VerifyCommand: AsyncParsableCommand {
             do {
                 ledgers = try await api.ledgers().sorted { $0.partition < $1.partition }
             } catch {
-                throw failure("cannot list the ledgers at \(url): \(error)")
+                throw failure("cannot list the ledgers: \(error)")
             }
             guard !ledgers.isEmpty else { throw failure("the ledgerd at \(url) serves no ledgers yet") }
             for ledger in ledgers {

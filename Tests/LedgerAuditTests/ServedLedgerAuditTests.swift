@@ -73,6 +73,20 @@ struct ServedLedgerAuditTests {
         await expectFailure(ledger, at: nil, mentioning: "served 6 leaves for 0..<8")
     }
 
+    @Test("a ledgerd that cannot be reached: the ledger fails, naming the call and why, in one line")
+    func unreachable() async throws {
+        let ledger = try await base.write()
+        let listed = try await servingAPI([ledger], registry: base.fixtures.registry, secret: base.fixtures.secret) { url, token in
+            try await LedgerAPIClient(url: url, token: try await token(.regulator, "regulator-1")).ledgers()[0]
+        }
+        // Nothing listens on port 1 (tcpmux) here.
+        let gone = LedgerAPIClient(url: URL(string: "http://127.0.0.1:1")!, token: "unused")
+        let error = await #expect(throws: LedgerAudit.Failure.self) { try await base.audit.verify(listed, servedBy: gone) }
+        #expect(error?.index == nil && error?.origin == ledger.origin)
+        #expect(error?.reason.hasPrefix("ledgerd at http://127.0.0.1:1, listCheckpoints: ") == true, "\(String(describing: error))")
+        #expect(error?.reason.contains("\n") == false)
+    }
+
     @Test("the witnesses' cosignatures are served with the checkpoints and count as they do in the file")
     func witnessed() async throws {
         let ledger = try await base.write()
