@@ -71,22 +71,66 @@ public struct LedgerAudit {
             guard let origin = meta["origin"], let topic = meta["topic"], let partition = meta["partition"].flatMap(Int32.init) else {
                 throw Failure(origin: path, index: nil, reason: "the database names no ledger (meta table incomplete)")
             }
-            var verification = try Verification(
-                self, origin: origin, topic: topic, partition: partition, checkpoints: try reader.checkpoints(),
-                cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints())
+            let checks = BackgroundChecks(
+                try Verification(
+                    self, origin: origin, topic: topic, partition: partition, checkpoints: try reader.checkpoints(),
+                    cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints()))
             let total = try reader.size
             var batch: [StoredLeaf] = []
-            func check() throws {
-                try verification.check(batch)
-                batch.removeAll(keepingCapacity: true)
-                progress(verification.size, total)
-            }
-            try reader.forEachStoredLeaf { stored in
+            // Only the rules read the headers.
+            try reader.forEachStoredLeaf(withHeaders: registry != nil) { stored in
                 batch.append(stored)
-                if batch.count == Self.batchSize { try check() }
+                if batch.count == Self.batchSize {
+                    progress(try checks.submit(batch), total)
+                    batch = []
+                }
             }
-            try check()
+            _ = try checks.submit(batch)
+            let verification = try checks.finish()
+            progress(verification.size, total)
             return try verification.finish(subjectRows: try reader.subjectRows())
+        }
+    }
+
+    /// Checks batches in order on a thread of its own, one at a time, while the caller reads the next: reading
+    /// rows out of SQLite is a third of a verifier's work.
+    private final class BackgroundChecks: @unchecked Sendable {
+        // Touched only by the check in flight, or by the caller while none is (`idle` orders the two).
+        private var verification: Verification
+        private var failure: (any Error)?
+        private let idle = DispatchSemaphore(value: 1)
+        private let queue = DispatchQueue(label: "ledger-audit.checks")
+
+        init(_ verification: Verification) {
+            self.verification = verification
+        }
+
+        /// Starts checking `batch` once the previous batch is checked, and returns how many leaves that made;
+        /// throws the first failure instead.
+        func submit(_ batch: [StoredLeaf]) throws -> UInt64 {
+            idle.wait()
+            if let failure {
+                idle.signal()
+                throw failure
+            }
+            let checked = verification.size
+            queue.async {
+                do {
+                    try self.verification.check(batch)
+                } catch {
+                    self.failure = error
+                }
+                self.idle.signal()
+            }
+            return checked
+        }
+
+        /// The check once every batch submitted is checked.
+        func finish() throws -> Verification {
+            idle.wait()
+            defer { idle.signal() }
+            if let failure { throw failure }
+            return verification
         }
     }
 

@@ -73,8 +73,9 @@ extension LedgerReader {
         Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0[0], $0[1]) })
     }
 
-    /// Calls `body` with every stored leaf in index order (those in `range`, if given), with what was stored beside it.
-    public func forEachStoredLeaf(in range: Range<UInt64>? = nil, _ body: (StoredLeaf) throws -> Void) throws {
+    /// Calls `body` with every stored leaf in index order (those in `range`, if given), with what was stored beside it
+    /// (but for the record's headers, left empty unless `withHeaders`: decoding them is a cost when unused).
+    public func forEachStoredLeaf(in range: Range<UInt64>? = nil, withHeaders: Bool = true, _ body: (StoredLeaf) throws -> Void) throws {
         let rows = try Row.fetchCursor(
             db,
             sql: """
@@ -91,7 +92,7 @@ extension LedgerReader {
                 StoredLeaf(
                     index: UInt64(row[0] as Int64), leaf: try blob(row, 1) ?? [], leafHash: try blob(row, 2) ?? [],
                     chainHash: try blob(row, 3) ?? [], value: try blob(row, 4),
-                    headers: try blob(row, 5).map(StoredHeaders.decode) ?? [], redacted: row[6] ?? false))
+                    headers: withHeaders ? try blob(row, 5).map(StoredHeaders.decode) ?? [] : [], redacted: row[6] ?? false))
         }
     }
 

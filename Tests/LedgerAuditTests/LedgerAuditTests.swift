@@ -75,6 +75,26 @@ struct LedgerAuditTests {
         #expect(reported.last.map { $0 == (8, 8) } == true)
     }
 
+    @Test("a ledger of several batches, each checked while the next is read: a bad leaf in the first or a later one is named")
+    func severalBatches() async throws {
+        let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0)
+        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        let garbage = (0..<10_000).map { IncomingRecord(value: Array("not an event \($0)".utf8), headers: [], timestamp: nil) }
+        try await ledger.append(garbage, judgedBy: &rules)
+        try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: key))
+        var reported: [UInt64] = []
+        let summary = try audit.verify(path: path) { done, total in
+            #expect(total == 10_000)
+            reported.append(done)
+        }
+        #expect(summary.leaves == 10_000 && summary.verdictsRecomputed == 10_000)
+        #expect(reported.count > 2 && reported == reported.sorted() && reported.last == 10_000)
+        for index in [9_000, 10] {
+            try tamper("UPDATE payload SET value = ? WHERE idx = ?", arguments: [Data("{}".utf8), index])
+            expectFailure(at: UInt64(index), mentioning: "record's bytes")
+        }
+    }
+
     @Test("a leaf's bytes changed: the stored hashes no longer match")
     func leafChanged() async throws {
         _ = try await write()
