@@ -9,9 +9,11 @@ import LedgerStore
 import Logging
 import MerkleLog
 
-/// The API's figures: a citizen's history page and an inclusion proof, p50 and p99 under wrk on
-/// loopback, served from a ledger of `subjects` subjects with ten leaves each (a consent and nine
-/// accesses), written through the real rules and store.
+/// The API's and the verifier's figures, measured at two sizes of one ledger (a tenth of `subjects`, then all of
+/// them) to show how cost grows: a citizen's history page and an inclusion proof, p50 and p99 under wrk on
+/// loopback; proof generation straight from SQLite; `ledgerctl verify`. Each subject has ten leaves (a consent
+/// and nine accesses), written through the real rules and store. The checks bounded by something other than
+/// the ledger's size (verdicts by Ed25519, the API's by JSON) run at the smaller size only.
 struct APIBenchmarks {
     let subjects: Int
     let seconds: Int
@@ -33,10 +35,8 @@ struct APIBenchmarks {
         let registry = try benchRegistry(trusting: institution)
         let path = directory.appendingPathComponent("0.sqlite").path
         let ledger = try PartitionLedger(path: path, origin: "bench/events/0", topic: "events", partition: 0)
-        try await fill(ledger, registry: registry, secret: secret, signedBy: institution)
         let ledgerKey = Curve25519.Signing.PrivateKey()
-        try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
-        let size = ledger.size
+        let signer = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey)
 
         let issuer = Curve25519.Signing.PrivateKey()
         let tokens = await TokenVerifier(publicKeys: ["bench": issuer.publicKey])
@@ -55,40 +55,83 @@ struct APIBenchmarks {
         defer { server.cancel() }
         var portIterator = ports.makeAsyncIterator()
         guard let port = await portIterator.next() else { throw BenchError("the API server did not start") }
-
-        // wrk picks a random citizen (of 200 tokens) or a random leaf per request.
-        var citizens: [String] = []
-        for _ in 0..<200 { citizens.append("\"Bearer \(try await token(.citizen, "CI-\(Int.random(in: 0..<subjects))"))\"") }
-        let history = """
-            local tokens = {\(citizens.joined(separator: ","))}
-            request = function()
-              return wrk.format("GET", "/v1/me/accesses", {["Authorization"] = tokens[math.random(#tokens)]})
-            end
-            """
         let regulator = try await token(.regulator, "bench")
-        let proof = """
-            request = function()
-              return wrk.format("GET", "/v1/ledgers/0/proofs/inclusion?index=" .. math.random(0, \(size - 1)),
-                {["Authorization"] = "Bearer \(regulator)"})
-            end
-            """
+
         var figures: [Figure] = []
-        let shape = "\(size) leaves, \(subjects) subjects"
-        for (name, script) in [("citizen history page (9 accesses)", history), ("inclusion proof", proof)] {
-            let (p50, p99, rate) = try load(script: script, port: port, directory: directory)
-            say("api \(name): p50 \(p50) ms, p99 \(p99) ms, \(Int(rate)) requests/s")
-            let target = name.hasPrefix("citizen") ? 20.0 : 5.0
-            figures.append(Figure(name: "API \(name), \(shape), p50", value: p50, unit: "ms", limit: nil, limitName: nil, command: command))
+        var rules = RulesV1(registry: registry, secret: secret)
+        var written = 0
+        for (stage, upTo) in [subjects / 10, subjects].enumerated() {
+            try await fill(ledger, subjects: written..<upTo, judgedBy: &rules, signedBy: institution)
+            written = upTo
+            try await ledger.signCheckpoint(with: signer)
+            let size = ledger.size
+            let shape = "\(size) leaves, \(upTo) subjects"
+
+            // wrk picks a random citizen (of 200 tokens) or a random leaf per request.
+            var citizens: [String] = []
+            for _ in 0..<200 { citizens.append("\"Bearer \(try await token(.citizen, "CI-\(Int.random(in: 0..<upTo))"))\"") }
+            let history = """
+                local tokens = {\(citizens.joined(separator: ","))}
+                request = function()
+                  return wrk.format("GET", "/v1/me/accesses", {["Authorization"] = tokens[math.random(#tokens)]})
+                end
+                """
+            let proof = """
+                request = function()
+                  return wrk.format("GET", "/v1/ledgers/0/proofs/inclusion?index=" .. math.random(0, \(size - 1)),
+                    {["Authorization"] = "Bearer \(regulator)"})
+                end
+                """
+            for (name, script) in [("citizen history page (9 accesses)", history), ("inclusion proof", proof)] {
+                let (p50, p99, rate) = try load(script: script, port: port, directory: directory)
+                say("api \(name) at \(size) leaves: p50 \(p50) ms, p99 \(p99) ms, \(Int(rate)) requests/s")
+                let target = name.hasPrefix("citizen") ? 20.0 : 5.0
+                figures.append(
+                    Figure(name: "API \(name), \(shape), p50", value: p50, unit: "ms", limit: nil, limitName: nil, command: command))
+                figures.append(
+                    Figure(
+                        name: "API \(name), \(shape), p99", value: p99, unit: "ms", limit: target,
+                        limitName: "target p99 < \(Int(target)) ms", command: command))
+                figures.append(
+                    Figure(
+                        name: "API \(name), \(shape), throughput", value: rate, unit: "requests/s", limit: nil, limitName: nil,
+                        command: command))
+            }
+            figures += try await proofGeneration(ledger, shape: shape)
+
+            // The regulator's check of the same ledger: everything but the verdicts, bounded by hashing; then in
+            // full (bounded by Ed25519) and through the API (bounded by JSON), at the smaller size.
+            let structural = try verifyRate(path: path, LedgerAudit(registry: nil, ledgerKey: ledgerKey.publicKey))
+            let hashBound = Self.hashingRatePerLeaf()
+            say("verify --no-verdicts at \(size) leaves: \(Int(structural)) leaves/s; hashing alone \(Int(hashBound)) leaves/s")
             figures.append(
                 Figure(
-                    name: "API \(name), \(shape), p99", value: p99, unit: "ms", limit: target, limitName: "target p99 < \(Int(target)) ms",
-                    command: command))
+                    name: "ledgerctl verify --no-verdicts, \(shape) (target ≥ 200,000 leaves/s)", value: structural, unit: "leaves/s",
+                    limit: hashBound, limitName: "SHA-256 work per leaf alone", command: command))
+            guard stage == 0 else { continue }
+            let verified = try verifyRate(path: path, LedgerAudit(registry: registry, ledgerKey: ledgerKey.publicKey))
+            let api = LedgerAPIClient(url: URL(string: "http://127.0.0.1:\(port)")!, token: regulator)
+            let served = try await api.ledgers()[0]
+            let servedStart = ContinuousClock.now
+            let servedLeaves = try await LedgerAudit(registry: nil, ledgerKey: ledgerKey.publicKey).verify(served, servedBy: api).leaves
+            let overAPI = Double(servedLeaves) / (ContinuousClock.now - servedStart).seconds
+            say("verify at \(size) leaves: \(Int(verified)) leaves/s, \(Int(overAPI)) without verdicts through the API")
             figures.append(
                 Figure(
-                    name: "API \(name), \(shape), throughput", value: rate, unit: "requests/s", limit: nil, limitName: nil, command: command
-                ))
+                    name: "ledgerctl verify (LedgerAudit), \(shape), verdicts recomputed", value: verified, unit: "leaves/s", limit: nil,
+                    limitName: nil, command: command))
+            figures.append(
+                Figure(
+                    name: "ledgerctl verify --url --no-verdicts (through the API on loopback), \(shape)", value: overAPI,
+                    unit: "leaves/s", limit: structural, limitName: "the same check from the file", command: command))
         }
-        // Proofs straight from the SQLite ledger (stored subtree hashes), without HTTP or JSON: 2,000 random each.
+        return figures
+    }
+
+    /// Inclusion and consistency proofs straight from the SQLite ledger (stored subtree hashes), without HTTP or
+    /// JSON: 2,000 random ones each, p50.
+    private func proofGeneration(_ ledger: PartitionLedger, shape: String) async throws -> [Figure] {
+        let size = ledger.size
         let (inclusion, consistency) = try await ledger.read { reader in
             var generator = SystemRandomNumberGenerator()
             let clock = ContinuousClock()
@@ -105,38 +148,11 @@ struct APIBenchmarks {
         say(
             "proofs from SQLite at \(size) leaves: inclusion p50 \(inclusion.percentile(0.5)), consistency p50 \(consistency.percentile(0.5))"
         )
-        for (name, times) in [("inclusion", inclusion), ("consistency", consistency)] {
-            figures.append(
-                Figure(
-                    name: "\(name) proof generation from SQLite, \(shape), p50", value: times.percentile(0.5).microseconds, unit: "µs",
-                    limit: nil, limitName: nil, command: command))
+        return [("inclusion", inclusion), ("consistency", consistency)].map { name, times in
+            Figure(
+                name: "\(name) proof generation from SQLite, \(shape), p50", value: times.percentile(0.5).microseconds, unit: "µs",
+                limit: nil, limitName: nil, command: command)
         }
-        // The regulator's offline check of the same ledger: in full, then everything but the verdicts.
-        let verified = try verifyRate(path: path, LedgerAudit(registry: registry, ledgerKey: ledgerKey.publicKey))
-        let structural = try verifyRate(path: path, LedgerAudit(registry: nil, ledgerKey: ledgerKey.publicKey))
-        // The same check through the API, as `ledgerctl verify --url` makes it: leaves fetched 100 per request.
-        let api = LedgerAPIClient(url: URL(string: "http://127.0.0.1:\(port)")!, token: regulator)
-        let served = try await api.ledgers()[0]
-        let servedStart = ContinuousClock.now
-        let servedLeaves = try await LedgerAudit(registry: nil, ledgerKey: ledgerKey.publicKey).verify(served, servedBy: api).leaves
-        let overAPI = Double(servedLeaves) / (ContinuousClock.now - servedStart).seconds
-        let hashBound = Self.hashingRatePerLeaf()
-        say(
-            "verify: \(Int(verified)) leaves/s, \(Int(structural)) without verdicts, \(Int(overAPI)) without verdicts through the API; hashing alone \(Int(hashBound)) leaves/s"
-        )
-        figures.append(
-            Figure(
-                name: "ledgerctl verify (LedgerAudit), \(shape), verdicts recomputed", value: verified, unit: "leaves/s", limit: nil,
-                limitName: nil, command: command))
-        figures.append(
-            Figure(
-                name: "ledgerctl verify --no-verdicts, \(shape) (target ≥ 200,000 leaves/s)", value: structural, unit: "leaves/s",
-                limit: hashBound, limitName: "SHA-256 work per leaf alone", command: command))
-        figures.append(
-            Figure(
-                name: "ledgerctl verify --url --no-verdicts (through the API on loopback), \(shape)", value: overAPI, unit: "leaves/s",
-                limit: structural, limitName: "the same check from the file", command: command))
-        return figures
     }
 
     private func verifyRate(path: String, _ audit: LedgerAudit) throws -> Double {
@@ -162,20 +178,17 @@ struct APIBenchmarks {
         }
     }
 
-    /// Writes `subjects` × (a consent, then nine accesses it covers), judged by rules/v1 with every
+    /// Writes, for each of `subjects`, a consent then nine accesses it covers, judged by rules/v1 with every
     /// signature checked (prepared on all cores), in batches of 10,000 leaves.
     private func fill(
-        _ ledger: PartitionLedger, registry: InstitutionRegistry, secret: SubjectSecret, signedBy key: Curve25519.Signing.PrivateKey
-    )
-        async throws
-    {
-        say("api: writing \(subjects * leavesPerSubject) leaves for \(subjects) subjects…")
-        var rules = RulesV1(registry: registry, secret: secret)
+        _ ledger: PartitionLedger, subjects: Range<Int>, judgedBy rules: inout RulesV1, signedBy key: Curve25519.Signing.PrivateKey
+    ) async throws {
+        say("api: writing \(subjects.count * leavesPerSubject) leaves for \(subjects.count) more subjects…")
         let batchSubjects = 1_000
-        var sequence: Int64 = 0
-        for first in stride(from: 0, to: subjects, by: batchSubjects) {
+        var sequence = Int64(ledger.size)
+        for first in stride(from: subjects.lowerBound, to: subjects.upperBound, by: batchSubjects) {
             var records: [IncomingRecord] = []
-            for subject in first..<min(first + batchSubjects, subjects) {
+            for subject in first..<min(first + batchSubjects, subjects.upperBound) {
                 for step in 0..<leavesPerSubject {
                     sequence += 1
                     records.append(try Self.record(subject: subject, step: step, sequence: sequence, key: key))
