@@ -5,11 +5,11 @@ import MerkleLog
 extension LedgerAudit {
     /// The check of one ledger, fed its leaves in index order a batch at a time, wherever they come from.
     struct Verification {
-        let origin: String
+        private let origin: String
         private let topic: String
         private let partition: Int32
         private let checkpoints: [(log: Checkpoint, map: MapCheckpoint?)]
-        let witnessedSize: UInt64?
+        private let witnessedSize: UInt64?
 
         private var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
         private var rules: RulesV1?

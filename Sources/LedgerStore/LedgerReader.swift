@@ -82,7 +82,7 @@ extension LedgerReader {
                 SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted
                 FROM leaf LEFT JOIN payload USING (idx) WHERE leaf.idx >= ? AND leaf.idx < ? ORDER BY leaf.idx
                 """,
-            arguments: [Int64(range?.lowerBound ?? 0), range.map { Int64(clamping: $0.upperBound) } ?? Int64.max])
+            arguments: [Int64(clamping: range?.lowerBound ?? 0), Int64(clamping: range?.upperBound ?? .max)])
         // Each blob copied once, straight out of SQLite's buffer: this loop reads every leaf a verifier checks.
         func blob(_ row: Row, _ column: Int) throws -> [UInt8]? {
             try row.withUnsafeData(atIndex: column) { data in data?.withUnsafeBytes { Array($0) } }
