@@ -21,6 +21,7 @@ extension LedgerAudit {
             cosigned: Dictionary(checkpoints.map { ($0.size, $0.cosignatures) }, uniquingKeysWith: { first, _ in first }))
         // A live ledger may have signed checkpoints past the size listed before they were read.
         let total = max(ledger.size, checkpoints.last?.size ?? 0)
+        let preparer = self.preparer
         func fetch(from start: UInt64) -> Task<[StoredLeaf], any Error> {
             Task {
                 try await api.leaves(partition: ledger.partition, from: start, to: min(total, start + UInt64(Self.batchSize)))
@@ -38,7 +39,7 @@ extension LedgerAudit {
             }
             let end = verification.size + UInt64(batch.count)
             if end < total { next = fetch(from: end) }
-            try verification.check(batch)
+            try verification.check(batch, Self.examine(batch, preparingWith: preparer))
             progress(verification.size, total)
         }
         return try verification.finish(subjectRows: nil)

@@ -57,14 +57,14 @@ extension LedgerAudit {
                 }
                 return try Self.witnessed(checkpoints.map(\.log), by: witnesses, cosigned: cosigned, origin: origin)
             }
-            rules = audit.registry.map { RulesV1(registry: $0, secret: .generate()) }
+            rules = audit.preparer
             judging = rules != nil
             try checkCheckpoints()
         }
 
-        /// Checks the next leaves, which must follow those checked before.
-        mutating func check(_ batch: [StoredLeaf]) throws {
-            let examined = LedgerAudit.examine(batch, preparingWith: judging ? rules : nil)
+        /// Checks the next leaves, which must follow those checked before, with what
+        /// ``LedgerAudit/examine(_:preparingWith:)`` made of them.
+        mutating func check(_ batch: [StoredLeaf], _ examined: [Examined]) throws {
             for (stored, examined) in zip(batch, examined) {
                 try check(stored, examined)
                 try checkCheckpoints()

@@ -76,28 +76,35 @@ public struct LedgerAudit {
                     self, origin: origin, topic: topic, partition: partition, checkpoints: try reader.checkpoints(),
                     cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints()))
             let total = try reader.size
+            let preparer = self.preparer
             var batch: [StoredLeaf] = []
             // Only the rules read the headers.
             try reader.forEachStoredLeaf(withHeaders: registry != nil) { stored in
                 batch.append(stored)
                 if batch.count == Self.batchSize {
-                    progress(try checks.submit(batch), total)
+                    progress(try checks.submit(batch, Self.examine(batch, preparingWith: preparer)), total)
                     batch = []
                 }
             }
-            _ = try checks.submit(batch)
+            _ = try checks.submit(batch, Self.examine(batch, preparingWith: preparer))
             let verification = try checks.finish()
             progress(verification.size, total)
             return try verification.finish(subjectRows: try reader.subjectRows())
         }
     }
 
-    /// Checks batches in order on a thread of its own, one at a time, while the caller reads the next: reading
-    /// rows out of SQLite is a third of a verifier's work.
+    /// The rules that prepare records for judging (the half that needs no state), if verdicts are recomputed.
+    var preparer: RulesV1? { registry.map { RulesV1(registry: $0, secret: .generate()) } }
+
+    /// Checks batches in order on a thread of its own, one at a time, while the caller reads and examines the
+    /// next: the in-order checks are under half of a verifier's work.
     private final class BackgroundChecks: @unchecked Sendable {
         // Touched only by the check in flight, or by the caller while none is (`idle` orders the two).
         private var verification: Verification
         private var failure: (any Error)?
+        /// The batch last checked, handed back to be freed by the thread that read it: freeing memory of
+        /// another thread's malloc arena contends for that arena's lock with every allocation there.
+        private var checked: ([StoredLeaf], [Examined]) = ([], [])
         private let idle = DispatchSemaphore(value: 1)
         private let queue = DispatchQueue(label: "ledger-audit.checks")
 
@@ -105,24 +112,26 @@ public struct LedgerAudit {
             self.verification = verification
         }
 
-        /// Starts checking `batch` once the previous batch is checked, and returns how many leaves that made;
-        /// throws the first failure instead.
-        func submit(_ batch: [StoredLeaf]) throws -> UInt64 {
+        /// Starts checking `batch` (with what ``LedgerAudit/examine(_:preparingWith:)`` made of it) once the previous
+        /// batch is checked, and returns how many leaves that made; throws the first failure instead.
+        func submit(_ batch: [StoredLeaf], _ examined: [Examined]) throws -> UInt64 {
             idle.wait()
             if let failure {
                 idle.signal()
                 throw failure
             }
-            let checked = verification.size
+            let size = verification.size
+            checked = ([], [])  // frees the batch last checked, here
             queue.async {
                 do {
-                    try self.verification.check(batch)
+                    try self.verification.check(batch, examined)
                 } catch {
                     self.failure = error
                 }
+                self.checked = (batch, examined)
                 self.idle.signal()
             }
-            return checked
+            return size
         }
 
         /// The check once every batch submitted is checked.
@@ -138,10 +147,11 @@ public struct LedgerAudit {
     /// decoded, its hash, its record's hash, and (given the rules) the record read and its signature
     /// checked, the half of judging that the rules then apply in order.
     static func examine(_ batch: [StoredLeaf], preparingWith rules: RulesV1?) -> [Examined] {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let chunk = max(1, (batch.count + cores - 1) / cores)
+        // Several chunks per core, so that a thread free sooner takes more of them.
+        let chunks = ProcessInfo.processInfo.activeProcessorCount * 4
+        let chunk = max(1, (batch.count + chunks - 1) / chunks)
         let parts = Mutex<[Int: [Examined]]>([:])
-        DispatchQueue.concurrentPerform(iterations: cores) { n in
+        DispatchQueue.concurrentPerform(iterations: chunks) { n in
             let part = batch[min(n * chunk, batch.count)..<min((n + 1) * chunk, batch.count)].map { stored in
                 let leaf = try? LedgerLeaf(decoding: stored.leaf)
                 return Examined(
@@ -153,7 +163,7 @@ public struct LedgerAudit {
             }
             parts.withLock { $0[n] = part }
         }
-        return parts.withLock { parts in (0..<cores).flatMap { parts[$0] ?? [] } }
+        return parts.withLock { parts in (0..<chunks).flatMap { parts[$0] ?? [] } }
     }
 
     struct Examined: Sendable {
