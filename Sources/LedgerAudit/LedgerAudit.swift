@@ -5,8 +5,8 @@ import LedgerStore
 import MerkleLog
 import Synchronization
 
-/// The regulator's full check of one partition ledger file, trusting nothing in it but what the
-/// ledger's public key signed:
+/// The regulator's full check of one partition ledger, from its file or as a ledgerd serves it, trusting nothing
+/// in it but what the ledger's public key signed:
 ///
 /// - every checkpoint and subject-map checkpoint is signed by the ledger key under the ledger's origin;
 /// - the leaves are numbered without gaps and carry rising offsets of the ledger's own topic and partition;
@@ -15,7 +15,7 @@ import Synchronization
 ///   leaves' subject chains) has each map checkpoint's root; successive checkpoints are thus consistent;
 /// - every verdict is what `rules/v1` makes of the records in order, under the institution registry
 ///   (unless no registry is given: a structural check, many times faster, that leaves verdicts unchecked);
-/// - the stored per-subject rows are what the leaves say;
+/// - the stored per-subject rows are what the leaves say (from the file only: the API does not serve them);
 /// - with a witness policy, some checkpoint carries the cosignatures of a quorum of its witnesses (kept beside
 ///   the ledger as each witness published them); the largest such checkpoint is reported.
 ///
