@@ -8,7 +8,8 @@ import Synchronization
 ///
 /// Everything a batch changes (leaves, payloads, tree nodes, subject rows, the next offset to consume)
 /// is written in one transaction, so after a crash the ledger is exactly as of its last committed
-/// batch and the consumer resumes at the offset stored with it: nothing lost, nothing twice.
+/// batch and the consumer resumes at the offset stored with it: nothing lost, nothing twice. After a
+/// power loss it may be as of an earlier batch, never earlier than its last signed checkpoint.
 public final class PartitionLedger: Sendable {
     /// A record with what the rules made of it, ready to append.
     public struct Entry: Sendable {
@@ -75,8 +76,10 @@ public final class PartitionLedger: Sendable {
         var configuration = Configuration()
         // Another process (a verifier, an operator's tool) may hold a lock for a moment: wait for it.
         configuration.busyMode = .timeout(10)
+        // Batches commit without waiting for the disk: a power loss may take the last ones back, and they are
+        // ingested again to the same bytes. Only signing a checkpoint waits for the disk (see signCheckpoint).
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
@@ -285,6 +288,10 @@ public final class PartitionLedger: Sendable {
 
     /// Signs a log checkpoint and a subject-map checkpoint of the last committed batch, and stores
     /// them (idempotent). Call it between appends, so that the tree and the map are of one state.
+    ///
+    /// Batches commit with `synchronous=NORMAL`, so the last ones may still be only in the OS's cache. A
+    /// signed checkpoint is a promise to the world, so it is stored with `synchronous=FULL`: its commit
+    /// syncs the write-ahead log, and with it every leaf it covers, before the checkpoint can be published.
     @discardableResult
     public func signCheckpoint(with signer: NoteSigner) async throws -> (size: UInt64, log: SignedNote, map: SignedNote) {
         let snapshot = self.snapshot
@@ -294,10 +301,15 @@ public final class PartitionLedger: Sendable {
             text: MapCheckpoint(log: checkpoint, keyCount: UInt64(snapshot.subjects.count), mapRoot: snapshot.subjects.rootHash).text)
         try mapNote.sign(with: signer)
         let saved = SignedCheckpoint(size: snapshot.size, note: note.formatted, mapNote: mapNote.formatted, subjects: snapshot.subjects)
-        try await database.write { db in
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO checkpoint(size, note, map_note) VALUES (?, ?, ?)",
-                arguments: [Int64(saved.size), saved.note, saved.mapNote])
+        try await database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = NORMAL") }
+            try db.inTransaction {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO checkpoint(size, note, map_note) VALUES (?, ?, ?)",
+                    arguments: [Int64(saved.size), saved.note, saved.mapNote])
+                return .commit
+            }
         }
         state.withLock { if saved.size >= $0.checkpoint?.size ?? 0 { $0.checkpoint = saved } }
         return (saved.size, note, mapNote)

@@ -172,6 +172,13 @@ struct IngestEndToEndTests {
         return try await ledger(partition, in: directory).read { reader in try (0..<reader.size).map { try reader.leaf(at: $0) } }
     }
 
+    /// Every partition's leaves in the suite's directory.
+    func allLeaves() async throws -> [[[UInt8]]] {
+        var all: [[[UInt8]]] = []
+        for partition in 0..<Int32(partitionCount) { all.append(try await leaves(in: directory, partition: partition)) }
+        return all
+    }
+
     @Test("every record is in exactly one leaf, verdicts are as expected, roots and checkpoints verify, and a restart continues")
     func endToEnd() async throws {
         let cluster = try makeCluster()
@@ -218,13 +225,19 @@ struct IngestEndToEndTests {
         }
     }
 
-    /// How many receipts the receipts topic holds per key (event id, or coordinates for unreadable records).
-    func receiptCounts(_ cluster: KafkaMockCluster) async throws -> [String: Int] {
+    /// The receipts the receipts topic holds, by key (event id, or coordinates for unreadable records).
+    func receipts(_ cluster: KafkaMockCluster) async throws -> [String: [[UInt8]]] {
         let reader = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
         defer { Task { try? await reader.close() } }
         let receipts = try await reader.readToEnd(KafkaTopicPartition(topic: "consent-ledger.receipts.v1", partition: 0))
-        return receipts.reduce(into: [:]) { counts, receipt in counts[String(decoding: receipt.key ?? [], as: UTF8.self), default: 0] += 1 }
+        return receipts.reduce(into: [:]) { byKey, receipt in
+            byKey[String(decoding: receipt.key ?? [], as: UTF8.self), default: []].append(receipt.value ?? [])
+        }
+    }
+
+    func receiptCounts(_ cluster: KafkaMockCluster) async throws -> [String: Int] {
+        try await receipts(cluster).mapValues(\.count)
     }
 
     @Test("outputs are at least once: a clean stop delivers every one once; those a crash kept from delivery come on restart")
@@ -252,6 +265,38 @@ struct IngestEndToEndTests {
         let second = try await receiptCounts(cluster)
         #expect(second.keys == first.keys, "no receipt lost")
         #expect(second.values.reduce(0, +) == total + rewound, "exactly the undelivered outputs published again")
+    }
+
+    @Test("a power loss that takes back the last committed batches: they are ingested again to the same leaves and receipts")
+    func powerLoss() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        let earlier = try await send(traffic(subjects: 0..<12, sequenceStart: 0), to: cluster).values.map(\.count).reduce(0, +)
+        try await runIngest(cluster, until: earlier, identity: identity)
+        // What the disk holds if the commits after this moment never left the OS's cache (synchronous=NORMAL):
+        // SQLite's recovery keeps the write-ahead log up to its last complete commit, so a prefix of the batches.
+        let paths = (0..<Int32(partitionCount)).flatMap { [ledgerPath($0), ledgerPath($0) + "-wal"] }
+        let onDisk = paths.map { FileManager.default.contents(atPath: $0) }
+
+        let total = try await send(traffic(subjects: 12..<24, sequenceStart: 1_000), to: cluster).values.map(\.count).reduce(0, +) + earlier
+        try await runIngest(cluster, until: total, identity: identity)
+        let before = try await allLeaves()
+        let receiptsBefore = try await receipts(cluster)
+
+        for (path, bytes) in zip(paths, onDisk) {
+            try? FileManager.default.removeItem(atPath: path)
+            if let bytes { try bytes.write(to: URL(fileURLWithPath: path)) }
+        }
+        let restored: UInt64 = try (0..<Int32(partitionCount)).map { try ledger($0).size }.reduce(0, +)
+        #expect(restored == UInt64(earlier), "the later batches are gone")
+        try await runIngest(cluster, until: total, identity: identity)
+
+        #expect(try await allLeaves() == before)
+        let receiptsAfter = try await receipts(cluster)
+        #expect(receiptsAfter.keys == receiptsBefore.keys, "no receipt lost")
+        #expect(receiptsAfter.values.allSatisfy { Set($0).count == 1 }, "a receipt published again is the same receipt")
+        let published = (before: receiptsBefore.values.map(\.count).reduce(0, +), after: receiptsAfter.values.map(\.count).reduce(0, +))
+        #expect(published.after > published.before, "the lost batches' receipts were published again")
     }
 
     @Test("witnesses' cosignatures on the checkpoints topic are kept beside the ledgers, published before the start or during the run")

@@ -7,13 +7,13 @@ import Logging
 /// disk takes SQLite rows, and how fast the embedded broker hands out records.
 enum StorageAndBrokerLimits {
     /// 300-byte rows inserted with a cached statement, 500 per transaction, in WAL mode with
-    /// `synchronous=FULL`, as the partition ledgers write.
+    /// `synchronous=NORMAL`, as the partition ledgers write their batches.
     static func sqliteInsertRate(rows: Int) throws -> Double {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-limit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         let pool = try DatabasePool(path: directory.appendingPathComponent("limit.sqlite").path, configuration: configuration)
         try pool.write { try $0.execute(sql: "CREATE TABLE row (id INTEGER PRIMARY KEY, payload BLOB NOT NULL)") }
         let payload = Data(repeating: 0x5a, count: 300)
