@@ -61,7 +61,10 @@ let package = Package(
         ),
         .target(
             name: "LedgerStore",
-            dependencies: ["MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(

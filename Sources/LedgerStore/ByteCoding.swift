@@ -45,7 +45,8 @@ struct ByteReader {
     mutating func raw(_ count: Int) throws -> ArraySlice<UInt8> { try take(count) }
     mutating func text() throws -> String {
         let count = Int(try u16())
-        guard let text = String(validating: try take(count), as: UTF8.self) else {
+        // Validating a contiguous buffer takes the standard library's fast path; an ArraySlice does not.
+        guard let text = try take(count).withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
             throw LedgerStoreError.malformedLeaf("a string is not UTF-8")
         }
         return text

@@ -1,6 +1,7 @@
 import ConsentModel
 import Foundation
 import GRDB
+import GRDBSQLite
 import MerkleLog
 
 /// Reads one snapshot of a partition ledger: leaves, payloads, proofs, checkpoints.
@@ -76,23 +77,28 @@ extension LedgerReader {
     /// Calls `body` with every stored leaf in index order (those in `range`, if given), with what was stored beside it
     /// (but for the record's headers, left empty unless `withHeaders`: decoding them is a cost when unused).
     public func forEachStoredLeaf(in range: Range<UInt64>? = nil, withHeaders: Bool = true, _ body: (StoredLeaf) throws -> Void) throws {
-        let rows = try Row.fetchCursor(
-            db,
+        let statement = try db.makeStatement(
             sql: """
                 SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted
                 FROM leaf LEFT JOIN payload USING (idx) WHERE leaf.idx >= ? AND leaf.idx < ? ORDER BY leaf.idx
-                """,
-            arguments: [Int64(clamping: range?.lowerBound ?? 0), Int64(clamping: range?.upperBound ?? .max)])
-        // Each blob copied once, straight out of SQLite's buffer: this loop reads every leaf a verifier checks.
-        func blob(_ row: Row, _ column: Int) throws -> [UInt8]? {
-            try row.withUnsafeData(atIndex: column) { data in data?.withUnsafeBytes { Array($0) } }
+                """)
+        let rows = try Row.fetchCursor(
+            statement, arguments: [Int64(clamping: range?.lowerBound ?? 0), Int64(clamping: range?.upperBound ?? .max)])
+        // This loop reads every leaf a verifier checks: the columns are read through SQLite's own API (GRDB's raw
+        // statement), each blob copied once straight out of SQLite's buffer.
+        let columns = statement.sqliteStatement
+        func blob(_ column: Int32) -> [UInt8]? {
+            guard sqlite3_column_type(columns, column) != SQLITE_NULL else { return nil }
+            let count = Int(sqlite3_column_bytes(columns, column))
+            guard count > 0, let bytes = sqlite3_column_blob(columns, column) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: bytes, count: count))
         }
-        while let row = try rows.next() {
+        while try rows.next() != nil {
             try body(
                 StoredLeaf(
-                    index: UInt64(row[0] as Int64), leaf: try blob(row, 1) ?? [], leafHash: try blob(row, 2) ?? [],
-                    chainHash: try blob(row, 3) ?? [], value: try blob(row, 4),
-                    headers: withHeaders ? try blob(row, 5).map(StoredHeaders.decode) ?? [] : [], redacted: row[6] ?? false))
+                    index: UInt64(sqlite3_column_int64(columns, 0)), leaf: blob(1) ?? [], leafHash: blob(2) ?? [],
+                    chainHash: blob(3) ?? [], value: blob(4), headers: withHeaders ? try blob(5).map(StoredHeaders.decode) ?? [] : [],
+                    redacted: sqlite3_column_int64(columns, 6) != 0))
         }
     }
 
