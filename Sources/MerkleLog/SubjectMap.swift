@@ -75,30 +75,35 @@ public struct SubjectMap: Sendable {
     /// The result does not depend on the order of `updates`; a key given twice takes its last value.
     public mutating func update(_ updates: [SHA256Hash: SubjectMapValue]) {
         let sorted = updates.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-        count += sorted.count { self.value(for: $0.key) == nil }
-        root = Self.update(root, depth: 0, with: sorted[...])
+        let added: Int
+        (root, added) = Self.update(root, depth: 0, with: sorted[...])
+        count += added
     }
 
     public mutating func update(key: SHA256Hash, value: SubjectMapValue) {
         update([key: value])
     }
 
-    private static func update(_ node: Node?, depth: Int, with updates: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>) -> Node? {
-        guard !updates.isEmpty else { return node }
+    /// The subtree with `updates` applied, and how many of their keys it did not hold.
+    private static func update(
+        _ node: Node?, depth: Int, with updates: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>
+    ) -> (Node?, added: Int) {
+        guard !updates.isEmpty else { return (node, 0) }
         switch node {
         case nil:
-            return build(updates, depth: depth)
+            return (build(updates, depth: depth), updates.count)
         case .leaf(let key, let value, _):
             var merged = Array(updates)
-            if !merged.contains(where: { $0.key == key }) {
-                merged.insert((key, value), at: merged.firstIndex { key < $0.key } ?? merged.endIndex)
+            if merged.contains(where: { $0.key == key }) {
+                return (build(merged[...], depth: depth), merged.count - 1)
             }
-            return build(merged[...], depth: depth)
+            merged.insert((key, value), at: merged.firstIndex { key < $0.key } ?? merged.endIndex)
+            return (build(merged[...], depth: depth), updates.count)
         case .branch(let left, let right, _):
             let split = updates.firstIndex { $0.key.bit(depth) } ?? updates.endIndex
-            return branch(
-                update(left, depth: depth + 1, with: updates[..<split]),
-                update(right, depth: depth + 1, with: updates[split...]))
+            let (newLeft, addedLeft) = update(left, depth: depth + 1, with: updates[..<split])
+            let (newRight, addedRight) = update(right, depth: depth + 1, with: updates[split...])
+            return (branch(newLeft, newRight), addedLeft + addedRight)
         }
     }
 
