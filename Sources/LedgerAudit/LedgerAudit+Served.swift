@@ -39,7 +39,9 @@ extension LedgerAudit {
             }
             let end = verification.size + UInt64(batch.count)
             if end < total { next = fetch(from: end) }
-            try verification.check(batch, Self.examine(batch, preparingWith: preparer))
+            let examined = ExaminedBatch(batch, preparingWith: preparer)
+            examined.examineOnAllCores()
+            try verification.check(examined)
             progress(verification.size, total)
         }
         return try verification.finish(subjectRows: nil)

@@ -62,10 +62,9 @@ extension LedgerAudit {
             try checkCheckpoints()
         }
 
-        /// Checks the next leaves, which must follow those checked before, with what
-        /// ``LedgerAudit/examine(_:preparingWith:)`` made of them.
-        mutating func check(_ batch: [StoredLeaf], _ examined: [Examined]) throws {
-            for (stored, examined) in zip(batch, examined) {
+        /// Checks the next leaves, which must follow those checked before, with what examining each gave.
+        mutating func check(_ batch: ExaminedBatch) throws {
+            try batch.forEachExamined { stored, examined in
                 try check(stored, examined)
                 try checkCheckpoints()
             }

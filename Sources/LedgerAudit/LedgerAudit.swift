@@ -74,19 +74,19 @@ public struct LedgerAudit {
             let checks = BackgroundChecks(
                 try Verification(
                     self, origin: origin, topic: topic, partition: partition, checkpoints: try reader.checkpoints(),
-                    cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints()))
+                    cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints()),
+                preparingWith: preparer)
             let total = try reader.size
-            let preparer = self.preparer
             var batch: [StoredLeaf] = []
             // Only the rules read the headers.
             try reader.forEachStoredLeaf(withHeaders: registry != nil) { stored in
                 batch.append(stored)
                 if batch.count == Self.batchSize {
-                    progress(try checks.submit(batch, Self.examine(batch, preparingWith: preparer)), total)
+                    progress(try checks.submit(batch), total)
                     batch = []
                 }
             }
-            _ = try checks.submit(batch, Self.examine(batch, preparingWith: preparer))
+            _ = try checks.submit(batch)
             let verification = try checks.finish()
             progress(verification.size, total)
             return try verification.finish(subjectRows: try reader.subjectRows())
@@ -96,82 +96,69 @@ public struct LedgerAudit {
     /// The rules that prepare records for judging (the half that needs no state), if verdicts are recomputed.
     var preparer: RulesV1? { registry.map { RulesV1(registry: $0, secret: .generate()) } }
 
-    /// Checks batches in order on a thread of its own, one at a time, while the caller reads and examines the
-    /// next: the in-order checks are under half of a verifier's work.
+    /// Checks batches in order on a thread of its own while the caller reads the next; both threads (and any
+    /// other cores) examine each batch's leaves before it is checked. Reading is a sequential cursor, and the
+    /// in-order checks are under half of a verifier's work: sharing the examining keeps both cores busy.
     private final class BackgroundChecks: @unchecked Sendable {
-        // Touched only by the check in flight, or by the caller while none is (`idle` orders the two).
+        /// Touched only on `queue`, and by ``finish()`` once the queue is drained.
         private var verification: Verification
-        private var failure: (any Error)?
-        /// The batch last checked, handed back to be freed by the thread that read it: freeing memory of
-        /// another thread's malloc arena contends for that arena's lock with every allocation there.
-        private var checked: ([StoredLeaf], [Examined]) = ([], [])
-        private let idle = DispatchSemaphore(value: 1)
+        private let preparer: RulesV1?
         private let queue = DispatchQueue(label: "ledger-audit.checks")
+        /// One batch checked while the next is examined: the reader waits before reading a third.
+        private let inFlight = DispatchSemaphore(value: 2)
+        private let checkedSize = Atomic<UInt64>(0)
+        /// The first failure; the batches submitted, oldest first, and how many of them are checked. Only the
+        /// reader holds batches, and frees them once checked: freeing memory of another thread's malloc arena
+        /// contends for that arena's lock with every allocation there.
+        private let state = Mutex<(failure: (any Error)?, batches: [ExaminedBatch], checked: Int)>((nil, [], 0))
 
-        init(_ verification: Verification) {
+        init(_ verification: Verification, preparingWith preparer: RulesV1?) {
             self.verification = verification
+            self.preparer = preparer
         }
 
-        /// Starts checking `batch` (with what ``LedgerAudit/examine(_:preparingWith:)`` made of it) once the previous
-        /// batch is checked, and returns how many leaves that made; throws the first failure instead.
-        func submit(_ batch: [StoredLeaf], _ examined: [Examined]) throws -> UInt64 {
-            idle.wait()
+        /// Queues `leaves` to be checked after those submitted before, helps examine them, and returns how many
+        /// leaves are checked so far; throws the first failure instead.
+        func submit(_ leaves: [StoredLeaf]) throws -> UInt64 {
+            inFlight.wait()
+            let batch = ExaminedBatch(leaves, preparingWith: preparer)
+            let (failure, _) = state.withLock { state in
+                defer {
+                    state.batches.removeFirst(state.checked)
+                    state.checked = 0
+                    state.batches.append(batch)
+                }
+                return (state.failure, state.batches.prefix(state.checked))
+            }
             if let failure {
-                idle.signal()
+                inFlight.signal()
                 throw failure
             }
-            let size = verification.size
-            checked = ([], [])  // frees the batch last checked, here
-            queue.async {
-                do {
-                    try self.verification.check(batch, examined)
-                } catch {
-                    self.failure = error
+            queue.async { [unowned batch] in
+                defer {
+                    self.state.withLock { $0.checked += 1 }
+                    self.inFlight.signal()
                 }
-                self.checked = (batch, examined)
-                self.idle.signal()
+                guard self.state.withLock({ $0.failure == nil }) else { return }
+                do {
+                    try self.verification.check(batch)
+                    self.checkedSize.store(self.verification.size, ordering: .relaxed)
+                } catch {
+                    self.state.withLock { $0.failure = error }
+                }
             }
-            return size
+            for _ in 2..<max(2, ProcessInfo.processInfo.activeProcessorCount) {
+                DispatchQueue.global().async { batch.help() }
+            }
+            batch.help()
+            return checkedSize.load(ordering: .relaxed)
         }
 
         /// The check once every batch submitted is checked.
         func finish() throws -> Verification {
-            idle.wait()
-            defer { idle.signal() }
-            if let failure { throw failure }
+            queue.sync {}
+            if let failure = state.withLock({ $0.failure }) { throw failure }
             return verification
         }
-    }
-
-    /// What each leaf of a batch needs that depends on nothing before it, computed on all cores: the leaf
-    /// decoded, its hash, its record's hash, and (given the rules) the record read and its signature
-    /// checked, the half of judging that the rules then apply in order.
-    static func examine(_ batch: [StoredLeaf], preparingWith rules: RulesV1?) -> [Examined] {
-        // Several chunks per core, so that a thread free sooner takes more of them.
-        let chunks = ProcessInfo.processInfo.activeProcessorCount * 4
-        let chunk = max(1, (batch.count + chunks - 1) / chunks)
-        let parts = Mutex<[Int: [Examined]]>([:])
-        DispatchQueue.concurrentPerform(iterations: chunks) { n in
-            let part = batch[min(n * chunk, batch.count)..<min((n + 1) * chunk, batch.count)].map { stored in
-                let leaf = try? LedgerLeaf(decoding: stored.leaf)
-                return Examined(
-                    leaf: leaf, leafHash: RFC6962.leafHash(stored.leaf),
-                    valueHash: stored.redacted ? nil : stored.value.map { SHA256Hash.of($0) },
-                    prepared: rules?.prepare(
-                        IncomingRecord(
-                            value: stored.value, headers: stored.headers, timestamp: leaf?.timestamp.map { Timestamp(milliseconds: $0) })))
-            }
-            parts.withLock { $0[n] = part }
-        }
-        return parts.withLock { parts in (0..<chunks).flatMap { parts[$0] ?? [] } }
-    }
-
-    struct Examined: Sendable {
-        /// `nil` if the bytes do not decode (decoded again in order, to report why).
-        let leaf: LedgerLeaf?
-        let leafHash: SHA256Hash
-        /// `nil` for a tombstone or a redacted record.
-        let valueHash: SHA256Hash?
-        let prepared: PreparedRecord?
     }
 }
