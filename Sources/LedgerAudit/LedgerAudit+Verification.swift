@@ -15,8 +15,9 @@ extension LedgerAudit {
         private var rules: RulesV1?
         private var judging: Bool
         private var heads: [SHA256Hash: SubjectMapValue] = [:]
+        /// The subjects' changes since the last map checkpoint.
         private var touched: [SHA256Hash: SubjectMapValue] = [:]
-        private var map = SubjectMap()
+        private let mapChecks: MapChecks
         private var nextCheckpoint = 0
         private var previousOffset: Int64 = -1
         private var recomputed: UInt64 = 0
@@ -30,6 +31,7 @@ extension LedgerAudit {
             checkpoints stored: [(size: UInt64, note: String, mapNote: String?)], cosigned: [UInt64: [String: String]]
         ) throws {
             self.origin = origin
+            mapChecks = MapChecks(origin: origin)
             self.topic = topic
             self.partition = partition
             let policy = try TrustPolicy(
@@ -64,15 +66,21 @@ extension LedgerAudit {
 
         /// Checks the next leaves, which must follow those checked before, with what examining each gave.
         mutating func check(_ batch: ExaminedBatch) throws {
-            try batch.forEachExamined { stored, examined in
-                try check(stored, examined)
-                try checkCheckpoints()
+            do {
+                try batch.forEachExamined { stored, examined in
+                    try check(stored, examined)
+                    try checkCheckpoints()
+                }
+            } catch {
+                try mapChecks.finish()
+                throw error
             }
         }
 
         /// Ends the check once every leaf was given: no signed checkpoint may cover more, and the stored
         /// per-subject rows (when the source has them) must be what the leaves say.
         func finish(subjectRows: [SHA256Hash: SubjectMapValue]?) throws -> Summary {
+            try mapChecks.finish()
             if nextCheckpoint < checkpoints.endIndex, let last = checkpoints.last {
                 throw fail(nil, "a signed checkpoint covers \(last.log.size) leaves, but the ledger holds \(size): leaves are missing")
             }
@@ -136,11 +144,8 @@ extension LedgerAudit {
                     throw fail(nil, "the first \(size) leaves hash to \(chain.tree.root), but the checkpoint at \(size) says \(log.root)")
                 }
                 if let mapCheckpoint {
-                    map.update(touched)
+                    mapChecks.check(touched, against: mapCheckpoint)
                     touched = [:]
-                    guard map.rootHash == mapCheckpoint.mapRoot, UInt64(map.count) == mapCheckpoint.keyCount else {
-                        throw fail(nil, "the subject map of the first \(size) leaves is not the one the map checkpoint at \(size) signs")
-                    }
                 }
                 nextCheckpoint += 1
             }

@@ -137,6 +137,20 @@ struct LedgerAuditTests {
         expectFailure(at: nil, mentioning: "checkpoint at size 4 does not verify")
     }
 
+    @Test("a map checkpoint signed over another subject map: named at its size, before a later bad leaf")
+    func mapCheckpointWrong() async throws {
+        let ledger = try await write()
+        let signer = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: key)
+        let logNote = try ledger.readSynchronously { try $0.checkpoints()[0].note }
+        let log = try Checkpoint(text: SignedNote(parsing: Array(logNote.utf8)).text)
+        // An insider with the key signs a map that leaves out a subject; a later record is changed as well.
+        var mapNote = try SignedNote(text: MapCheckpoint(log: log, keyCount: 1, mapRoot: SubjectMap().rootHash).text)
+        try mapNote.sign(with: signer)
+        try tamper("UPDATE checkpoint SET map_note = ? WHERE size = 4", arguments: [mapNote.formatted])
+        try tamper("UPDATE payload SET value = ? WHERE idx = 6", arguments: [Data("{}".utf8)])
+        expectFailure(at: nil, mentioning: "subject map of the first 4 leaves")
+    }
+
     @Test("a checkpoint re-signed with another key: refused")
     func checkpointResigned() async throws {
         let ledger = try await write()
