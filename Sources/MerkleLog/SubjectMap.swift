@@ -28,14 +28,33 @@ public struct SubjectMapValue: Hashable, Sendable {
 ///
 /// Keys are only added or updated, never removed: a subject's history only grows.
 public struct SubjectMap: Sendable {
-    indirect enum Node: Sendable {
-        case leaf(key: SHA256Hash, value: SubjectMapValue, hash: SHA256Hash)
-        case branch(left: Node?, right: Node?, hash: SHA256Hash)
+    /// A subtree: a leaf (one key) or a branch. Nodes are shared between copies of a map and copied on write:
+    /// an update changes a node in place only while this map alone holds it, so a copy never sees the change,
+    /// and updating a map no other copy shares allocates nothing but its new keys' nodes.
+    final class Node: @unchecked Sendable {
+        var hash: SHA256Hash
+        /// A leaf's key and value; `nil` for a branch.
+        var entry: (key: SHA256Hash, value: SubjectMapValue)?
+        var left: Node?
+        var right: Node?
 
-        var hash: SHA256Hash {
-            switch self {
-            case .leaf(_, _, let hash), .branch(_, _, let hash): hash
-            }
+        init(key: SHA256Hash, value: SubjectMapValue) {
+            entry = (key, value)
+            hash = SubjectMap.leafHash(key: key, value: value)
+        }
+
+        init(left: Node?, right: Node?) {
+            self.left = left
+            self.right = right
+            hash = RFC6962.nodeHash(left?.hash ?? .zero, right?.hash ?? .zero)
+        }
+
+        /// A copy sharing this node's children.
+        init(copying node: Node) {
+            hash = node.hash
+            entry = node.entry
+            left = node.left
+            right = node.right
         }
     }
 
@@ -60,13 +79,9 @@ public struct SubjectMap: Sendable {
         var node = root
         var depth = 0
         while let current = node {
-            switch current {
-            case .leaf(let leafKey, let value, _):
-                return leafKey == key ? value : nil
-            case .branch(let left, let right, _):
-                node = key.bit(depth) ? right : left
-                depth += 1
-            }
+            if let entry = current.entry { return entry.key == key ? entry.value : nil }
+            node = key.bit(depth) ? current.right : current.left
+            depth += 1
         }
         return nil
     }
@@ -75,50 +90,63 @@ public struct SubjectMap: Sendable {
     /// The result does not depend on the order of `updates`; a key given twice takes its last value.
     public mutating func update(_ updates: [SHA256Hash: SubjectMapValue]) {
         let sorted = updates.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-        let added: Int
-        (root, added) = Self.update(root, depth: 0, with: sorted[...])
-        count += added
+        count += Self.update(&root, depth: 0, with: sorted[...])
     }
 
     public mutating func update(key: SHA256Hash, value: SubjectMapValue) {
         update([key: value])
     }
 
-    /// The subtree with `updates` applied, and how many of their keys it did not hold.
-    private static func update(
-        _ node: Node?, depth: Int, with updates: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>
-    ) -> (Node?, added: Int) {
-        guard !updates.isEmpty else { return (node, 0) }
-        switch node {
-        case nil:
-            return (build(updates, depth: depth), updates.count)
-        case .leaf(let key, let value, _):
-            var merged = Array(updates)
-            if merged.contains(where: { $0.key == key }) {
-                return (build(merged[...], depth: depth), merged.count - 1)
-            }
-            merged.insert((key, value), at: merged.firstIndex { key < $0.key } ?? merged.endIndex)
-            return (build(merged[...], depth: depth), updates.count)
-        case .branch(let left, let right, _):
-            let split = updates.firstIndex { $0.key.bit(depth) } ?? updates.endIndex
-            let (newLeft, addedLeft) = update(left, depth: depth + 1, with: updates[..<split])
-            let (newRight, addedRight) = update(right, depth: depth + 1, with: updates[split...])
-            return (branch(newLeft, newRight), addedLeft + addedRight)
+    /// Applies `updates` to the subtree at `node`, and returns how many of their keys it did not hold.
+    private static func update(_ node: inout Node?, depth: Int, with updates: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>)
+        -> Int
+    {
+        guard !updates.isEmpty else { return 0 }
+        guard node != nil else {
+            node = build(updates, depth: depth)
+            return updates.count
         }
+        if let leaf = node!.entry {
+            // A subject's new count and head, most updates: a leaf this map alone holds is rewritten in place.
+            if updates.count == 1, let update = updates.first, update.key == leaf.key, isKnownUniquelyReferenced(&node) {
+                node!.entry = update
+                node!.hash = leafHash(key: update.key, value: update.value)
+                return 0
+            }
+            var merged = Array(updates)
+            let added: Int
+            if merged.contains(where: { $0.key == leaf.key }) {
+                added = merged.count - 1
+            } else {
+                merged.insert(leaf, at: merged.firstIndex { leaf.key < $0.key } ?? merged.endIndex)
+                added = updates.count
+            }
+            node = build(merged[...], depth: depth)
+            return added
+        }
+        // No other reference may be held here, or the node would never look unique.
+        if !isKnownUniquelyReferenced(&node) { node = Node(copying: node!) }
+        let branch = node!
+        let split = updates.firstIndex { $0.key.bit(depth) } ?? updates.endIndex
+        // The children are taken out while they are updated (so each is unique if only this branch held it),
+        // rather than updated in place as `inout` properties, which costs a runtime exclusivity check per level.
+        var left = branch.left
+        var right = branch.right
+        branch.left = nil
+        branch.right = nil
+        let added = update(&left, depth: depth + 1, with: updates[..<split]) + update(&right, depth: depth + 1, with: updates[split...])
+        branch.hash = RFC6962.nodeHash(left?.hash ?? .zero, right?.hash ?? .zero)
+        branch.left = left
+        branch.right = right
+        return added
     }
 
     /// The canonical subtree of sorted, distinct entries that share their first `depth` bits.
     private static func build(_ entries: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>, depth: Int) -> Node? {
         guard let first = entries.first else { return nil }
-        if entries.count == 1 {
-            return .leaf(key: first.key, value: first.value, hash: leafHash(key: first.key, value: first.value))
-        }
+        if entries.count == 1 { return Node(key: first.key, value: first.value) }
         let split = entries.firstIndex { $0.key.bit(depth) } ?? entries.endIndex
-        return branch(build(entries[..<split], depth: depth + 1), build(entries[split...], depth: depth + 1))
-    }
-
-    private static func branch(_ left: Node?, _ right: Node?) -> Node {
-        .branch(left: left, right: right, hash: RFC6962.nodeHash(left?.hash ?? .zero, right?.hash ?? .zero))
+        return Node(left: build(entries[..<split], depth: depth + 1), right: build(entries[split...], depth: depth + 1))
     }
 
     /// The proof of a key's value, or of its absence.
@@ -126,14 +154,10 @@ public struct SubjectMap: Sendable {
         var siblings: [SHA256Hash] = []
         var node = root
         while let current = node {
-            switch current {
-            case .leaf(let leafKey, let value, _):
-                return SubjectMapProof(siblings: siblings, terminal: .leaf(key: leafKey, value: value))
-            case .branch(let left, let right, _):
-                let goRight = key.bit(siblings.count)
-                siblings.append((goRight ? left : right)?.hash ?? .zero)
-                node = goRight ? right : left
-            }
+            if let entry = current.entry { return SubjectMapProof(siblings: siblings, terminal: .leaf(key: entry.key, value: entry.value)) }
+            let goRight = key.bit(siblings.count)
+            siblings.append((goRight ? current.left : current.right)?.hash ?? .zero)
+            node = goRight ? current.right : current.left
         }
         return SubjectMapProof(siblings: siblings, terminal: .empty)
     }

@@ -45,6 +45,25 @@ struct SubjectMapTests {
         #expect(map.count == 500)
     }
 
+    @Test("a copy keeps its contents, root and proofs while the original is updated (nodes are shared, then copied)")
+    func copies() throws {
+        var map = SubjectMap()
+        map.update(Self.entries)
+        let snapshot = map
+        let root = snapshot.rootHash
+        var changed: [SHA256Hash: SubjectMapValue] = [:]
+        for n in stride(from: 0, to: 500, by: 7) { changed[Self.key(n)] = SubjectMapValue(count: 1_000, chainHead: .zero) }
+        changed[SHA256Hash.of(Array("a new subject".utf8))] = Self.value(1)
+        map.update(changed)
+        #expect(map.rootHash != root && map.count == 501)
+        #expect(snapshot.rootHash == root && snapshot.count == 500)
+        #expect(snapshot.value(for: Self.key(7)) == Self.value(7) && map.value(for: Self.key(7))?.count == 1_000)
+        try snapshot.proof(for: Self.key(7)).verify(key: Self.key(7), value: Self.value(7), root: root)
+        var rebuilt = SubjectMap()
+        rebuilt.update(Self.entries.merging(changed) { _, new in new })
+        #expect(rebuilt.rootHash == map.rootHash, "updating in place gives the root of the same contents built afresh")
+    }
+
     @Test("proofs of presence verify, and of a different value do not")
     func presence() throws {
         var map = SubjectMap()
