@@ -68,7 +68,7 @@ extension LedgerAudit {
         }
 
         /// Calls `body` with each leaf and what examining it gave, in order, once the batch is examined: helps with
-        /// the chunks left, then waits for those other threads are examining. Elements are read in place, not copied.
+        /// the chunks left, then waits for those other threads are examining.
         func forEachExamined(_ body: (StoredLeaf, Examined) throws -> Void) rethrows {
             help()
             done.wait()
