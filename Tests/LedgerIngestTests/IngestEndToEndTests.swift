@@ -184,14 +184,14 @@ struct IngestEndToEndTests {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
         var sent = try await send(traffic(subjects: 0..<40, sequenceStart: 0), to: cluster)
-        let firstCount = sent.values.map(\.count).reduce(0, +)
+        let firstCount = sent.totalCount
         try await runIngest(cluster, until: firstCount, identity: identity)
 
         // A restart (a new process would do the same) resumes from SQLite, not from Kafka's offsets.
         for (partition, more) in try await send(traffic(subjects: 40..<60, sequenceStart: 10_000), to: cluster) {
             sent[partition, default: [:]].merge(more) { _, new in new }
         }
-        let total = sent.values.map(\.count).reduce(0, +)
+        let total = sent.totalCount
         try await runIngest(cluster, until: total, identity: identity)
 
         for partition in 0..<Int32(partitionCount) {
@@ -244,7 +244,7 @@ struct IngestEndToEndTests {
     func outputsAtLeastOnce() async throws {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
-        let total = try await send(traffic(subjects: 0..<12, sequenceStart: 0), to: cluster).values.map(\.count).reduce(0, +)
+        let total = try await send(traffic(subjects: 0..<12, sequenceStart: 0), to: cluster).totalCount
         try await runIngest(cluster, until: total, identity: identity)
         let first = try await receiptCounts(cluster)
         #expect(first.count == total && first.values.allSatisfy { $0 == 1 }, "one receipt per record")
@@ -271,14 +271,14 @@ struct IngestEndToEndTests {
     func powerLoss() async throws {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
-        let earlier = try await send(traffic(subjects: 0..<12, sequenceStart: 0), to: cluster).values.map(\.count).reduce(0, +)
+        let earlier = try await send(traffic(subjects: 0..<12, sequenceStart: 0), to: cluster).totalCount
         try await runIngest(cluster, until: earlier, identity: identity)
         // What the disk holds if the commits after this moment never left the OS's cache (synchronous=NORMAL):
         // SQLite's recovery keeps the write-ahead log up to its last complete commit, so a prefix of the batches.
         let paths = (0..<Int32(partitionCount)).flatMap { [ledgerPath($0), ledgerPath($0) + "-wal"] }
         let onDisk = paths.map { FileManager.default.contents(atPath: $0) }
 
-        let total = try await send(traffic(subjects: 12..<24, sequenceStart: 1_000), to: cluster).values.map(\.count).reduce(0, +) + earlier
+        let total = try await send(traffic(subjects: 12..<24, sequenceStart: 1_000), to: cluster).totalCount + earlier
         try await runIngest(cluster, until: total, identity: identity)
         let before = try await allLeaves()
         let receiptsBefore = try await receipts(cluster)
@@ -295,7 +295,7 @@ struct IngestEndToEndTests {
         let receiptsAfter = try await receipts(cluster)
         #expect(receiptsAfter.keys == receiptsBefore.keys, "no receipt lost")
         #expect(receiptsAfter.values.allSatisfy { Set($0).count == 1 }, "a receipt published again is the same receipt")
-        let published = (before: receiptsBefore.values.map(\.count).reduce(0, +), after: receiptsAfter.values.map(\.count).reduce(0, +))
+        let published = (before: receiptsBefore.totalCount, after: receiptsAfter.totalCount)
         #expect(published.after > published.before, "the lost batches' receipts were published again")
     }
 
@@ -303,7 +303,7 @@ struct IngestEndToEndTests {
     func cosignatures() async throws {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
-        let total = try await send(traffic(subjects: 0..<8, sequenceStart: 0), to: cluster).values.map(\.count).reduce(0, +)
+        let total = try await send(traffic(subjects: 0..<8, sequenceStart: 0), to: cluster).totalCount
         try await runIngest(cluster, until: total, identity: identity)
 
         let witness = try NoteSigner.generate(name: "witness.test", kind: .cosignatureV1)
@@ -355,7 +355,7 @@ struct IngestEndToEndTests {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory.appendingPathComponent("keys"), logger: logger)
         let sent = try await send(traffic(subjects: 0..<80, sequenceStart: 0), to: cluster)
-        let total = sent.values.map(\.count).reduce(0, +)
+        let total = sent.totalCount
         let single = directory.appendingPathComponent("single")
         try await runIngest(cluster, until: total, identity: identity, directory: single, group: "single")
 
@@ -480,7 +480,7 @@ struct IngestEndToEndTests {
         try cluster.setBrokerUp(2)
         for (partition, records) in try await more.value { sent[partition, default: [:]].merge(records) { _, new in new } }
 
-        let total = sent.values.map(\.count).reduce(0, +)
+        let total = sent.totalCount
         let deadline = ContinuousClock.now + .seconds(90)
         while ingest.ledgerSizes.values.reduce(0, +) < UInt64(total), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(200))
@@ -499,7 +499,7 @@ struct IngestEndToEndTests {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
         let sent = try await send(traffic(subjects: 0..<30, sequenceStart: 0), to: cluster)
-        let total = sent.values.map(\.count).reduce(0, +)
+        let total = sent.totalCount
         try await runIngest(cluster, until: total, identity: identity)  // publishes checkpoints as it stops
         let before = try await leaves(in: directory, partition: 0)
 
@@ -527,4 +527,9 @@ struct IngestEndToEndTests {
         await outputs.shutdown()
         #expect("\(error.map { "\($0)" } ?? "")".contains("published checkpoint"), "\(String(describing: error))")
     }
+}
+
+extension Dictionary where Value: Collection {
+    /// How many elements all the values hold together: records sent over all partitions, receipts over all keys.
+    var totalCount: Int { values.reduce(0) { $0 + $1.count } }
 }
