@@ -103,7 +103,7 @@ extension LedgerAudit {
             } catch {
                 throw fail(index, "\(error)")
             }
-            guard stored.leafHash == leafHash.bytes, stored.chainHash == chain.chainHead.bytes else {
+            guard SHA256Hash(bytes: stored.leafHash) == leafHash, SHA256Hash(bytes: stored.chainHash) == chain.chainHead else {
                 throw fail(index, "the stored leaf hash or chain hash is not that of the leaf's bytes")
             }
             guard leaf.topic == topic, leaf.partition == partition, leaf.offset > previousOffset else {
@@ -125,15 +125,20 @@ extension LedgerAudit {
             }
             if let subject = leaf.subject {
                 let key = SHA256Hash(bytes: subject.bytes)!
-                let previous = heads[key]
-                guard leaf.previousSubjectHead == previous?.chainHead ?? .zero else {
+                // One lookup per leaf: a subject not seen before has no leaves and an all-zero head.
+                guard let value = Self.extend(&heads[key, default: SubjectMapValue(count: 0, chainHead: .zero)], by: leaf, leafHash)
+                else {
                     throw fail(index, "breaks its subject's chain (previous subject head is not the subject's last leaf)")
                 }
-                let value = SubjectMapValue(
-                    count: (previous?.count ?? 0) + 1, chainHead: LedgerLeaf.nextSubjectHead(leaf.previousSubjectHead, leafHash: leafHash))
-                heads[key] = value
                 touched[key] = value
             }
+        }
+
+        /// Moves a subject's head on to `leaf`; `nil` if the leaf does not name the head as its predecessor.
+        private static func extend(_ head: inout SubjectMapValue, by leaf: LedgerLeaf, _ leafHash: SHA256Hash) -> SubjectMapValue? {
+            guard leaf.previousSubjectHead == head.chainHead else { return nil }
+            head = SubjectMapValue(count: head.count + 1, chainHead: LedgerLeaf.nextSubjectHead(head.chainHead, leafHash: leafHash))
+            return head
         }
 
         /// Compares the tree and the subject map with the checkpoints signed at the current size.
@@ -145,7 +150,8 @@ extension LedgerAudit {
                 }
                 if let mapCheckpoint {
                     mapChecks.check(touched, against: mapCheckpoint)
-                    touched = [:]
+                    // As many subjects change by the next map checkpoint, as a rule: no growing the table from empty.
+                    touched = Dictionary(minimumCapacity: touched.count)
                 }
                 nextCheckpoint += 1
             }

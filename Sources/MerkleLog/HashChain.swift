@@ -10,10 +10,10 @@ public enum HashChain {
 
     /// The link after `previous` for a leaf with hash `leafHash`.
     public static func next(_ previous: SHA256Hash, _ leafHash: SHA256Hash) -> SHA256Hash {
-        var hasher = SHA256()
-        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        leafHash.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return SHA256Hash(hasher.finalize())
+        SHA256Hash.of(byteCount: 64) { buffer in
+            previous.write(into: buffer, at: 0)
+            leafHash.write(into: buffer, at: 32)
+        }
     }
 }
 

@@ -15,11 +15,11 @@ public enum RFC6962 {
 
     /// SHA-256(0x01 ‖ left ‖ right).
     public static func nodeHash(_ left: SHA256Hash, _ right: SHA256Hash) -> SHA256Hash {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x01)) { hasher.update(bufferPointer: $0) }
-        left.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        right.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return SHA256Hash(hasher.finalize())
+        SHA256Hash.of(byteCount: 65) { buffer in
+            buffer[0] = 0x01
+            left.write(into: buffer, at: 1)
+            right.write(into: buffer, at: 33)
+        }
     }
 
     /// The Merkle tree hash of a list of leaf hashes, by the recursive definition (MTH). O(n);

@@ -66,6 +66,23 @@ public struct SHA256Hash: Hashable, Sendable, Comparable, CustomStringConvertibl
         try Swift.withUnsafeBytes(of: words, body)
     }
 
+    /// SHA-256 of `byteCount` bytes that `write` puts into a buffer on the stack. The small inputs hashed by the
+    /// million (tree nodes, chain links, map leaves) go through the digest in one update rather than one per part:
+    /// each update has a fixed cost (a uniqueness check, a call into BoringSSL) of the order of hashing 32 bytes.
+    static func of(byteCount: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) -> SHA256Hash {
+        withUnsafeTemporaryAllocation(byteCount: byteCount, alignment: 8) { buffer in
+            write(buffer)
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+            return SHA256Hash(hasher.finalize())
+        }
+    }
+
+    /// Copies the 32 bytes into `buffer` at `offset`.
+    func write(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
+        withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<offset + 32]).copyMemory(from: $0) }
+    }
+
     /// Bit `index` (0 = the most significant bit of the first byte), as the subject map walks keys.
     public func bit(_ index: Int) -> Bool {
         withUnsafeBytes { ($0[index >> 3] >> (7 - UInt8(index & 7))) & 1 == 1 }
@@ -79,9 +96,10 @@ public struct SHA256Hash: Hashable, Sendable, Comparable, CustomStringConvertibl
         withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
-    /// Byte-wise order, the order of the subject map's keys.
+    /// Byte-wise order, the order of the subject map's keys: each word read as the big-endian number its bytes are.
     public static func < (lhs: SHA256Hash, rhs: SHA256Hash) -> Bool {
-        lhs.withUnsafeBytes { l in rhs.withUnsafeBytes { r in l.lexicographicallyPrecedes(r) } }
+        let (l, r) = (lhs.words, rhs.words)
+        return (l.0.bigEndian, l.1.bigEndian, l.2.bigEndian, l.3.bigEndian) < (r.0.bigEndian, r.1.bigEndian, r.2.bigEndian, r.3.bigEndian)
     }
 }
 

@@ -9,11 +9,6 @@ public struct SubjectMapValue: Hashable, Sendable {
         self.count = count
         self.chainHead = chainHead
     }
-
-    /// 8-byte big-endian count, then the 32-byte chain head.
-    public var bytes: [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: count >> (56 - 8 * $0)) } + chainHead.bytes
-    }
 }
 
 /// A verifiable map from 32-byte keys (subject references) to ``SubjectMapValue``s: a sparse Merkle
@@ -67,12 +62,14 @@ public struct SubjectMap: Sendable {
     /// The root hash; 32 zero bytes for the empty map.
     public var rootHash: SHA256Hash { root?.hash ?? .zero }
 
+    /// SHA-256(0x00 ‖ key ‖ count as 8 bytes big-endian ‖ chain head).
     public static func leafHash(key: SHA256Hash, value: SubjectMapValue) -> SHA256Hash {
-        var hasher = SHA256()
-        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
-        key.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        hasher.update(data: value.bytes)
-        return SHA256Hash(hasher.finalize())
+        SHA256Hash.of(byteCount: 73) { buffer in
+            buffer[0] = 0x00
+            key.write(into: buffer, at: 1)
+            buffer.storeBytes(of: value.count.bigEndian, toByteOffset: 33, as: UInt64.self)
+            value.chainHead.write(into: buffer, at: 41)
+        }
     }
 
     public func value(for key: SHA256Hash) -> SubjectMapValue? {

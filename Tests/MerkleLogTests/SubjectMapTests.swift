@@ -7,6 +7,16 @@ struct SubjectMapTests {
     static func value(_ i: Int) -> SubjectMapValue { SubjectMapValue(count: UInt64(i + 1), chainHead: SHA256Hash.of([UInt8(i % 256)])) }
     static let entries = Dictionary(uniqueKeysWithValues: (0..<500).map { (key($0), value($0)) })
 
+    @Test("keys order byte by byte, the order the map's shape is built in")
+    func keyOrder() {
+        // Random keys, and keys that differ only in their first or their last byte.
+        let edges = [[0x00], [0x01], [0xff]].flatMap { byte in
+            [byte + [UInt8](repeating: 0, count: 31), [UInt8](repeating: 0x80, count: 31) + byte]
+        }
+        let keys = (0..<200).map(Self.key) + edges.map { SHA256Hash(bytes: $0)! }
+        #expect(keys.sorted().map(\.bytes) == keys.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+    }
+
     @Test("the empty map's root is 32 zero bytes, and a one-key map's root is that key's leaf")
     func smallMaps() {
         var map = SubjectMap()
