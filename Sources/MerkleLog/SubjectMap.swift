@@ -23,44 +23,51 @@ public struct SubjectMapValue: Hashable, Sendable {
 ///
 /// Keys are only added or updated, never removed: a subject's history only grows.
 public struct SubjectMap: Sendable {
-    /// A subtree: a leaf (one key) or a branch. Nodes are shared between copies of a map and copied on write:
-    /// an update changes a node in place only while this map alone holds it, so a copy never sees the change,
-    /// and updating a map no other copy shares allocates nothing but its new keys' nodes.
+    /// A subtree: a leaf (one key) or a branch. A branch keeps its children's hashes, and a node not its own (its
+    /// parent does, or the map for the root): an update reads and writes only the nodes on its keys' paths, never
+    /// their siblings, each of which would cost a cache miss in a map larger than the cache (a verifier's is).
+    ///
+    /// Nodes are shared between copies of a map and copied on write: an update changes a node in place only while
+    /// this map alone holds it, so a copy never sees the change, and updating a map no other copy shares allocates
+    /// nothing but its new keys' nodes.
     final class Node: @unchecked Sendable {
-        var hash: SHA256Hash
         /// A leaf's key and value; `nil` for a branch.
         var entry: (key: SHA256Hash, value: SubjectMapValue)?
         var left: Node?
         var right: Node?
+        /// A branch's children's hashes (32 zero bytes for an empty child).
+        var leftHash = SHA256Hash.zero
+        var rightHash = SHA256Hash.zero
 
         init(key: SHA256Hash, value: SubjectMapValue) {
             entry = (key, value)
-            hash = SubjectMap.leafHash(key: key, value: value)
         }
 
-        init(left: Node?, right: Node?) {
-            self.left = left
-            self.right = right
-            hash = RFC6962.nodeHash(left?.hash ?? .zero, right?.hash ?? .zero)
+        init(left: Subtree, right: Subtree) {
+            (self.left, leftHash) = left
+            (self.right, rightHash) = right
         }
 
         /// A copy sharing this node's children.
         init(copying node: Node) {
-            hash = node.hash
             entry = node.entry
             left = node.left
             right = node.right
+            leftHash = node.leftHash
+            rightHash = node.rightHash
         }
     }
 
+    /// A subtree's root node and hash.
+    typealias Subtree = (node: Node?, hash: SHA256Hash)
+
     private var root: Node?
+    /// The root hash; 32 zero bytes for the empty map.
+    public private(set) var rootHash = SHA256Hash.zero
     /// How many keys the map holds.
     public private(set) var count = 0
 
     public init() {}
-
-    /// The root hash; 32 zero bytes for the empty map.
-    public var rootHash: SHA256Hash { root?.hash ?? .zero }
 
     /// SHA-256(0x00 ‖ key ‖ count as 8 bytes big-endian ‖ chain head).
     public static func leafHash(key: SHA256Hash, value: SubjectMapValue) -> SHA256Hash {
@@ -87,27 +94,27 @@ public struct SubjectMap: Sendable {
     /// The result does not depend on the order of `updates`; a key given twice takes its last value.
     public mutating func update(_ updates: [SHA256Hash: SubjectMapValue]) {
         let sorted = updates.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
-        count += Self.update(&root, depth: 0, with: sorted[...])
+        count += Self.update(&root, &rootHash, depth: 0, with: sorted[...])
     }
 
     public mutating func update(key: SHA256Hash, value: SubjectMapValue) {
         update([key: value])
     }
 
-    /// Applies `updates` to the subtree at `node`, and returns how many of their keys it did not hold.
-    private static func update(_ node: inout Node?, depth: Int, with updates: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>)
-        -> Int
-    {
+    /// Applies `updates` to the subtree at `node` with hash `hash`, and returns how many of their keys it did not hold.
+    private static func update(
+        _ node: inout Node?, _ hash: inout SHA256Hash, depth: Int, with updates: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>
+    ) -> Int {
         guard !updates.isEmpty else { return 0 }
         guard node != nil else {
-            node = build(updates, depth: depth)
+            (node, hash) = build(updates, depth: depth)
             return updates.count
         }
         if let leaf = node!.entry {
             // A subject's new count and head, most updates: a leaf this map alone holds is rewritten in place.
             if updates.count == 1, let update = updates.first, update.key == leaf.key, isKnownUniquelyReferenced(&node) {
                 node!.entry = update
-                node!.hash = leafHash(key: update.key, value: update.value)
+                hash = leafHash(key: update.key, value: update.value)
                 return 0
             }
             var merged = Array(updates)
@@ -118,32 +125,40 @@ public struct SubjectMap: Sendable {
                 merged.insert(leaf, at: merged.firstIndex { leaf.key < $0.key } ?? merged.endIndex)
                 added = updates.count
             }
-            node = build(merged[...], depth: depth)
+            (node, hash) = build(merged[...], depth: depth)
             return added
         }
         // No other reference may be held here, or the node would never look unique.
         if !isKnownUniquelyReferenced(&node) { node = Node(copying: node!) }
         let branch = node!
         let split = updates.firstIndex { $0.key.bit(depth) } ?? updates.endIndex
-        // The children are taken out while they are updated (so each is unique if only this branch held it),
-        // rather than updated in place as `inout` properties, which costs a runtime exclusivity check per level.
-        var left = branch.left
-        var right = branch.right
-        branch.left = nil
-        branch.right = nil
-        let added = update(&left, depth: depth + 1, with: updates[..<split]) + update(&right, depth: depth + 1, with: updates[split...])
-        branch.hash = RFC6962.nodeHash(left?.hash ?? .zero, right?.hash ?? .zero)
-        branch.left = left
-        branch.right = right
+        // Only a child with updates is visited. It is taken out while it is updated (so it is unique if only this
+        // branch held it), rather than updated in place as an `inout` property, which costs a runtime exclusivity
+        // check per level.
+        var added = 0
+        if split > updates.startIndex {
+            var (left, leftHash) = (branch.left, branch.leftHash)
+            branch.left = nil
+            added += update(&left, &leftHash, depth: depth + 1, with: updates[..<split])
+            (branch.left, branch.leftHash) = (left, leftHash)
+        }
+        if split < updates.endIndex {
+            var (right, rightHash) = (branch.right, branch.rightHash)
+            branch.right = nil
+            added += update(&right, &rightHash, depth: depth + 1, with: updates[split...])
+            (branch.right, branch.rightHash) = (right, rightHash)
+        }
+        hash = RFC6962.nodeHash(branch.leftHash, branch.rightHash)
         return added
     }
 
     /// The canonical subtree of sorted, distinct entries that share their first `depth` bits.
-    private static func build(_ entries: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>, depth: Int) -> Node? {
-        guard let first = entries.first else { return nil }
-        if entries.count == 1 { return Node(key: first.key, value: first.value) }
+    private static func build(_ entries: ArraySlice<(key: SHA256Hash, value: SubjectMapValue)>, depth: Int) -> Subtree {
+        guard let first = entries.first else { return (nil, .zero) }
+        if entries.count == 1 { return (Node(key: first.key, value: first.value), leafHash(key: first.key, value: first.value)) }
         let split = entries.firstIndex { $0.key.bit(depth) } ?? entries.endIndex
-        return Node(left: build(entries[..<split], depth: depth + 1), right: build(entries[split...], depth: depth + 1))
+        let branch = Node(left: build(entries[..<split], depth: depth + 1), right: build(entries[split...], depth: depth + 1))
+        return (branch, RFC6962.nodeHash(branch.leftHash, branch.rightHash))
     }
 
     /// The proof of a key's value, or of its absence.
@@ -153,7 +168,7 @@ public struct SubjectMap: Sendable {
         while let current = node {
             if let entry = current.entry { return SubjectMapProof(siblings: siblings, terminal: .leaf(key: entry.key, value: entry.value)) }
             let goRight = key.bit(siblings.count)
-            siblings.append((goRight ? current.left : current.right)?.hash ?? .zero)
+            siblings.append(goRight ? current.leftHash : current.rightHash)
             node = goRight ? current.right : current.left
         }
         return SubjectMapProof(siblings: siblings, terminal: .empty)
