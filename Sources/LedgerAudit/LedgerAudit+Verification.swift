@@ -125,8 +125,8 @@ extension LedgerAudit {
             }
             if let subject = leaf.subject {
                 let key = SHA256Hash(bytes: subject.bytes)!
-                // One lookup per leaf: a subject not seen before has no leaves and an all-zero head.
-                guard let value = Self.extend(&heads[key, default: SubjectMapValue(count: 0, chainHead: .zero)], by: leaf, leafHash)
+                // One lookup per leaf, a subject not seen before starting empty.
+                guard let value = Self.extend(&heads[key, default: .empty], by: leaf, leafHash)
                 else {
                     throw fail(index, "breaks its subject's chain (previous subject head is not the subject's last leaf)")
                 }
@@ -137,7 +137,7 @@ extension LedgerAudit {
         /// Moves a subject's head on to `leaf`; `nil` if the leaf does not name the head as its predecessor.
         private static func extend(_ head: inout SubjectMapValue, by leaf: LedgerLeaf, _ leafHash: SHA256Hash) -> SubjectMapValue? {
             guard leaf.previousSubjectHead == head.chainHead else { return nil }
-            head = SubjectMapValue(count: head.count + 1, chainHead: LedgerLeaf.nextSubjectHead(head.chainHead, leafHash: leafHash))
+            head = head.appending(leafHash: leafHash)
             return head
         }
 

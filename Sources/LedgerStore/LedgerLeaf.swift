@@ -124,6 +124,17 @@ public struct LedgerLeaf: Hashable, Sendable {
     }
 }
 
+extension SubjectMapValue {
+    /// A subject with no leaves yet: its first leaf names the all-zero head as the previous one.
+    public static let empty = SubjectMapValue(count: 0, chainHead: .zero)
+
+    /// The subject's count and head once the leaf with hash `leafHash` joins its chain: what the writer stores
+    /// and a verifier recomputes.
+    public func appending(leafHash: SHA256Hash) -> SubjectMapValue {
+        SubjectMapValue(count: count + 1, chainHead: LedgerLeaf.nextSubjectHead(chainHead, leafHash: leafHash))
+    }
+}
+
 extension LedgerLeaf {
     /// What is wrong with this leaf as the record of `judgement` (the rules' reading of its record), or
     /// `nil` when its verdict and event fields are exactly what the rules make of the record.

@@ -185,7 +185,7 @@ public final class PartitionLedger: Sendable {
             previousOffset = entry.offset
             let judgement = entry.judgement
             let subject = judgement.subject
-            let previousSubject = subject.flatMap { touched[$0] ?? next.subjects.value(for: Self.mapKey($0)) }
+            let previousSubject = subject.map { touched[$0] ?? next.subjects.value(for: Self.mapKey($0)) ?? .empty }
             let leaf = LedgerLeaf(
                 previousChainHash: next.chainHead, topic: topic, partition: partition, offset: entry.offset, timestamp: entry.timestamp,
                 valueHash: entry.value.map { SHA256Hash.of($0) }, eventID: judgement.event?.id ?? "",
@@ -197,11 +197,7 @@ public final class PartitionLedger: Sendable {
             let index = next.frontier.size
             next.frontier.append(leafHash) { node, hash in if node.level > 0 { nodes.append((node, hash)) } }
             next.chainHead = HashChain.next(next.chainHead, leafHash)
-            if let subject {
-                touched[subject] = SubjectMapValue(
-                    count: (previousSubject?.count ?? 0) + 1,
-                    chainHead: LedgerLeaf.nextSubjectHead(previousSubject?.chainHead ?? .zero, leafHash: leafHash))
-            }
+            if let subject, let previousSubject { touched[subject] = previousSubject.appending(leafHash: leafHash) }
             rows.append(
                 (
                     index, entry, bytes, leafHash, next.chainHead,
