@@ -21,8 +21,8 @@ public final class LedgerIngest: Service, Sendable {
         /// Moved out while a batch is applied (see ``takeRules(of:)``); `nil` only then, or after a failed append.
         var rules: RulesV1?
         let signer: NoteSigner
-        /// `nil` until a checkpoint covers every leaf: then one is due at once, even for an empty ledger,
-        /// so that citizens' completeness proofs cover every partition.
+        /// The size of the last checkpoint signed or on its way; `nil` until the ledger has one: then one is
+        /// due at once, even for an empty ledger, so that citizens' completeness proofs cover every partition.
         var checkpointedSize: UInt64?
         var checkpointedAt: ContinuousClock.Instant
         /// The last checkpoint published for this ledger, while a rebuild has not yet reached its size.
@@ -78,12 +78,14 @@ public final class LedgerIngest: Service, Sendable {
                     while !Task.isCancelled {
                         let batch = try await consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout)
                         committing = try await ingest(batch, consumer: consumer, after: committing)
-                        let due = duePartitions()
+                        let due = takeDuePartitions()
                         if !due.isEmpty {
-                            // A checkpoint is of one committed state, in which tree and subject map agree.
-                            try await committing?.value
-                            committing = nil
-                            try await checkpoint(due)
+                            // A checkpoint is of one committed state, in which tree and subject map agree: it
+                            // follows the commit in flight, and the next batch is prepared meanwhile.
+                            committing = Task { [self, committing] in
+                                try await committing?.value
+                                try await checkpoint(due)
+                            }
                         }
                     }
                 } catch is CancellationError {}
@@ -92,7 +94,7 @@ public final class LedgerIngest: Service, Sendable {
         } catch is CancellationError {}
         // Shutting down: sign what was ingested and leave the group, in a task cancellation cannot reach.
         try await Task { [self] in
-            try await checkpoint(duePartitions(force: true))
+            try await checkpoint(takeDuePartitions(force: true))
             try await finishDeliveries(of: partitions.withLock { Array($0.values) })
             try await consumer.close()
         }.value
@@ -360,30 +362,42 @@ public final class LedgerIngest: Service, Sendable {
         }
     }
 
-    /// The partitions that grew by enough leaves, or long enough ago (or at all, when `force`d), to be checkpointed.
-    private func duePartitions(force: Bool = false) -> [(ledger: PartitionLedger, signer: NoteSigner)] {
+    /// The partitions that grew by enough leaves, or long enough ago (or at all, when `force`d), to be
+    /// checkpointed. Each is marked as checkpointed at its present size at once, so that none is taken
+    /// again while its checkpoint waits for the commit in flight.
+    private func takeDuePartitions(force: Bool = false) -> [(ledger: PartitionLedger, signer: NoteSigner)] {
         let now = ContinuousClock.now
         return partitions.withLock { open in
-            open.values.filter { partition in
-                guard let checkpointed = partition.checkpointedSize else { return true }
-                let grown = partition.ledger.size - checkpointed
-                return grown > 0
-                    && (force || grown >= configuration.checkpointEveryLeaves
-                        || now - partition.checkpointedAt >= configuration.checkpointInterval)
-            }.map { ($0.ledger, $0.signer) }
+            open.compactMap { partition, state in
+                if let checkpointed = state.checkpointedSize {
+                    let grown = state.ledger.size - checkpointed
+                    guard
+                        grown > 0
+                            && (force || grown >= configuration.checkpointEveryLeaves
+                                || now - state.checkpointedAt >= configuration.checkpointInterval)
+                    else { return nil }
+                }
+                open[partition]?.checkpointedSize = state.ledger.size
+                open[partition]?.checkpointedAt = now
+                return (state.ledger, state.signer)
+            }
         }
     }
 
-    /// Signs and publishes a checkpoint of each ledger; no append may be running.
+    /// Signs a checkpoint of each ledger, all at once (each its own database), and publishes it after the
+    /// outputs of the leaves it covers; no append may be running.
     private func checkpoint(_ due: [(ledger: PartitionLedger, signer: NoteSigner)]) async throws {
-        for (ledger, signer) in due {
-            let (size, note, mapNote) = try await ledger.signCheckpoint(with: signer)
-            partitions.withLock { open in
-                open[ledger.partition]?.checkpointedSize = size
-                open[ledger.partition]?.checkpointedAt = .now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (ledger, signer) in due {
+                group.addTask { [self] in
+                    let (size, note, mapNote) = try await ledger.signCheckpoint(with: signer)
+                    partitions.withLock { $0[ledger.partition]?.checkpointedSize = size }
+                    publishInBackground(
+                        outputs.checkpoint(log: note.formatted, map: mapNote.formatted, origin: ledger.origin), of: ledger, through: size)
+                    logger.debug("signed checkpoint \(ledger.origin) at \(size)")
+                }
             }
-            _ = await publish(outputs.checkpoint(log: note.formatted, map: mapNote.formatted, origin: ledger.origin))
-            logger.debug("signed checkpoint \(ledger.origin) at \(size)")
+            try await group.waitForAll()
         }
     }
 

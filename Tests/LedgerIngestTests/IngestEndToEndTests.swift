@@ -194,6 +194,7 @@ struct IngestEndToEndTests {
         let total = sent.totalCount
         try await runIngest(cluster, until: total, identity: identity)
 
+        let publishedCheckpoints = try await read("consent-ledger.checkpoints.v1", from: cluster)
         for partition in 0..<Int32(partitionCount) {
             let origin = origin(partition)
             let ledger = try ledger(partition)
@@ -222,18 +223,30 @@ struct IngestEndToEndTests {
             let map = try policy.verifyMap(SignedNote(parsing: Array(try #require(last.mapNote).utf8)))
             #expect(map.log == checkpoint)
             #expect(map.mapRoot == ledger.subjectMapRoot && map.keyCount == UInt64(ledger.subjectCount))
+            // Two clean stops: every checkpoint stored was published once, both notes, and none twice.
+            let published = try (publishedCheckpoints[origin] ?? []).map { try policy.verify(SignedNote(parsing: $0)).size }
+            #expect(published == checkpoints.map(\.size), "partition \(partition)")
+            let publishedMaps = try (publishedCheckpoints["\(origin)/subject-map"] ?? []).map {
+                try policy.verifyMap(SignedNote(parsing: $0)).log.size
+            }
+            #expect(publishedMaps == checkpoints.map(\.size), "partition \(partition)")
+        }
+    }
+
+    /// The values a one-partition output topic holds, by key, in the order they were published.
+    func read(_ topic: String, from cluster: KafkaMockCluster) async throws -> [String: [[UInt8]]] {
+        let reader = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        defer { Task { try? await reader.close() } }
+        let records = try await reader.readToEnd(KafkaTopicPartition(topic: topic, partition: 0))
+        return records.reduce(into: [:]) { byKey, record in
+            byKey[String(decoding: record.key ?? [], as: UTF8.self), default: []].append(record.value ?? [])
         }
     }
 
     /// The receipts the receipts topic holds, by key (event id, or coordinates for unreadable records).
     func receipts(_ cluster: KafkaMockCluster) async throws -> [String: [[UInt8]]] {
-        let reader = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
-        defer { Task { try? await reader.close() } }
-        let receipts = try await reader.readToEnd(KafkaTopicPartition(topic: "consent-ledger.receipts.v1", partition: 0))
-        return receipts.reduce(into: [:]) { byKey, receipt in
-            byKey[String(decoding: receipt.key ?? [], as: UTF8.self), default: []].append(receipt.value ?? [])
-        }
+        try await read("consent-ledger.receipts.v1", from: cluster)
     }
 
     func receiptCounts(_ cluster: KafkaMockCluster) async throws -> [String: Int] {
