@@ -51,12 +51,13 @@ enum StorageAndBrokerLimits {
             Dictionary(
                 uniqueKeysWithValues: (0..<partitions).map { (KafkaTopicPartition(topic: topic, partition: $0), KafkaOffset.beginning) }))
         // Timed from the end of the first batch on: connecting and the first fetch's wait are not the consume
-        // rate, and that batch was fetched before the clock started.
+        // rate, and that batch was fetched before the clock started. Batches of ledgerd's size: with larger
+        // ones, a small run (bench-quick) was all one batch, and its rate came out as zero.
         var read = 0
         var timed = 0
         var started: ContinuousClock.Instant?
         while read < records {
-            let batch = try await consumer.nextBatch(maximum: 10_000, timeout: .milliseconds(200))
+            let batch = try await consumer.nextBatch(maximum: 1_000, timeout: .milliseconds(200))
             let count = batch.reduce(0) { count, event in if case .record = event { count + 1 } else { count } }
             read += count
             if started == nil {
