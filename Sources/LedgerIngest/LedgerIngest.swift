@@ -21,8 +21,8 @@ public final class LedgerIngest: Service, Sendable {
         /// Moved out while a batch is applied (see ``takeRules(of:)``); `nil` only then, or after a failed append.
         var rules: RulesV1?
         let signer: NoteSigner
-        /// The size of the last checkpoint signed or on its way; `nil` until the ledger has one: then one is
-        /// due at once, even for an empty ledger, so that citizens' completeness proofs cover every partition.
+        /// `nil` until a checkpoint covers every leaf: then one is due at once, even for an empty ledger,
+        /// so that citizens' completeness proofs cover every partition.
         var checkpointedSize: UInt64?
         var checkpointedAt: ContinuousClock.Instant
         /// The last checkpoint published for this ledger, while a rebuild has not yet reached its size.
@@ -77,15 +77,13 @@ public final class LedgerIngest: Service, Sendable {
                 do {
                     while !Task.isCancelled {
                         let batch = try await consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout)
-                        committing = try await ingest(batch, consumer: consumer, after: committing)
-                        let due = takeDuePartitions()
-                        if !due.isEmpty {
-                            // A checkpoint is of one committed state, in which tree and subject map agree: it
-                            // follows the commit in flight, and the next batch is prepared meanwhile.
-                            committing = Task { [self, committing] in
-                                try await committing?.value
-                                try await checkpoint(due)
-                            }
+                        let committed = try await ingest(batch, consumer: consumer, after: committing)
+                        // A checkpoint is of one committed state, in which tree and subject map agree: the
+                        // partitions due are taken once the batch has committed, and signed while the next
+                        // batch is prepared.
+                        committing = Task { [self] in
+                            try await committed?.value
+                            try await checkpoint(takeDuePartitions())
                         }
                     }
                 } catch is CancellationError {}
@@ -363,8 +361,7 @@ public final class LedgerIngest: Service, Sendable {
     }
 
     /// The partitions that grew by enough leaves, or long enough ago (or at all, when `force`d), to be
-    /// checkpointed. Each is marked as checkpointed at its present size at once, so that none is taken
-    /// again while its checkpoint waits for the commit in flight.
+    /// checkpointed, marked as checkpointed at their present size; no append may be running.
     private func takeDuePartitions(force: Bool = false) -> [(ledger: PartitionLedger, signer: NoteSigner)] {
         let now = ContinuousClock.now
         return partitions.withLock { open in
@@ -391,7 +388,6 @@ public final class LedgerIngest: Service, Sendable {
             for (ledger, signer) in due {
                 group.addTask { [self] in
                     let (size, note, mapNote) = try await ledger.signCheckpoint(with: signer)
-                    partitions.withLock { $0[ledger.partition]?.checkpointedSize = size }
                     publishInBackground(
                         outputs.checkpoint(log: note.formatted, map: mapNote.formatted, origin: ledger.origin), of: ledger, through: size)
                     logger.debug("signed checkpoint \(ledger.origin) at \(size)")
