@@ -72,7 +72,8 @@ public final class LedgerIngest: Service, Sendable {
         defer { running.store(false, ordering: .relaxed) }
         do {
             try await cancelWhenGracefulShutdown { [self] in
-                // The last batch's commit, still running while the next batch is fetched and prepared.
+                // The last batch's commit and the checkpoints after it, still running while the next batch
+                // is fetched and prepared.
                 var committing: Task<Void, any Error>?
                 do {
                     while !Task.isCancelled {
@@ -230,7 +231,8 @@ public final class LedgerIngest: Service, Sendable {
 
     /// Processes one batch, committing everything before each rebalance so that a revoked partition's
     /// last records are in its ledger before it is let go. Returns the batch's commit, still running (so
-    /// that the next batch can be fetched and prepared meanwhile); `previous` is the last batch's.
+    /// that the next batch can be fetched and prepared meanwhile); `previous` is the last batch's commit
+    /// and checkpoints.
     private func ingest(
         _ events: [KafkaConsumerEvent], consumer: KafkaConsumer, after previous: Task<Void, any Error>?
     ) async throws -> Task<Void, any Error>? {
@@ -255,8 +257,9 @@ public final class LedgerIngest: Service, Sendable {
     }
 
     /// One batch across partitions: prepares every record at once on all cores (while `previous`, the last
-    /// batch's commit, runs), applies the rules partition by partition in offset order once `previous` is
-    /// done, and returns the commit of the partitions' ledgers, which runs concurrently (each its own database).
+    /// batch's commit and checkpoints, runs), applies the rules partition by partition in offset order once
+    /// `previous` is done, and returns the commit of the partitions' ledgers, which runs concurrently (each
+    /// its own database).
     private func append(
         _ batches: [Int32: [KafkaRecord]], consumer: KafkaConsumer, after previous: Task<Void, any Error>?
     ) async throws -> Task<Void, any Error>? {
