@@ -368,19 +368,18 @@ public final class LedgerIngest: Service, Sendable {
     private func takeDuePartitions(force: Bool = false) -> [(ledger: PartitionLedger, signer: NoteSigner)] {
         let now = ContinuousClock.now
         return partitions.withLock { open in
-            open.compactMap { partition, state in
-                if let checkpointed = state.checkpointedSize {
-                    let grown = state.ledger.size - checkpointed
-                    guard
-                        grown > 0
-                            && (force || grown >= configuration.checkpointEveryLeaves
-                                || now - state.checkpointedAt >= configuration.checkpointInterval)
-                    else { return nil }
-                }
-                open[partition]?.checkpointedSize = state.ledger.size
-                open[partition]?.checkpointedAt = now
-                return (state.ledger, state.signer)
+            let due = open.values.filter { partition in
+                guard let checkpointed = partition.checkpointedSize else { return true }
+                let grown = partition.ledger.size - checkpointed
+                return grown > 0
+                    && (force || grown >= configuration.checkpointEveryLeaves
+                        || now - partition.checkpointedAt >= configuration.checkpointInterval)
             }
+            for partition in due {
+                open[partition.ledger.partition]?.checkpointedSize = partition.ledger.size
+                open[partition.ledger.partition]?.checkpointedAt = now
+            }
+            return due.map { ($0.ledger, $0.signer) }
         }
     }
 
