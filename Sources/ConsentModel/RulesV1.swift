@@ -2,13 +2,14 @@
 public struct IncomingRecord: Sendable {
     public var value: [UInt8]?
     public var headers: [(name: String, value: [UInt8]?)]
-    /// The Kafka timestamp, when the record has one.
-    public var timestamp: Timestamp?
+    /// The Kafka timestamp in milliseconds since the epoch, as the record carries it (any 64-bit value the
+    /// producer chose), when it has one.
+    public var kafkaTimestamp: Int64?
 
-    public init(value: [UInt8]?, headers: [(name: String, value: [UInt8]?)], timestamp: Timestamp?) {
+    public init(value: [UInt8]?, headers: [(name: String, value: [UInt8]?)], kafkaTimestamp: Int64?) {
         self.value = value
         self.headers = headers
-        self.timestamp = timestamp
+        self.kafkaTimestamp = kafkaTimestamp
     }
 }
 
@@ -16,7 +17,7 @@ public struct IncomingRecord: Sendable {
 public struct PreparedRecord: Sendable {
     let event: Event?
     let rejection: Rejection?
-    let timestamp: Timestamp?
+    let kafkaTimestamp: Int64?
 }
 
 /// What the rules made of one record.
@@ -61,7 +62,7 @@ public struct RulesV1: Sendable {
     /// (Ed25519 verification is the dominant cost) and then applied in order with ``apply(_:)``.
     public func prepare(_ record: IncomingRecord) -> PreparedRecord {
         func rejected(_ rejection: Rejection, _ event: Event? = nil) -> PreparedRecord {
-            PreparedRecord(event: event, rejection: rejection, timestamp: record.timestamp)
+            PreparedRecord(event: event, rejection: rejection, kafkaTimestamp: record.kafkaTimestamp)
         }
         guard let value = record.value else { return rejected(.tombstone) }
         guard !value.isEmpty else { return rejected(.emptyValue) }
@@ -76,7 +77,7 @@ public struct RulesV1: Sendable {
         if let rejection = registry.checkSignature(value: value, keyID: keyID, signature: signature, source: event.source, at: event.time) {
             return rejected(rejection, event)
         }
-        return PreparedRecord(event: event, rejection: nil, timestamp: record.timestamp)
+        return PreparedRecord(event: event, rejection: nil, kafkaTimestamp: record.kafkaTimestamp)
     }
 
     /// The stateful half: applies a prepared record, in partition order.
@@ -86,10 +87,10 @@ public struct RulesV1: Sendable {
                 event: prepared.event, subject: prepared.event.map { SubjectReference(subject: $0.subject, secret: secret) },
                 verdict: Verdict(rules: Self.version, rejection: prepared.rejection, findings: [], access: nil))
         }
-        return apply(event, kafkaTimestamp: prepared.timestamp)
+        return apply(event, kafkaTimestamp: prepared.kafkaTimestamp)
     }
 
-    private mutating func apply(_ event: Event, kafkaTimestamp: Timestamp?) -> Judgement {
+    private mutating func apply(_ event: Event, kafkaTimestamp: Int64?) -> Judgement {
         let subject = SubjectReference(subject: event.subject, secret: secret)
         var findings: [ProducerFinding] = []
         if seenEventIDs.contains(event.id) { findings.append(.duplicateEventId) }
@@ -100,7 +101,7 @@ public struct RulesV1: Sendable {
             findings.append(.sequenceGap(expected: last + 1))
         }
         if let kafkaTimestamp {
-            let skew = (event.time.nanoseconds - kafkaTimestamp.nanoseconds) / 1_000_000_000
+            let skew = Self.skewSeconds(event: event.time, kafkaMilliseconds: kafkaTimestamp)
             if abs(skew) > Self.maximumClockSkew { findings.append(.clockSkew(seconds: skew)) }
         }
         var access: AccessOutcome?
@@ -119,5 +120,11 @@ public struct RulesV1: Sendable {
         }
         return Judgement(
             event: event, subject: subject, verdict: Verdict(rules: Self.version, rejection: nil, findings: findings, access: access))
+    }
+
+    /// Whole seconds from the Kafka timestamp to the event's `time`, truncated toward zero. Computed in 128 bits:
+    /// the producer chooses both, and their difference in nanoseconds need not fit in 64 (the result always does).
+    static func skewSeconds(event time: Timestamp, kafkaMilliseconds: Int64) -> Int64 {
+        Int64((Int128(time.nanoseconds) - Int128(kafkaMilliseconds) * 1_000_000) / 1_000_000_000)
     }
 }

@@ -9,20 +9,26 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         self.nanoseconds = nanoseconds
     }
 
-    public init(milliseconds: Int64) {
-        self.nanoseconds = milliseconds * 1_000_000
+    /// `nil` outside what 64-bit nanoseconds hold (the years 1677 to 2262): a Kafka timestamp is the
+    /// producer's to choose, so this is where an out-of-range one is caught.
+    public init?(milliseconds: Int64) {
+        let (nanoseconds, overflow) = milliseconds.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow else { return nil }
+        self.nanoseconds = nanoseconds
     }
 
     /// The wall-clock time to the millisecond, for producers stamping events. The ledger never reads
     /// the clock: its leaves depend on the records alone.
     public static var now: Timestamp {
-        Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+        // The clock of this century is in range.
+        Timestamp(nanoseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) * 1_000_000)
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (RFC 3339 §5.6; `t`/`z` accepted, at most 9
-    /// fraction digits, leap second 60 refused).
+    /// fraction digits, leap second 60 refused). `nil` also for an instant that 64-bit
+    /// nanoseconds since 1970 cannot hold (before 1677-09-22 or after 2262-04-11T23:47:16.854775807Z).
     public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         func digits(_ start: Int, _ count: Int) -> Int64? {
@@ -67,9 +73,11 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         guard index == b.count else { return nil }
         let days = Self.daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        // Years up to 9999 fit in seconds; in nanoseconds only 1677 to 2262 do.
         let (product, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return nil }
-        self.nanoseconds = product + fraction
+        let (sum, sumOverflow) = product.addingReportingOverflow(fraction)
+        guard !overflow, !sumOverflow else { return nil }
+        self.nanoseconds = sum
     }
 
     /// RFC 3339 in UTC, with as many fraction digits as needed (none for whole seconds).

@@ -55,9 +55,12 @@ public struct KafkaProducerConfiguration: Sendable {
 }
 
 extension Duration {
-    /// Whole milliseconds, rounded down, as librdkafka's `*.ms` properties take them.
+    /// Whole milliseconds, rounded down, as librdkafka's `*.ms` properties take them; saturated at 64 bits.
     var milliseconds: Int64 {
         let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        let (sum, sumOverflow) = whole.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        guard !overflow, !sumOverflow else { return seconds < 0 ? .min : .max }
+        return sum
     }
 }

@@ -49,8 +49,10 @@ public struct KafkaTopicDefinition: Hashable, Sendable, Codable {
                 .invalidTopicDefinition, "\(fileName): name \"\(definition.name)\" must be non-empty ASCII letters, digits, '.', '_' or '-'"
             )
         }
-        guard definition.partitions >= 1, definition.replicationFactor >= 1 else {
-            throw KafkaError(.invalidTopicDefinition, "\(fileName): partitions and replicationFactor must be at least 1")
+        // Kafka's protocol carries a partition index in 32 bits and a replication factor in 16.
+        guard (1...100_000).contains(definition.partitions), (1...Int(Int16.max)).contains(definition.replicationFactor) else {
+            throw KafkaError(
+                .invalidTopicDefinition, "\(fileName): partitions must be from 1 to 100,000 and replicationFactor from 1 to 32,767")
         }
         return definition
     }

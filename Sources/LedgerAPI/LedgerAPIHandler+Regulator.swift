@@ -22,7 +22,10 @@ extension LedgerAPIHandler {
         let ledger = try ledger(input.path.partition)
         let limit = try PageCursor.limit(input.query.limit)
         let after = try input.query.cursor.map { cursor in
-            guard let size = UInt64(cursor) else { throw Problem.badRequest("cursor \"\(cursor)\" is not one this API gave out") }
+            // Sizes this API gives out are SQLite integers: one beyond Int64.max was not.
+            guard let size = UInt64(cursor), Int64(exactly: size) != nil else {
+                throw Problem.badRequest("cursor \"\(cursor)\" is not one this API gave out; pass a page's nextCursor unchanged")
+            }
             return size
         }
         let (checkpoints, cosigned) = try await ledger.read { reader in

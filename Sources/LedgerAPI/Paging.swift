@@ -12,7 +12,9 @@ struct PageCursor: Equatable {
     /// Reads the `nextCursor` of an earlier page.
     init(_ text: String) throws {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 2, let partition = Int32(parts[0]), partition >= 0, let index = UInt64(parts[1]) else {
+        // Every index this API gives out is a SQLite integer: one beyond Int64.max was not.
+        guard parts.count == 2, let partition = Int32(parts[0]), partition >= 0, let index = UInt64(parts[1]), Int64(exactly: index) != nil
+        else {
             throw Problem.badRequest("cursor \"\(text)\" is not one this API gave out; pass a page's nextCursor unchanged")
         }
         self.partition = partition

@@ -21,7 +21,7 @@ extension LedgerAudit {
             leafHash = RFC6962.leafHash(stored.leaf)
             valueHash = stored.redacted ? nil : stored.value.map { SHA256Hash.of($0) }
             prepared = rules?.prepare(
-                IncomingRecord(value: stored.value, headers: stored.headers, timestamp: leaf?.timestamp.map { Timestamp(milliseconds: $0) })
+                IncomingRecord(value: stored.value, headers: stored.headers, kafkaTimestamp: leaf?.timestamp)
             )
         }
     }

@@ -61,7 +61,7 @@ public struct CitizenHistory: Sendable {
             guard map.log == checkpoint else { throw fail("the subject-map checkpoint is of another tree than the log checkpoint") }
             let leafHashes = answer.entries.compactMap { SHA256Hash(hex: $0.leafHash) }
             guard let key = SHA256Hash(hex: answer.subjectKey), leafHashes.count == answer.entries.count,
-                answer.entries.allSatisfy({ $0.ledger == answer.ledger && UInt64($0.index) < checkpoint.size })
+                answer.entries.allSatisfy({ $0.ledger == answer.ledger && UInt64(exactly: $0.index).map { $0 < checkpoint.size } ?? false })
             else { throw fail("the entries listed are not leaves of this ledger below its checkpoint") }
             do {
                 try answer.proof.subjectMapProof.verifyHistory(key: key, leafHashes: leafHashes, root: map.mapRoot)
@@ -73,12 +73,13 @@ public struct CitizenHistory: Sendable {
         }
         let checked = try accesses.map { access in
             let position = access.position
-            let covered = proven[position.ledger].map { UInt64(position.index) < $0.size } ?? false
+            let index = try unsigned(position.index, "the index of an access")
+            let covered = proven[position.ledger].map { index < $0.size } ?? false
             if covered, proven[position.ledger]?.entries.contains("\(position.index)/\(position.leafHash)") != true {
                 throw LedgerClientError("\(position.ledger): the access shown at leaf \(position.index) is not in the proven history")
             }
             return Access(
-                ledger: position.ledger, index: UInt64(position.index), occurredAt: access.occurredAt, institution: access.institution.id,
+                ledger: position.ledger, index: index, occurredAt: access.occurredAt, institution: access.institution.id,
                 action: access.action, purpose: access.purpose, dataHolder: access.dataHolder, dataCategories: access.dataCategories ?? [],
                 outcome: access.outcome.rawValue, isProven: covered)
         }
@@ -97,7 +98,8 @@ extension Components.Schemas.MapProof {
             var terminal = SubjectMapProof.Terminal.empty
             if let leafKey, let leafCount, let leafChainHead {
                 terminal = .leaf(
-                    key: try hash(leafKey), value: SubjectMapValue(count: UInt64(leafCount), chainHead: try hash(leafChainHead)))
+                    key: try hash(leafKey),
+                    value: SubjectMapValue(count: try unsigned(leafCount, "a subject's leaf count"), chainHead: try hash(leafChainHead)))
             }
             return SubjectMapProof(siblings: try siblings.map(hash), terminal: terminal)
         }

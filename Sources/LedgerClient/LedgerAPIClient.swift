@@ -63,7 +63,9 @@ public struct LedgerAPIClient: Sendable {
         switch try await call({ try await $0.listLedgers() }) {
         case .ok(let ok):
             return try ok.body.json.map {
-                Ledger(name: $0.ledger, topic: $0.topic, partition: $0.partition, size: UInt64($0.size), checkpoint: $0.checkpoint)
+                Ledger(
+                    name: $0.ledger, topic: $0.topic, partition: $0.partition, size: try unsigned($0.size, "the size of \($0.ledger)"),
+                    checkpoint: $0.checkpoint)
             }
         case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a regulator token")
         case .undocumented(let status, _): throw LedgerClientError("ledgerd answered the ledger list with HTTP \(status)")
@@ -75,7 +77,7 @@ public struct LedgerAPIClient: Sendable {
         var leaves: [Leaf] = []
         var next = start
         while next < end {
-            let upTo = min(end, next + 100)
+            let upTo = end - next > 100 ? next + 100 : end
             let page: [Components.Schemas.Leaf]
             switch try await call({
                 try await $0.listLeaves(path: .init(partition: partition), query: .init(start: Int64(next), end: Int64(upTo)))
@@ -87,9 +89,10 @@ public struct LedgerAPIClient: Sendable {
             else {
                 throw LedgerClientError("ledgerd served \(page.count) leaves for \(next)..<\(upTo) of partition \(partition), not in order")
             }
-            leaves += page.map {
+            leaves += try page.map {
                 Leaf(
-                    index: UInt64($0.index), leaf: Array($0.leaf.data), leafHash: $0.leafHash, chainHash: $0.chainHash,
+                    index: try unsigned($0.index, "a leaf index"), leaf: Array($0.leaf.data), leafHash: $0.leafHash,
+                    chainHash: $0.chainHash,
                     value: $0.value.map { Array($0.data) }, headers: $0.headers.map { ($0.name, $0.value.map { Array($0.data) }) },
                     redacted: $0.redacted)
             }
@@ -108,9 +111,9 @@ public struct LedgerAPIClient: Sendable {
             }) {
             case .ok(let ok):
                 let page = try ok.body.json
-                checkpoints += page.items.map { item in
+                checkpoints += try page.items.map { item in
                     Checkpoint(
-                        size: UInt64(item.size), note: item.checkpoint, mapNote: item.mapCheckpoint,
+                        size: try unsigned(item.size, "a checkpoint size"), note: item.checkpoint, mapNote: item.mapCheckpoint,
                         cosignatures: Dictionary(item.cosignatures.map { ($0.witness, $0.note) }, uniquingKeysWith: { first, _ in first }))
                 }
                 cursor = page.nextCursor
@@ -165,4 +168,10 @@ private struct BearerToken: ClientMiddleware {
 public struct LedgerClientError: Error, Sendable, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// An index, size or count as a server sent it: ledgerd never sends a negative one, so one is refused, not trapped on.
+func unsigned(_ value: Int64, _ what: String) throws -> UInt64 {
+    guard let unsigned = UInt64(exactly: value) else { throw LedgerClientError("the server sent \(what) of \(value), which is negative") }
+    return unsigned
 }

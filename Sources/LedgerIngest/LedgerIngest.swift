@@ -214,7 +214,7 @@ public final class LedgerIngest: Service, Sendable {
                 let leaf = try LedgerLeaf(decoding: record.leaf)
                 let again = rules.judge(
                     IncomingRecord(
-                        value: record.value, headers: record.headers, timestamp: leaf.timestamp.map { Timestamp(milliseconds: $0) }))
+                        value: record.value, headers: record.headers, kafkaTimestamp: leaf.timestamp))
                 guard again.verdict.canonicalJSON == leaf.verdict else {
                     throw LedgerStoreError.corrupt("leaf \(record.index) of \(ledger.origin) judges differently on replay")
                 }
@@ -269,7 +269,7 @@ public final class LedgerIngest: Service, Sendable {
         let incoming = ordered.flatMap(\.value).map { record in
             IncomingRecord(
                 value: record.value, headers: record.headers.map { (name: $0.name, value: $0.value) },
-                timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })
+                kafkaTimestamp: record.timestamp)
         }
         // Decoding and signature checks need the registry and the secret, not the consent state.
         var prepared = await Self.prepare(incoming, with: RulesV1(registry: registry, secret: identity.subjectSecret))[...]

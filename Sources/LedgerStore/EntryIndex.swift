@@ -58,11 +58,11 @@ struct EntryIndex: Equatable {
         let insert = try db.makeStatement(sql: insertSQL)
         let rows = try Row.fetchCursor(db, sql: "SELECT leaf.idx, leaf.leaf, payload.value FROM leaf JOIN payload USING (idx) ORDER BY idx")
         while let row = try rows.next() {
-            let leaf = try LedgerLeaf(decoding: Array(row[1] as Data))
-            let value: Data? = row[2]
+            let leaf = try LedgerLeaf(decoding: Array(row.decode(Data.self, atIndex: 1)))
+            let value: Data? = try row.decode(atIndex: 2)
             let event = leaf.eventID.isEmpty ? nil : value.flatMap { try? Event.decode(Array($0)) }
             try EntryIndex(leaf: leaf, verdict: try VerdictCodes(canonicalJSON: leaf.verdict), event: event).insert(
-                index: UInt64(row[0] as Int64), using: insert)
+                index: try LedgerReader.index(row, 0), using: insert)
         }
     }
 }

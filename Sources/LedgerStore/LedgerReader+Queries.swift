@@ -52,7 +52,8 @@ extension LedgerReader {
     /// The entries after index `after` (all of them when `nil`) that match `filter`, in index order, at most `limit`.
     public func entries(matching filter: EntryFilter, after: UInt64?, limit: Int) throws -> [IndexedEntry] {
         var conditions = ["leaf.idx > ?"]
-        var arguments: [(any DatabaseValueConvertible)?] = [after.map { Int64($0) } ?? -1]
+        // An index beyond what SQLite's integers hold has nothing after it.
+        var arguments: [(any DatabaseValueConvertible)?] = [after.map { Int64(clamping: $0) } ?? -1]
         func require(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
             guard let value else { return }
             conditions.append(condition)
@@ -79,29 +80,29 @@ extension LedgerReader {
                 """,
             arguments: StatementArguments(arguments))
         return try rows.map { row in
-            let leaf: Data = row[1]
-            let hash: Data = row[2]
-            let value: Data? = row[3]
-            let findings: String = row[8]
+            let leaf: Data = try row.decode(atIndex: 1)
+            let value: Data? = try row.decode(atIndex: 3)
+            let findings: String = try row.decode(atIndex: 8)
             return IndexedEntry(
-                index: UInt64(row[0] as Int64), leaf: try LedgerLeaf(decoding: Array(leaf)), leafHash: try Self.hash(hash),
-                value: value.map(Array.init), redacted: row[4], institution: row[5], outcome: row[6], isViolation: row[7],
-                findings: findings.split(separator: " ").map(String.init), occurredAt: row[9])
+                index: try Self.index(row, 0), leaf: try LedgerLeaf(decoding: Array(leaf)), leafHash: try Self.hash(row.decode(atIndex: 2)),
+                value: value.map(Array.init), redacted: try row.decode(atIndex: 4), institution: try row.decode(atIndex: 5),
+                outcome: try row.decode(atIndex: 6), isViolation: try row.decode(atIndex: 7),
+                findings: findings.split(separator: " ").map(String.init), occurredAt: try row.decode(atIndex: 9))
         }
     }
 
     /// The index of the first leaf with this leaf hash, if any.
     public func index(ofLeafHash hash: SHA256Hash) throws -> UInt64? {
         try Int64.fetchOne(db, sql: "SELECT idx FROM leaf WHERE leaf_hash = ? ORDER BY idx LIMIT 1", arguments: [Data(hash.bytes)])
-            .map(UInt64.init)
+            .map { try Self.index($0, "leaf index") }
     }
 
     /// The subject of the leaf at `index`, and whether there is such a leaf.
     public func subject(at index: UInt64) throws -> (exists: Bool, subject: SubjectReference?) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT subject FROM leaf WHERE idx = ?", arguments: [Int64(index)]) else {
-            return (false, nil)
-        }
-        let subject: Data? = row[0]
+        guard let key = Int64(exactly: index),
+            let row = try Row.fetchOne(db, sql: "SELECT subject FROM leaf WHERE idx = ?", arguments: [key])
+        else { return (false, nil) }
+        let subject: Data? = try row.decode(atIndex: 0)
         return (true, subject.flatMap { SubjectReference(bytes: Array($0)) })
     }
 
@@ -109,8 +110,8 @@ extension LedgerReader {
     public func checkpoints(after: UInt64?, limit: Int) throws -> [(size: UInt64, note: String, mapNote: String?)] {
         try Row.fetchAll(
             db, sql: "SELECT size, note, map_note FROM checkpoint WHERE size > ? ORDER BY size LIMIT ?",
-            arguments: [after.map { Int64($0) } ?? -1, limit]
-        ).map { (UInt64($0[0] as Int64), $0[1], $0[2]) }
+            arguments: [after.map { Int64(clamping: $0) } ?? -1, limit]
+        ).map(Self.checkpointRow)
     }
 
     /// Counts one institution's entries by type and outcome, its findings, and its rejections by reason.
@@ -120,14 +121,15 @@ extension LedgerReader {
             db, sql: "SELECT event_type, outcome, COUNT(*) FROM entry WHERE institution = ? GROUP BY event_type, outcome",
             arguments: [institution])
         while let row = try outcomes.next() {
-            tally.outcomes[row[0], default: [:]][row[1]] = row[2]
+            tally.outcomes[try row.decode(atIndex: 0), default: [:]][try row.decode(atIndex: 1)] = try row.decode(atIndex: 2)
         }
         let findings = try Row.fetchCursor(
             db, sql: "SELECT findings, COUNT(*) FROM entry WHERE institution = ? AND findings != '' GROUP BY findings",
             arguments: [institution])
         while let row = try findings.next() {
-            let codes: String = row[0]
-            for code in codes.split(separator: " ") { tally.findings[String(code), default: 0] += row[1] }
+            let codes: String = try row.decode(atIndex: 0)
+            let count: Int = try row.decode(atIndex: 1)
+            for code in codes.split(separator: " ") { tally.findings[String(code), default: 0] += count }
         }
         let rejected = try Data.fetchCursor(
             db, sql: "SELECT leaf.leaf FROM leaf JOIN entry USING (idx) WHERE entry.institution = ? AND entry.outcome = 'rejected'",
@@ -142,5 +144,20 @@ extension LedgerReader {
     static func hash(_ data: Data) throws -> SHA256Hash {
         guard let hash = SHA256Hash(bytes: data) else { throw LedgerStoreError.corrupt("a stored hash is not 32 bytes") }
         return hash
+    }
+
+    /// A stored leaf index or size: never negative in a ledger this package wrote, so a negative one is corruption.
+    static func index(_ value: Int64, _ what: String) throws -> UInt64 {
+        guard let index = UInt64(exactly: value) else { throw LedgerStoreError.corrupt("a stored \(what) is \(value)") }
+        return index
+    }
+
+    static func index(_ row: Row, _ column: Int) throws -> UInt64 {
+        try index(row.decode(atIndex: column), "leaf index")
+    }
+
+    /// A `checkpoint` table row: size, note, subject-map note.
+    static func checkpointRow(_ row: Row) throws -> (size: UInt64, note: String, mapNote: String?) {
+        (try index(row.decode(atIndex: 0), "checkpoint size"), try row.decode(atIndex: 1), try row.decode(atIndex: 2))
     }
 }

@@ -18,7 +18,9 @@ public struct LedgerReader: MerkleNodeSource {
 
     /// The encoded leaf at `index`.
     public func leaf(at index: UInt64) throws -> [UInt8] {
-        guard let data = try Data.fetchOne(db, sql: "SELECT leaf FROM leaf WHERE idx = ?", arguments: [Int64(index)]) else {
+        guard let key = Int64(exactly: index),
+            let data = try Data.fetchOne(db, sql: "SELECT leaf FROM leaf WHERE idx = ?", arguments: [key])
+        else {
             throw LedgerStoreError.outOfOrder("no leaf \(index)")
         }
         return Array(data)
@@ -26,9 +28,7 @@ public struct LedgerReader: MerkleNodeSource {
 
     /// The signed checkpoint notes and their subject-map checkpoints, oldest first.
     public func checkpoints() throws -> [(size: UInt64, note: String, mapNote: String?)] {
-        try Row.fetchAll(db, sql: "SELECT size, note, map_note FROM checkpoint ORDER BY size").map {
-            (UInt64($0[0] as Int64), $0[1], $0[2])
-        }
+        try Row.fetchAll(db, sql: "SELECT size, note, map_note FROM checkpoint ORDER BY size").map(Self.checkpointRow)
     }
 
     /// Witnesses' cosigned checkpoint notes (of the checkpoints with a size in `sizes`, if given), by checkpoint
@@ -38,7 +38,8 @@ public struct LedgerReader: MerkleNodeSource {
             db, sql: "SELECT size, witness, note FROM cosigned WHERE size BETWEEN ? AND ?",
             arguments: [Int64(clamping: sizes?.lowerBound ?? 0), Int64(clamping: sizes?.upperBound ?? .max)]
         ).reduce(into: [:]) { notes, row in
-            notes[UInt64(row[0] as Int64), default: [:]][row[1]] = row[2]
+            notes[try Self.index(row.decode(atIndex: 0), "checkpoint size"), default: [:]][try row.decode(atIndex: 1)] = try row.decode(
+                atIndex: 2)
         }
     }
 }
@@ -71,7 +72,10 @@ public struct StoredLeaf: Sendable {
 extension LedgerReader {
     /// The ledger's identity: `origin`, `topic`, `partition`, `format`.
     public func meta() throws -> [String: String] {
-        Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0[0], $0[1]) })
+        // A file not written by this package may repeat a key: the first one counts.
+        Dictionary(
+            try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { (try $0.decode(atIndex: 0), try $0.decode(atIndex: 1)) },
+            uniquingKeysWith: { first, _ in first })
     }
 
     /// Calls `body` with every stored leaf in index order (those in `range`, if given), with what was stored beside it
@@ -114,7 +118,8 @@ extension LedgerReader {
         var rows: [SHA256Hash: SubjectMapValue] = [:]
         let cursor = try Row.fetchCursor(db, sql: "SELECT ref, count, head FROM subject")
         while let row = try cursor.next() {
-            rows[try Self.hash(row[0])] = SubjectMapValue(count: row[1], chainHead: try Self.hash(row[2]))
+            rows[try Self.hash(row.decode(atIndex: 0))] = SubjectMapValue(
+                count: try Self.index(row.decode(atIndex: 1), "subject count"), chainHead: try Self.hash(row.decode(atIndex: 2)))
         }
         return rows
     }
@@ -126,11 +131,13 @@ struct NodeReader: MerkleNodeSource {
 
     func hash(of node: NodeID) throws -> SHA256Hash {
         // Cached statements: a proof reads up to 2·log2(n) nodes, and preparing each query anew cost more than reading it.
+        // A node beyond what SQLite's integers index is not stored.
+        let index = Int64(clamping: node.index)
         let data =
             node.level == 0
-            ? try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM leaf WHERE idx = ?"), arguments: [Int64(node.index)])
+            ? try Data.fetchOne(db.cachedStatement(sql: "SELECT leaf_hash FROM leaf WHERE idx = ?"), arguments: [index])
             : try Data.fetchOne(
-                db.cachedStatement(sql: "SELECT hash FROM node WHERE level = ? AND idx = ?"), arguments: [node.level, Int64(node.index)])
+                db.cachedStatement(sql: "SELECT hash FROM node WHERE level = ? AND idx = ?"), arguments: [node.level, index])
         guard let data, let hash = SHA256Hash(bytes: data) else {
             throw MerkleLogError(.missingNode, "\(node) is not stored")
         }

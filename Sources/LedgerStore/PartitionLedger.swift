@@ -106,12 +106,12 @@ public final class PartitionLedger: Sendable {
         var heads: [SHA256Hash: SubjectMapValue] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT ref, count, head FROM subject")
         while let row = try rows.next() {
-            let ref: Data = row["ref"]
-            let head: Data = row["head"]
+            let ref: Data = try row.decode(atIndex: 0)
+            let head: Data = try row.decode(atIndex: 2)
             guard let key = SHA256Hash(bytes: ref), let headHash = SHA256Hash(bytes: head) else {
                 throw LedgerStoreError.corrupt("a subject row is not 32 + 32 bytes")
             }
-            heads[key] = SubjectMapValue(count: row["count"], chainHead: headHash)
+            heads[key] = SubjectMapValue(count: try LedgerReader.index(row.decode(atIndex: 1), "subject count"), chainHead: headHash)
         }
         var subjects = SubjectMap()
         subjects.update(heads)
@@ -119,12 +119,13 @@ public final class PartitionLedger: Sendable {
         // Only the current map is rebuilt, so a checkpoint is served only if it covers every leaf.
         let checkpoint = try Row.fetchOne(db, sql: "SELECT size, note, map_note FROM checkpoint ORDER BY size DESC LIMIT 1").flatMap {
             row -> SignedCheckpoint? in
-            guard UInt64(row[0] as Int64) == size, let mapNote: String = row[2] else { return nil }
-            return SignedCheckpoint(size: size, note: row[1], mapNote: mapNote, subjects: subjects)
+            let stored = try LedgerReader.checkpointRow(row)
+            guard stored.size == size, let mapNote = stored.mapNote else { return nil }
+            return SignedCheckpoint(size: size, note: stored.note, mapNote: mapNote, subjects: subjects)
         }
-        let published = try Int64.fetchOne(db, sql: "SELECT through FROM published WHERE id = 1") ?? 0
+        let published = try LedgerReader.index(Int64.fetchOne(db, sql: "SELECT through FROM published WHERE id = 1") ?? 0, "published mark")
         return State(
-            frontier: frontier, chainHead: chainHead, subjects: subjects, nextOffset: nextOffset, outputsPublished: UInt64(published),
+            frontier: frontier, chainHead: chainHead, subjects: subjects, nextOffset: nextOffset, outputsPublished: published,
             checkpoint: checkpoint)
     }
 
@@ -163,7 +164,7 @@ public final class PartitionLedger: Sendable {
     }
 
     private static func savePublished(_ through: UInt64, _ db: Database) throws {
-        try db.execute(sql: "UPDATE published SET through = max(through, ?) WHERE id = 1", arguments: [Int64(through)])
+        try db.execute(sql: "UPDATE published SET through = max(through, ?) WHERE id = 1", arguments: [Int64(clamping: through)])
     }
 
     /// The newest checkpoint saved since the ledger was opened (or at opening, if it covered every leaf).
@@ -261,13 +262,14 @@ public final class PartitionLedger: Sendable {
     /// to check against the witnesses they trust. Returns whether it was kept.
     @discardableResult
     public func storeCosigned(_ note: SignedNote, witness: String) async throws -> Bool {
-        guard let checkpoint = try? Checkpoint(text: note.text), checkpoint.origin == origin else { return false }
+        // The size is the note's to claim; no ledger holds a checkpoint beyond what SQLite's integers count.
+        guard let checkpoint = try? Checkpoint(text: note.text), checkpoint.origin == origin, let size = Int64(exactly: checkpoint.size)
+        else { return false }
         return try await database.write { db in
-            let stored = try String.fetchOne(db, sql: "SELECT note FROM checkpoint WHERE size = ?", arguments: [Int64(checkpoint.size)])
+            let stored = try String.fetchOne(db, sql: "SELECT note FROM checkpoint WHERE size = ?", arguments: [size])
             guard let stored, (try? SignedNote(parsing: Array(stored.utf8)))?.text == note.text else { return false }
             try db.execute(
-                sql: "INSERT OR REPLACE INTO cosigned(size, witness, note) VALUES (?, ?, ?)",
-                arguments: [Int64(checkpoint.size), witness, note.formatted])
+                sql: "INSERT OR REPLACE INTO cosigned(size, witness, note) VALUES (?, ?, ?)", arguments: [size, witness, note.formatted])
             return true
         }
     }

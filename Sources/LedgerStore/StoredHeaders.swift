@@ -11,12 +11,17 @@ enum StoredHeaders {
         return w.bytes
     }
 
+    /// Reads what ``encode(_:)`` wrote. The count is not trusted to size anything: each header must be there.
     static func decode(_ bytes: [UInt8]) throws -> [(name: String, value: [UInt8]?)] {
         var r = ByteReader(bytes)
-        return try (0..<r.u32()).map { _ in
+        let count = try r.u32()
+        var headers: [(name: String, value: [UInt8]?)] = []
+        for _ in 0..<count {
             let name = try r.text()
-            let count = try r.u32()
-            return (name, count == .max ? nil : Array(try r.raw(Int(count))))
+            let length = try r.u32()
+            headers.append((name, length == .max ? nil : Array(try r.raw(Int(length)))))
         }
+        guard r.isAtEnd else { throw LedgerStoreError.malformedLeaf("trailing bytes after the stored headers") }
+        return headers
     }
 }

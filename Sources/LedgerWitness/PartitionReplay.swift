@@ -67,7 +67,7 @@ struct PartitionReplay {
         let judgement = rules.judge(
             IncomingRecord(
                 value: record.value, headers: record.headers.map { ($0.name, $0.value) },
-                timestamp: record.timestamp.map { Timestamp(milliseconds: $0) }))
+                kafkaTimestamp: record.timestamp))
         if let reason = leaf.disagreement(with: judgement) { throw alarm(reason) }
         if let raw = judgement.event?.subject, let reference = leaf.subject {
             guard referenceOf[raw, default: reference] == reference, subjectOf[reference, default: raw] == raw else {

@@ -27,6 +27,10 @@ struct BrokerCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CommonOptions
 
+    func validate() throws {
+        guard (1...64).contains(brokers) else { throw ValidationError("--brokers is the number of embedded brokers, from 1 to 64") }
+    }
+
     func run() async throws {
         let logger = options.makeLogger(label: "ledgerctl.broker")
         try await reportingFailures {

@@ -61,8 +61,10 @@ struct PublishCommand: AsyncParsableCommand {
     var file: String = "-"
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be 1 or more") }
-        guard timeout >= 1, receiptTimeout >= 1 else { throw ValidationError("--timeout and --receipt-timeout are seconds, 1 or more") }
+        guard (1...100_000).contains(batch) else { throw ValidationError("--batch is lines sent together, from 1 to 100,000") }
+        guard (1...86_400).contains(timeout), (1...86_400).contains(receiptTimeout) else {
+            throw ValidationError("--timeout and --receipt-timeout are seconds, from 1 to 86,400 (a day)")
+        }
     }
 
     func run() async throws {

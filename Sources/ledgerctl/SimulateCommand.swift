@@ -58,8 +58,14 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard setupOnly || brokers != nil else { throw ValidationError("--brokers is required (or --setup-only)") }
-        guard rate >= 1, duration >= 1, subjects >= 1 else { throw ValidationError("--rate, --duration and --subjects must be 1 or more") }
-        guard institutions >= 2 else { throw ValidationError("--institutions must be 2 or more: an operator and a data holder") }
+        guard (1...1_000_000).contains(rate) else { throw ValidationError("--rate is events per second, from 1 to 1,000,000") }
+        guard (1...31_536_000).contains(duration) else { throw ValidationError("--duration is seconds, from 1 to 31,536,000 (a year)") }
+        guard (1...100_000_000).contains(subjects) else {
+            throw ValidationError("--subjects is a number of citizens, from 1 to 100,000,000")
+        }
+        guard (2...10_000).contains(institutions) else {
+            throw ValidationError("--institutions is from 2 (an operator and a data holder) to 10,000")
+        }
         guard (0...1).contains(violationRate) else { throw ValidationError("--violation-rate is a share, from 0 to 1") }
     }
 

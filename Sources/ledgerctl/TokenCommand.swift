@@ -35,7 +35,7 @@ struct TokenCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !subject.isEmpty else { throw ValidationError("--subject must not be empty") }
-        guard validFor > 0 else { throw ValidationError("--valid-for must be a positive number of seconds") }
+        guard (1...31_622_400).contains(validFor) else { throw ValidationError("--valid-for is seconds, from 1 to 31,622,400 (366 days)") }
     }
 
     func run() async throws {

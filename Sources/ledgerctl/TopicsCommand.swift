@@ -33,6 +33,10 @@ struct TopicsCommand: AsyncParsableCommand {
 
         @OptionGroup var options: CommonOptions
 
+        func validate() throws {
+            guard (1...3_600).contains(timeout) else { throw ValidationError("--timeout is seconds, from 1 to 3,600") }
+        }
+
         func run() async throws {
             let logger = options.makeLogger(label: "ledgerctl.topics")
             try await reportingFailures {

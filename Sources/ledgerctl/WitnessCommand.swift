@@ -60,6 +60,7 @@ struct WitnessCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = CommonOptions.makeLogger(label: "ledgerctl.witness", level: logLevel)
+        guard (1...86_400).contains(interval) else { throw ValidationError("--interval is seconds, from 1 to 86,400 (a day)") }
         guard let token = token ?? ProcessInfo.processInfo.environment["LEDGER_API_TOKEN"] else {
             throw ValidationError("a regulator token is needed: --token, or LEDGER_API_TOKEN")
         }

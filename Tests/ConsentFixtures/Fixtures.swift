@@ -8,6 +8,9 @@ public let examplesDirectory = URL(fileURLWithPath: #filePath)
 
 public func t(_ text: String) -> Timestamp { Timestamp(rfc3339: text)! }
 
+/// An RFC 3339 instant as a Kafka timestamp: milliseconds since the epoch.
+public func ms(_ text: String) -> Int64 { t(text).nanoseconds / 1_000_000 }
+
 /// Test fixtures shared by the test targets. Builds events as JSON values, signs them, and wraps them as Kafka records.
 public struct Fixtures: Sendable {
     public let secret = try! SubjectSecret(bytes: Array(0..<32))
@@ -84,12 +87,15 @@ public struct Fixtures: Sendable {
         Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
     }
 
-    /// A record signed with `keyID` (by default the source's current key), timestamped at the event's time.
+    /// A record signed with `keyID` (by default the source's current key), timestamped at the event's time
+    /// (without a Kafka timestamp when that time is not one the ledger can read).
     public func record(_ event: [String: Any], keyID: String? = nil) -> IncomingRecord {
         let value = Self.bytes(event)
         let source = event["source"] as! String
         let key = keyID ?? "\(source)/2026"
         let headers = try! EventSignature.headers(for: value, keyID: key, privateKey: keys[key]!)
-        return IncomingRecord(value: value, headers: headers.map { ($0.name, $0.value) }, timestamp: t(event["time"] as! String))
+        return IncomingRecord(
+            value: value, headers: headers.map { ($0.name, $0.value) },
+            kafkaTimestamp: Timestamp(rfc3339: event["time"] as! String).map { $0.nanoseconds / 1_000_000 })
     }
 }

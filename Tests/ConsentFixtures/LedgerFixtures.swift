@@ -10,7 +10,7 @@ extension PartitionLedger {
         for (n, record) in records.enumerated() {
             entries.append(
                 .init(
-                    offset: first + Int64(n), timestamp: record.timestamp.map { $0.nanoseconds / 1_000_000 }, value: record.value,
+                    offset: first + Int64(n), timestamp: record.kafkaTimestamp, value: record.value,
                     headers: record.headers, judgement: rules.judge(record)))
         }
         try await append(entries, nextOffset: first + Int64(records.count))

@@ -122,6 +122,18 @@ struct TimestampTests {
         #expect(Timestamp(milliseconds: 1_763_888_400_000) == Timestamp(rfc3339: "2025-11-23T09:00:00Z"))
     }
 
+    @Test("the last instant 64-bit nanoseconds hold parses; the next ones, and milliseconds beyond it, are refused")
+    func range() {
+        #expect(Timestamp(rfc3339: "2262-04-11T23:47:16.854775807Z")?.nanoseconds == .max)
+        #expect(Timestamp(rfc3339: "2262-04-11T23:47:16.854775808Z") == nil)
+        #expect(Timestamp(rfc3339: "2262-04-11T23:47:16.9Z") == nil)
+        #expect(Timestamp(rfc3339: "9999-12-31T23:59:59Z") == nil)
+        #expect(Timestamp(rfc3339: "0000-01-01T00:00:00Z") == nil)
+        #expect(Timestamp(milliseconds: 9_223_372_036_854)?.nanoseconds == 9_223_372_036_854_000_000)
+        #expect(Timestamp(milliseconds: 9_223_372_036_855) == nil)
+        #expect(Timestamp(milliseconds: .min) == nil)
+    }
+
     @Test(
         "anything else is refused",
         arguments: [

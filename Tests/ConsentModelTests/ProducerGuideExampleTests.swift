@@ -29,7 +29,7 @@ struct ProducerGuideExampleTests {
         let record = IncomingRecord(
             value: value,
             headers: [("consent-ledger-key", Array("mydata-op-1/2026".utf8)), ("consent-ledger-signature", Array(signature.utf8))],
-            timestamp: t("2026-11-24T02:00:01Z"))
+            kafkaTimestamp: ms("2026-11-24T02:00:01Z"))
         let judgement = rules.judge(record)
         #expect(judgement.verdict.rejection == nil)
         // Its producer sequence is 2 with nothing before it, and it names a consent the ledger has not seen.

@@ -14,11 +14,11 @@ struct RulesTests {
     @Test("a tombstone, an empty value and an oversized value are rejected, not lost")
     func unreadable() {
         var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
-        #expect(rules.judge(IncomingRecord(value: nil, headers: [], timestamp: nil)).verdict.rejection == .tombstone)
-        #expect(rules.judge(IncomingRecord(value: [], headers: [], timestamp: nil)).verdict.rejection == .emptyValue)
+        #expect(rules.judge(IncomingRecord(value: nil, headers: [], kafkaTimestamp: nil)).verdict.rejection == .tombstone)
+        #expect(rules.judge(IncomingRecord(value: [], headers: [], kafkaTimestamp: nil)).verdict.rejection == .emptyValue)
         let big = [UInt8](repeating: 0x20, count: 70_000)
-        #expect(rules.judge(IncomingRecord(value: big, headers: [], timestamp: nil)).verdict.rejection == .oversized(bytes: 70_000))
-        let garbage = rules.judge(IncomingRecord(value: [0xde, 0xad], headers: [], timestamp: nil))
+        #expect(rules.judge(IncomingRecord(value: big, headers: [], kafkaTimestamp: nil)).verdict.rejection == .oversized(bytes: 70_000))
+        let garbage = rules.judge(IncomingRecord(value: [0xde, 0xad], headers: [], kafkaTimestamp: nil))
         #expect(garbage.verdict.rejection?.code == "malformed")
         #expect(garbage.event == nil && garbage.subject == nil)
     }
@@ -44,10 +44,26 @@ struct RulesTests {
         #expect(gap.findings == [.sequenceGap(expected: 2)])
         #expect(gap.isApplied)
         var skewed = fixtures.record(event("e3", seq: 6, time: "2026-03-01T00:00:00Z", data: Fixtures.grant("c3")))
-        skewed.timestamp = t("2026-03-01T00:10:00Z")
+        skewed.kafkaTimestamp = ms("2026-03-01T00:10:00Z")
         let skew = rules.judge(skewed).verdict
         #expect(skew.findings == [.clockSkew(seconds: -600)])
         #expect(skew.isApplied)
+    }
+
+    @Test("an event time past 2262 is malformed; a Kafka timestamp at either end of 64 bits is a clock skew, measured exactly")
+    func instantsOutOfRange() {
+        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        // The first instant 64-bit nanoseconds cannot hold aborted ledgerd once ("arithmetic overflow").
+        let late = rules.judge(fixtures.record(event("e1", seq: 1, time: "2262-04-11T23:47:16.9Z"))).verdict
+        #expect(late.rejection?.code == "malformed")
+        #expect(late.rejection?.detail.hasPrefix("time: ") == true)
+        var first = fixtures.record(event("e2", seq: 1))
+        first.kafkaTimestamp = .max
+        // 2026-03-01T00:00:00Z is 1,772,323,200 s; Int64.max ms is 9,223,372,036,854,775 s and 807 ms.
+        #expect(rules.judge(first).verdict.findings == [.clockSkew(seconds: 1_772_323_200 - 9_223_372_036_854_775)])
+        var second = fixtures.record(event("e3", seq: 2, data: Fixtures.grant("c3")))
+        second.kafkaTimestamp = .min
+        #expect(rules.judge(second).verdict.findings == [.clockSkew(seconds: 1_772_323_200 + 9_223_372_036_854_775)])
     }
 
     @Test("revoking an unknown consent and reporting someone else's access are flagged")

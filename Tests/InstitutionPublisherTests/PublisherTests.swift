@@ -58,7 +58,7 @@ struct PublishingFixture {
                 rules.judge(
                     IncomingRecord(
                         value: record.value, headers: record.headers.map { ($0.name, $0.value) },
-                        timestamp: record.timestamp.map { Timestamp(milliseconds: $0) }))
+                        kafkaTimestamp: record.timestamp))
             }
         }
         try await consumer.close()

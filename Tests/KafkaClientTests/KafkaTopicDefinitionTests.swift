@@ -34,7 +34,9 @@ struct KafkaTopicDefinitionTests {
     @Test(
         "malformed definitions are refused with the file and the field",
         arguments: [
-            (#"{"name":"a","purpose":"p","partitions":0,"replicationFactor":1,"configs":{}}"#, "at least 1"),
+            (#"{"name":"a","purpose":"p","partitions":0,"replicationFactor":1,"configs":{}}"#, "partitions must be from 1 to 100,000"),
+            // Would not fit the 32 bits librdkafka takes a partition count in.
+            (#"{"name":"a","purpose":"p","partitions":4294967296,"replicationFactor":1,"configs":{}}"#, "partitions must be from 1"),
             (#"{"name":"a","purpose":"p","partitions":1,"replicationFactor":1}"#, "missing field \"configs\""),
             (#"{"name":"a","purpose":"p","partitions":"8","replicationFactor":1,"configs":{}}"#, "\"partitions\" must be an integer"),
             (#"{"name":"a b","purpose":"p","partitions":1,"replicationFactor":1,"configs":{}}"#, "name \"a b\""),

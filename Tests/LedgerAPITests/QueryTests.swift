@@ -161,6 +161,15 @@ struct QueryTests {
                 "must be an integer is missing or is not one, in /v1/me/accesses?limit=ten"
             ),
             ("/v1/me/accesses?cursor=zzz", .citizenA, .badRequest, "cursor"),
+            // Past Int64.max: these aborted ledgerd ("Not enough bits to represent the passed value").
+            ("/v1/me/accesses?cursor=0.9223372036854775808", .citizenA, .badRequest, "cursor"),
+            ("/v1/me/accesses?cursor=0.18446744073709551615", .citizenA, .badRequest, "cursor"),
+            ("/v1/violations?cursor=1.9223372036854775808", .regulator, .badRequest, "cursor"),
+            ("/v1/ledgers/0/checkpoints?cursor=9223372036854775808", .regulator, .badRequest, "cursor"),
+            ("/v1/ledgers/0/leaves?start=9223372036854775806&end=9223372036854775807", .regulator, .badRequest, "beyond"),
+            ("/v1/ledgers/0/proofs/inclusion?index=9223372036854775807", .regulator, .badRequest, "tree size"),
+            ("/v1/ledgers/0/proofs/consistency?from=1&to=9223372036854775807", .regulator, .badRequest, "leaves"),
+            ("/v1/me/entries/0/9223372036854775807/proof", .citizenA, .forbidden, "outside"),
             ("/v1/me/accesses?from=2026-05-01T00:00:00Z&until=2026-04-01T00:00:00Z", .citizenA, .badRequest, "before"),
             ("/v1/me/accesses?from=yesterday", .citizenA, .badRequest, "RFC 3339"),
             ("/v1/me/accesses?verdict=fine", .citizenA, .badRequest, "\\\"fine\\\" is not one of the values"),

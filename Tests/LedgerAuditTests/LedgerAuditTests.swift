@@ -79,7 +79,7 @@ struct LedgerAuditTests {
     func severalBatches() async throws {
         let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0)
         var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
-        let garbage = (0..<10_000).map { IncomingRecord(value: Array("not an event \($0)".utf8), headers: [], timestamp: nil) }
+        let garbage = (0..<10_000).map { IncomingRecord(value: Array("not an event \($0)".utf8), headers: [], kafkaTimestamp: nil) }
         try await ledger.append(garbage, judgedBy: &rules)
         try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: key))
         var reported: [UInt64] = []

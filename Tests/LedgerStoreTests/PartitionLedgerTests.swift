@@ -34,7 +34,7 @@ struct PartitionLedgerTests {
                         {"specversion":"1.0","id":"e\(offset)","source":"bank-a","type":"consent.revoked","time":"2026-03-01T00:00:00Z","subject":"CI-\(offset % 4)","dataschema":"urn:consent-ledger:schema:consent.revoked:v1","datacontenttype":"application/json","producerseq":\(offset + 1),"data":{"consentId":"c","effectiveAt":"2026-03-01T00:00:00Z","initiatedBy":"subject"}}
                         """.utf8)
                 }
-            let record = IncomingRecord(value: value, headers: [], timestamp: Timestamp(milliseconds: 1_772_323_200_000 + offset))
+            let record = IncomingRecord(value: value, headers: [], kafkaTimestamp: 1_772_323_200_000 + offset)
             return PartitionLedger.Entry(
                 offset: offset, timestamp: 1_772_323_200_000 + offset, value: value, headers: [("h", [1])], judgement: rules.judge(record))
         }
@@ -155,6 +155,31 @@ struct PartitionLedgerTests {
             try PartitionLedger(path: directory.appendingPathComponent("p3.sqlite").path, origin: "elsewhere/7", topic: "t", partition: 7)
         }
         #expect(error?.description.contains("check --data-dir") == true)
+    }
+
+    @Test("stored values that no writer of this package makes are refused as corrupt, not trapped on")
+    func hostileStoredValues() async throws {
+        let ledger = try open()
+        try await ledger.append(Self.entries(offsets: 0..<3), nextOffset: 3)
+        let database = try DatabaseQueue(path: directory.appendingPathComponent("p3.sqlite").path)
+        // A header count of 2^32 − 1 once sized an allocation before any header was read.
+        try await database.write { db in try db.execute(sql: "UPDATE payload SET headers = x'FFFFFFFF' WHERE idx = 1") }
+        await #expect(throws: LedgerStoreError.malformedLeaf("ends 2 bytes early")) { try await ledger.read { try $0.storedLeaves(0..<3) } }
+        try await database.write { db in try db.execute(sql: "INSERT INTO checkpoint(size, note) VALUES (-5, 'x')") }
+        await #expect(throws: LedgerStoreError.self) { try await ledger.read { try $0.checkpoints() } }
+        // Not UTF-8 where the query index keeps text: once a fatal error inside GRDB's row subscript.
+        try await database.write { db in try db.execute(sql: "UPDATE entry SET institution = x'FF' WHERE idx = 2") }
+        await #expect(throws: (any Error).self) { try await ledger.read { try $0.entries(matching: EntryFilter(), after: nil, limit: 10) } }
+    }
+
+    @Test("a cosigned note that claims a size beyond what SQLite counts is not kept")
+    func cosignedSizeOutOfRange() async throws {
+        let ledger = try open()
+        let log = try NoteSigner(name: origin, kind: .ed25519, privateKey: .init())
+        let witness = try NoteSigner(name: "witness.example", kind: .cosignatureV1, privateKey: .init())
+        var note = try SignedNote.checkpoint(Checkpoint(origin: origin, size: 1 << 63, root: .zero), signedBy: log)
+        try note.sign(with: witness, timestamp: 1)
+        #expect(try await ledger.storeCosigned(note, witness: "witness.example") == false)
     }
 
     @Test("the leaf encoding survives a round trip, and truncated or trailing bytes are refused")

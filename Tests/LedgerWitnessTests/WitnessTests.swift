@@ -68,7 +68,7 @@ final class WitnessFixture: Sendable {
             let replaced = replacing.flatMap { $0.offset == record.offset ? $0.with : nil }
             let value = replaced?.value ?? record.value
             let headers = (replaced?.headers ?? record.headers).map { ($0.name, $0.value) }
-            let incoming = IncomingRecord(value: value, headers: headers, timestamp: record.timestamp.map { Timestamp(milliseconds: $0) })
+            let incoming = IncomingRecord(value: value, headers: headers, kafkaTimestamp: record.timestamp)
             return PartitionLedger.Entry(
                 offset: record.offset, timestamp: record.timestamp, value: value, headers: headers, judgement: rules.judge(incoming))
         }

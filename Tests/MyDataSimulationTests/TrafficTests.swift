@@ -26,7 +26,7 @@ struct TrafficTests {
             let value = draft.value(producerSequence: sequences[event.source]!)
             let key = keys[event.source]!
             let headers = try EventSignature.headers(for: value, keyID: key.keyID, privateKey: key.privateKey)
-            return (event, rules.judge(IncomingRecord(value: value, headers: headers, timestamp: now)))
+            return (event, rules.judge(IncomingRecord(value: value, headers: headers, kafkaTimestamp: now.nanoseconds / 1_000_000)))
         }
     }
 

@@ -218,7 +218,7 @@ struct APIBenchmarks {
             let offset = ledger.nextOffset
             let entries = zip(records, prepared).enumerated().map { n, pair in
                 PartitionLedger.Entry(
-                    offset: offset + Int64(n), timestamp: pair.0.timestamp.map { $0.nanoseconds / 1_000_000 }, value: pair.0.value,
+                    offset: offset + Int64(n), timestamp: pair.0.kafkaTimestamp, value: pair.0.value,
                     headers: pair.0.headers, judgement: rules.apply(pair.1))
             }
             for start in stride(from: 0, to: entries.count, by: 1_000) {
@@ -245,7 +245,9 @@ struct APIBenchmarks {
             {"specversion":"1.0","id":"e\(sequence)","source":"op","type":"\(type)","time":"\(time)","subject":"CI-\(subject)","dataschema":"urn:consent-ledger:schema:\(type):v1","datacontenttype":"application/json","producerseq":\(sequence),"data":\(data)}
             """.utf8)
         let headers = try EventSignature.headers(for: value, keyID: "op/1", privateKey: key)
-        return IncomingRecord(value: value, headers: headers.map { ($0.name, $0.value) }, timestamp: Timestamp(rfc3339: time))
+        return IncomingRecord(
+            value: value, headers: headers.map { ($0.name, $0.value) },
+            kafkaTimestamp: Timestamp(rfc3339: time).map { $0.nanoseconds / 1_000_000 })
     }
 
     /// Runs wrk with `script` and returns p50 and p99 in milliseconds, and requests per second.

@@ -18,7 +18,7 @@ struct StageBenchmarks {
                 """.utf8)
             let headers = try EventSignature.headers(for: value, keyID: "op/1", privateKey: key)
             return IncomingRecord(
-                value: value, headers: headers.map { ($0.name, $0.value) }, timestamp: Timestamp(rfc3339: "2026-05-01T00:00:00Z"))
+                value: value, headers: headers.map { ($0.name, $0.value) }, kafkaTimestamp: 1_777_593_600_000)
         }
         var rules = RulesV1(registry: registry, secret: SubjectSecret.generate())
         var figures: [Figure] = []
