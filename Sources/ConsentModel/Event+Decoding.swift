@@ -6,19 +6,21 @@ extension Event {
     ]
 
     /// Decodes an event from the exact bytes of a Kafka value, refusing anything the schema does not
-    /// allow with the field path and the problem.
+    /// allow with the field path and the problem. Checked in this order: the JSON syntax (where it stops
+    /// being JSON), the schema (the field and what is wrong), then keys repeated within an object.
     public static func decode(_ value: [UInt8]) throws -> Event {
         guard value.count <= maximumSize else {
             throw ConsentModelError(.oversized, "the event is \(value.count) bytes, over the limit of \(maximumSize)")
         }
+        let repeatedKey = try JSONSyntax.check(value)
         let event: Envelope
         do {
             event = try JSONDecoder().decode(Envelope.self, from: Data(value))
         } catch let error as DecodingError {
             throw error.consentModelError
         }
-        if let duplicate = DuplicateKeyScanner.firstDuplicate(in: value) {
-            throw ConsentModelError(.malformedJSON, at: duplicate, "appears twice in the same object")
+        if let repeatedKey {
+            throw ConsentModelError(.malformedJSON, at: repeatedKey, "appears twice in the same object")
         }
         return event.event
     }
@@ -36,13 +38,14 @@ extension Event {
             func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
             let version = try c.decode(String.self, forKey: key("specversion"))
             guard version == "1.0" else {
-                throw c.invalid(key("specversion"), "\"\(version)\" is not a supported CloudEvents version (1.0)")
+                throw c.invalid(key("specversion"), "\"\(EchoedText.capped(version))\" is not a supported CloudEvents version (1.0)")
             }
             let typeName = try c.decode(String.self, forKey: key("type"))
             guard let type = EventType(rawValue: typeName) else {
                 throw c.invalid(
                     key("type"),
-                    "\"\(typeName)\" is not an event type; types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "\"\(EchoedText.capped(typeName))\" is not an event type; types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             let schema = try c.decode(String.self, forKey: key("dataschema"))
             guard schema == type.schema else { throw c.invalid(key("dataschema"), "must be \(type.schema) for \(typeName)") }

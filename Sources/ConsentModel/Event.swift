@@ -7,6 +7,9 @@ import Foundation
 public struct Event: Hashable, Sendable {
     /// The largest event value the ledger reads. Larger values are rejected unread.
     public static let maximumSize = 64 * 1024
+    /// The most entries a list of codes or institutions may have: enough for any real consent or access, and a
+    /// bound on what a verdict that lists some of them (`missing`) can hold.
+    public static let maximumListLength = 64
 
     public let id: String
     /// The publishing institution's id, as in the registry.
@@ -106,10 +109,7 @@ public struct ConsentGrant: Hashable, Sendable, Decodable {
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         consentId = try c.text(key("consentId"), maximumLength: 128)
         dataHolder = try c.text(key("dataHolder"), maximumLength: 128)
-        recipients = try c.decode([String].self, forKey: key("recipients"))
-        guard !recipients.isEmpty, Set(recipients).count == recipients.count, recipients.allSatisfy({ !$0.isEmpty }) else {
-            throw c.invalid(key("recipients"), "must list at least one institution id, each once")
-        }
+        recipients = try c.texts(key("recipients"), maximumLength: 128)
         purposes = try c.codes(key("purposes"))
         dataCategories = try c.codes(key("dataCategories"))
         legalBasis = try c.oneOf(key("legalBasis"), Self.legalBases)

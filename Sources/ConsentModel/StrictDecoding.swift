@@ -23,7 +23,7 @@ extension Decoder {
         let container = try container(keyedBy: AnyKey.self)
         if let unknown = container.allKeys.map(\.stringValue).filter({ !allowed.contains($0) }).sorted().first {
             throw ConsentModelError(
-                .unknownField, at: fieldPath(codingPath + [AnyKey(stringValue: unknown)]),
+                .unknownField, at: fieldPath(codingPath + [AnyKey(stringValue: EchoedText.capped(unknown))]),
                 "is not a field of this object; allowed: \(allowed.sorted().joined(separator: ", "))")
         }
         return container
@@ -31,11 +31,24 @@ extension Decoder {
 }
 
 extension KeyedDecodingContainer {
-    /// A non-empty string of at most `maximumLength` characters, without control characters.
+    /// A non-empty string of at most `maximumLength` characters (Unicode scalars, as JSON Schema's `maxLength` counts
+    /// them), without control characters.
     func text(_ key: Key, maximumLength: Int = 256) throws -> String {
         let value = try decode(String.self, forKey: key)
         try checkText(value, key: key, maximumLength: maximumLength)
         return value
+    }
+
+    /// A non-empty list of distinct texts (institution ids), each as ``text(_:maximumLength:)`` checks one.
+    func texts(_ key: Key, maximumLength: Int) throws -> [String] {
+        let values = try decode([String].self, forKey: key)
+        guard (1...Event.maximumListLength).contains(values.count), Set(values).count == values.count else {
+            throw invalid(key, "must list from 1 to \(Event.maximumListLength) institution ids, each once")
+        }
+        for (index, value) in values.enumerated() {
+            try checkText(value, path: fieldPath(codingPath + [key]) + "[\(index)]", maximumLength: maximumLength)
+        }
+        return values
     }
 
     func optionalText(_ key: Key, maximumLength: Int = 256) throws -> String? {
@@ -47,11 +60,13 @@ extension KeyedDecodingContainer {
     /// A non-empty list of distinct codes (`finance.account.transactions`), in the order given.
     func codes(_ key: Key) throws -> [String] {
         let values = try decode([String].self, forKey: key)
-        guard !values.isEmpty else { throw invalid(key, "must list at least one code") }
+        guard (1...Event.maximumListLength).contains(values.count) else {
+            throw invalid(key, "must list from 1 to \(Event.maximumListLength) codes, not \(values.count)")
+        }
         for (index, value) in values.enumerated() where !isCode(value) {
             throw ConsentModelError(
                 .invalidValue, at: fieldPath(codingPath + [key]) + "[\(index)]",
-                "\"\(value)\" is not a code: lowercase words of letters, digits and '-', joined by '.'")
+                "\"\(EchoedText.capped(value))\" is not a code: lowercase words of letters, digits and '-', joined by '.'")
         }
         guard Set(values).count == values.count else { throw invalid(key, "lists a code twice") }
         return values
@@ -60,7 +75,7 @@ extension KeyedDecodingContainer {
     func code(_ key: Key) throws -> String {
         let value = try decode(String.self, forKey: key)
         guard isCode(value) else {
-            throw invalid(key, "\"\(value)\" is not a code: lowercase words of letters, digits and '-', joined by '.'")
+            throw invalid(key, "\"\(EchoedText.capped(value))\" is not a code: lowercase words of letters, digits and '-', joined by '.'")
         }
         return value
     }
@@ -68,7 +83,9 @@ extension KeyedDecodingContainer {
     /// One of a fixed set of values.
     func oneOf(_ key: Key, _ allowed: [String]) throws -> String {
         let value = try decode(String.self, forKey: key)
-        guard allowed.contains(value) else { throw invalid(key, "\"\(value)\" is not one of \(allowed.joined(separator: ", "))") }
+        guard allowed.contains(value) else {
+            throw invalid(key, "\"\(EchoedText.capped(value))\" is not one of \(allowed.joined(separator: ", "))")
+        }
         return value
     }
 
@@ -77,10 +94,17 @@ extension KeyedDecodingContainer {
     }
 
     private func checkText(_ value: String, key: Key, maximumLength: Int) throws {
-        guard !value.isEmpty else { throw invalid(key, "must not be empty") }
-        guard value.fitsIn(maximumLength) else { throw invalid(key, "is \(value.count) characters, over the limit of \(maximumLength)") }
+        try checkText(value, path: fieldPath(codingPath + [key]), maximumLength: maximumLength)
+    }
+
+    private func checkText(_ value: String, path: String, maximumLength: Int) throws {
+        func invalid(_ reason: String) -> ConsentModelError { ConsentModelError(.invalidValue, at: path, reason) }
+        guard !value.isEmpty else { throw invalid("must not be empty") }
+        guard value.fitsIn(maximumLength) else {
+            throw invalid("is \(value.unicodeScalars.count) characters, over the limit of \(maximumLength)")
+        }
         guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
-            throw invalid(key, "must not contain control characters")
+            throw invalid("must not contain control characters")
         }
     }
 
@@ -97,10 +121,10 @@ extension KeyedDecodingContainer {
 }
 
 extension String {
-    /// At most `characters` characters long; counting them (grapheme clusters) is slow, so short byte
-    /// counts, which cannot hold more characters than bytes, are taken without it.
+    /// At most `characters` Unicode scalars long (JSON Schema's characters: a grapheme may hold any number of
+    /// scalars). A byte count cannot be below the scalar count, so a short one settles it without counting.
     func fitsIn(_ characters: Int) -> Bool {
-        utf8.count <= characters || count <= characters
+        utf8.count <= characters || unicodeScalars.count <= characters
     }
 }
 
@@ -116,9 +140,10 @@ extension DecodingError {
             return ConsentModelError(.wrongType, at: fieldPath(context.codingPath), "must be \(Self.describe(type)), not null")
         case .dataCorrupted(let context):
             return ConsentModelError(
-                context.codingPath.isEmpty ? .malformedJSON : .invalidValue, at: fieldPath(context.codingPath), context.debugDescription)
+                context.codingPath.isEmpty ? .malformedJSON : .invalidValue, at: fieldPath(context.codingPath),
+                EchoedText.capped(context.debugDescription))
         @unknown default:
-            return ConsentModelError(.malformedJSON, "\(self)")
+            return ConsentModelError(.malformedJSON, EchoedText.capped("\(self)"))
         }
     }
 

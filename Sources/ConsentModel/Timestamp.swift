@@ -105,7 +105,7 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let parsed = Timestamp(rfc3339: text) else {
             throw DecodingError.dataCorrupted(
-                .init(codingPath: decoder.codingPath, debugDescription: "\"\(text)\" is not an RFC 3339 timestamp"))
+                .init(codingPath: decoder.codingPath, debugDescription: "\"\(EchoedText.capped(text))\" is not an RFC 3339 timestamp"))
         }
         self = parsed
     }

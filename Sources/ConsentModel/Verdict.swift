@@ -35,10 +35,10 @@ public enum Rejection: Hashable, Sendable {
         case .oversized(let bytes): "the value is \(bytes) bytes, over the limit of \(Event.maximumSize)"
         case .malformed(let error): error.description
         case .signatureMissing: "no \(EventSignature.keyHeader) and \(EventSignature.signatureHeader) headers"
-        case .unknownKey(let key): "key \(key) is not in the registry"
-        case .keyNotValid(let key, let time): "key \(key) was not valid at \(time)"
-        case .sourceNotAllowed(let key, let owner): "key \(key) belongs to \(owner), not to the event's source"
-        case .signatureInvalid(let key): "the signature by key \(key) does not match the value"
+        case .unknownKey(let key): "key \(EchoedText.capped(key)) is not in the registry"
+        case .keyNotValid(let key, let time): "key \(EchoedText.capped(key)) was not valid at \(time)"
+        case .sourceNotAllowed(let key, let owner): "key \(EchoedText.capped(key)) belongs to \(owner), not to the event's source"
+        case .signatureInvalid(let key): "the signature by key \(EchoedText.capped(key)) does not match the value"
         }
     }
 }

@@ -17,11 +17,12 @@ public struct EventDraft: @unchecked Sendable {
     /// Completes `json` for `institution` and checks it with the ledger's own strict decoder, so an
     /// event that would be rejected is refused here, with the field and the problem.
     public init(json: [UInt8], institution: String, now: Timestamp) throws {
+        let repeatedKey = try JSONSyntax.check(json)
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(json)), var object = parsed as? [String: Any] else {
             throw ConsentModelError(.malformedJSON, "the line is not a JSON object")
         }
-        if let duplicate = DuplicateKeyScanner.firstDuplicate(in: json) {
-            throw ConsentModelError(.malformedJSON, at: duplicate, "appears twice in the same object")
+        if let repeatedKey {
+            throw ConsentModelError(.malformedJSON, at: repeatedKey, "appears twice in the same object")
         }
         if let source = object["source"] as? String, source != institution {
             throw ConsentModelError(.invalidValue, at: "source", "is \(source), but the key is \(institution)'s")

@@ -19,6 +19,9 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let messageTimedOut = Code("messageTimedOut")
         /// The broker refused or failed a request.
         public static let brokerError = Code("brokerError")
+        /// A record is larger than the producer's `message.max.bytes` or its topic's `max.message.bytes`: sending
+        /// it again cannot succeed.
+        public static let recordTooLarge = Code("recordTooLarge")
         /// A topic or partition does not exist.
         public static let unknownTopicOrPartition = Code("unknownTopicOrPartition")
         /// The client was shut down while the operation was pending.
@@ -88,6 +91,7 @@ extension KafkaError {
         case RD_KAFKA_RESP_ERR__QUEUE_FULL: code = .queueFull
         case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT: code = .messageTimedOut
         case RD_KAFKA_RESP_ERR__TIMED_OUT: code = .timedOut
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE: code = .recordTooLarge
         case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION,
             RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
             code = .unknownTopicOrPartition

@@ -28,7 +28,8 @@ public final class KafkaProducer: Sendable {
     /// Queues `records` in this order, so that those of one partition are stored in this order, and
     /// returns each one's outcome once all have one. After a record that cannot be queued (such as
     /// ``KafkaError/Code/queueFull``), the rest are not queued and fail with the same error: a later
-    /// record never overtakes an earlier one.
+    /// record never overtakes an earlier one. A record refused for itself (``KafkaError/Code/recordTooLarge``),
+    /// which could never be sent, fails alone.
     public func send(_ records: [KafkaProducerRecord]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         guard !records.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
@@ -37,6 +38,9 @@ public final class KafkaProducer: Sendable {
                 let delivery = Unmanaged.passRetained(PendingDelivery { outcomes.record($0, at: index) })
                 do {
                     try client.produce(record, delivery: delivery.toOpaque())
+                } catch let failure as KafkaError where failure.code == .recordTooLarge {
+                    delivery.release()
+                    outcomes.record(.failure(failure), at: index)
                 } catch {
                     delivery.release()
                     let failure = error as? KafkaError ?? KafkaError(.underlying, "\(error)")

@@ -29,6 +29,9 @@ public struct KafkaProducerConfiguration: Sendable {
     public var maximumQueuedRecords: Int = 100_000
     /// How long to wait for more records to batch together (`linger.ms`). Default 5 ms.
     public var linger: Duration = .milliseconds(5)
+    /// The largest record this producer sends (`message.max.bytes`); a larger one fails at once with
+    /// ``KafkaError/Code/recordTooLarge``. Default 1,000,000 (librdkafka's).
+    public var maximumRecordBytes: Int = 1_000_000
     /// Any other librdkafka property, applied last.
     public var additionalProperties: [String: String] = [:]
 
@@ -45,6 +48,7 @@ public struct KafkaProducerConfiguration: Sendable {
             "message.timeout.ms": String(deliveryTimeout.milliseconds),
             "queue.buffering.max.messages": String(maximumQueuedRecords),
             "linger.ms": String(linger.milliseconds),
+            "message.max.bytes": String(maximumRecordBytes),
             // The Java client's default, so a subject lands in the same partition whichever client sends it;
             // librdkafka's own default (CRC32) would not. `KafkaPartitioner` computes the same.
             "partitioner": "murmur2_random",

@@ -8,6 +8,10 @@ public struct IngestConfiguration: Sendable {
     public var alertsTopic = "consent-ledger.alerts.v1"
     public var rejectedTopic = "consent-ledger.rejected.v1"
     public var receiptsTopic = "consent-ledger.receipts.v1"
+    /// The largest output record ledgerd publishes: the rejected topic's `max.message.bytes` (topics/rejected.json),
+    /// which holds a record of the events topic's largest (1 MiB) with its headers and the ledger's. Give it to the
+    /// producer as its ``KafkaProducerConfiguration/maximumRecordBytes``.
+    public static let maximumOutputBytes = 2_097_152
     /// Where each partition's SQLite ledger lives (`<topic>-<partition>.sqlite`).
     public var dataDirectory: URL
     /// The first part of every ledger origin: `<ledgerName>/<topic>/<partition>`. Default `consent-ledger.local`.

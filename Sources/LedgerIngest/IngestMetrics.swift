@@ -35,6 +35,11 @@ enum IngestMetrics {
         Gauge(label: "ledger_consumer_lag", dimensions: [("partition", String(partition))]).record(max(0, highWatermark - nextOffset))
     }
 
+    /// Counts an output that cannot be published because it is larger than its topic allows.
+    static func undeliverable(topic: String) {
+        Counter(label: "ledger_outputs_undeliverable_total", dimensions: [("topic", topic)]).increment()
+    }
+
     static func batch(duration: Duration) {
         Timer(label: "ledger_batch_duration_seconds").recordNanoseconds(
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)

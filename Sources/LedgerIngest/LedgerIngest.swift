@@ -425,10 +425,20 @@ public final class LedgerIngest: Service, Sendable {
     }
 
     /// Sends and awaits every output, in order; whether all were delivered. A failure is logged, not fatal:
-    /// the ledger is already committed and every output can be derived from it again.
+    /// the ledger is already committed and every output can be derived from it again. An output too large for
+    /// its topic could never be delivered: it is logged and counted, and does not hold back the others' mark.
     private func publish(_ records: [KafkaProducerRecord]) async -> Bool {
-        let failures = zip(records, await producer.send(records)).compactMap { record, outcome in
-            if case .failure(let error) = outcome { (record.topic, error) } else { nil }
+        var failures: [(topic: String, error: KafkaError)] = []
+        for (record, outcome) in zip(records, await producer.send(records)) {
+            guard case .failure(let error) = outcome else { continue }
+            if error.code == .recordTooLarge {
+                IngestMetrics.undeliverable(topic: record.topic)
+                logger.error(
+                    "an output to \(record.topic) keyed \(EchoedText.capped(String(decoding: record.key ?? [], as: UTF8.self))) is too large to publish, and is skipped (its leaf holds what it says): \(error.reason)"
+                )
+            } else {
+                failures.append((record.topic, error))
+            }
         }
         if let (topic, error) = failures.first {
             logger.warning("could not publish \(failures.count) of \(records.count) outputs, the first to \(topic): \(error)")

@@ -122,7 +122,9 @@ struct Ledgerd: AsyncParsableCommand {
             Data("ledger-key=\(Data(identity.signingKey.publicKey.rawRepresentation).base64EncodedString())\n".utf8))
         var configuration = IngestConfiguration(dataDirectory: dataDirectory)
         configuration.ledgerName = settings.ledgerName
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: [bootstrap]), logger: logger)
+        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: [bootstrap])
+        producerConfiguration.maximumRecordBytes = IngestConfiguration.maximumOutputBytes
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let ingest = LedgerIngest(
             configuration: configuration, consumer: KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: settings.group),
             producer: producer, registry: registry, identity: identity, logger: logger)

@@ -1,5 +1,6 @@
 import ConsentFixtures
 import ConsentModel
+import Crypto
 import Foundation
 import Testing
 
@@ -23,6 +24,60 @@ struct DecodingTests {
         #expect((#expect(throws: ConsentModelError.self) { try decode("[1,2]") })?.code == .malformedJSON)
     }
 
+    @Test(
+        "text that is not JSON is refused with the byte where it stops being JSON and what was expected there",
+        arguments: [
+            ("garbage\n", "at byte 0, expected a value (an object, array, string, number, true, false or null), found 'g'"),
+            (#"{"id":"#, "at byte 6, expected a value, found the end of the text"),
+            (#"{"id" "e1"}"#, "at byte 6, expected ':' after the member name, found '\"'"),
+            (#"{"a":1,}"#, "at byte 7, expected a member name in double quotes, found '}'"),
+            (#"{"a":[1 2]}"#, "at byte 8, expected ',' or ']' after an element, found '2'"),
+            (#"{"a":01}"#, "at byte 6, expected ',' or '}' after a member, found '1'"),
+            (#"{"a":1.}"#, "at byte 7, expected a digit after the decimal point, found '}'"),
+            (#"{"a":tru}"#, "at byte 8, expected true, found '}'"),
+            (#"{"a":"x\qy"}"#, #"at byte 8, expected one of \" \\ \/ \b \f \n \r \t \u after '\', found 'q'"#),
+            (#"{"a":"\udc00"}"#, "at byte 6, expected a high surrogate (\\uD800 to \\uDBFF) before a low one, found '\\'"),
+            (#"{"a":"\ud800x"}"#, "at byte 12, expected a low surrogate escape (\\uDC00 to \\uDFFF) after a high one, found 'x'"),
+            (
+                "{\"a\":\"tab\there\"}",
+                "at byte 9, expected a character, not a control character (escape it) inside a string, found byte 0x9"
+            ),
+            ("\u{FEFF}{}", "at byte 0, expected a value (an object, array, string, number, true, false or null), found byte 0xEF"),
+            ("{} {}", "at byte 3, expected the end of the text after the value, found '{'"),
+            (String(repeating: "[", count: 65) + String(repeating: "]", count: 65), "at byte 64, expected no more than 64 nested"),
+        ])
+    func syntaxErrors(text: String, expected: String) {
+        let error = #expect(throws: ConsentModelError.self) { try decode(text) }
+        #expect(error?.code == .malformedJSON)
+        #expect(error?.reason.hasPrefix("not JSON: " + expected) == true, "\(error?.reason ?? "")")
+    }
+
+    @Test("bytes that are not UTF-8 are refused at the first such byte")
+    func notUTF8() {
+        let error = #expect(throws: ConsentModelError.self) {
+            try Event.decode(Array(#"{"id":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8))
+        }
+        #expect(error?.reason == "not JSON: the byte at offset 7 is not UTF-8")
+    }
+
+    @Test("text the sender chose is echoed at most 128 bytes long, with the length and SHA-256 of the whole")
+    func echoesAreCapped() throws {
+        #expect(EchoedText.capped("short") == "short")
+        let long = String(repeating: "키", count: 50)  // 150 bytes: 42 whole scalars fit in 128
+        #expect(
+            EchoedText.capped(long)
+                == String(repeating: "키", count: 42) + "… (150 bytes, SHA-256 "
+                + SHA256.hash(data: Array(long.utf8)).map { String(format: "%02x", $0) }.joined() + ")")
+        var event = base
+        event["type"] = String(repeating: "x", count: 60_000)
+        let error = #expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(event)) }
+        #expect(error.map { $0.description.utf8.count < 400 } == true, "\(error?.description.prefix(300) ?? "")")
+        var member = base
+        member[String(repeating: "k", count: 10_000)] = 1
+        let unknown = #expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(member)) }
+        #expect(unknown.map { $0.path.utf8.count < 250 } == true)
+    }
+
     @Test("a key repeated in a nested object, even spelled with an escape, is refused with its path")
     func duplicateKeys() throws {
         var text = String(decoding: Fixtures.bytes(base), as: UTF8.self)
@@ -35,11 +90,12 @@ struct DecodingTests {
     }
 
     @Test("a repeated key's path names the array elements it is in")
-    func duplicateKeyPaths() {
-        #expect(DuplicateKeyScanner.firstDuplicate(in: Array(#"{"k":1,"k":2}"#.utf8)) == "k")
-        #expect(DuplicateKeyScanner.firstDuplicate(in: Array(#"{"a":[{"x":1},{"y":1,"y":2}]}"#.utf8)) == "a[1].y")
-        #expect(DuplicateKeyScanner.firstDuplicate(in: Array(#"{"a":{"b":{}},"c":[[],{"d":"}","e":{"d":1},"d":1}]}"#.utf8)) == "c[1].d")
-        #expect(DuplicateKeyScanner.firstDuplicate(in: Array(#"{"a":[{"x":1},{"x":2}],"b":{"x":3}}"#.utf8)) == nil)
+    func duplicateKeyPaths() throws {
+        #expect(try JSONSyntax.check(Array(#"{"k":1,"k":2}"#.utf8)) == "k")
+        #expect(try JSONSyntax.check(Array(#"{"a":[{"x":1},{"y":1,"y":2}]}"#.utf8)) == "a[1].y")
+        #expect(try JSONSyntax.check(Array(#"{"a":{"b":{}},"c":[[],{"d":"}","e":{"d":1},"d":1}]}"#.utf8)) == "c[1].d")
+        #expect(try JSONSyntax.check(Array(#"{"a":[{"x":1},{"x":2}],"b":{"x":3}}"#.utf8)) == nil)
+        #expect(try JSONSyntax.check(Array(#"{"\ud83d\ude00":1,"😀":2}"#.utf8)) == "😀")
     }
 
     @Test("validUntil must be later than validFrom")
@@ -70,6 +126,9 @@ struct DecodingTests {
         event["id"] = String(repeating: "동", count: 128)  // 384 bytes, 128 characters: within the limit
         #expect(try Event.decode(Fixtures.bytes(event)).id.count == 128)
         #expect(refusal { $0["id"] = String(repeating: "동", count: 129) } == "id: is 129 characters, over the limit of 128")
+        // Characters as JSON Schema counts them: one grapheme of a letter and 200 combining marks is 201.
+        #expect(
+            refusal { $0["id"] = "e" + String(repeating: "\u{301}", count: 200) } == "id: is 201 characters, over the limit of 128")
         func grant(_ change: @escaping (inout [String: Any]) -> Void) -> (inout [String: Any]) -> Void {
             { event in
                 var data = event["data"] as! [String: Any]

@@ -45,7 +45,7 @@ struct EventDraftTests {
     @Test(
         "refuses what the ledger would reject, naming the field",
         arguments: [
-            ("not JSON", "{\"type\": ", "the line is not a JSON object"),
+            ("not JSON", "{\"type\": ", "not JSON: at byte 9, expected a value, found the end of the text"),
             ("an array", "[1, 2]", "the line is not a JSON object"),
             (
                 "a repeated key", #"{"type":"consent.revoked","subject":"CI-1","subject":"CI-2","data":{}}"#,

@@ -74,6 +74,23 @@ struct KafkaRoundTripTests {
         #expect(records.allSatisfy { $0.timestamp != nil })
     }
 
+    @Test("a record too large to send fails alone; the records after it are still sent, in order")
+    func tooLargeFailsAlone() async throws {
+        let (cluster, topic) = try makeCluster(partitions: 1)
+        var configuration = producerConfiguration(cluster)
+        configuration.maximumRecordBytes = 10_000
+        let producer = try KafkaProducer(configuration: configuration, logger: testLogger)
+        let outcomes = await producer.send([
+            KafkaProducerRecord(topic: topic, value: "first".bytes),
+            KafkaProducerRecord(topic: topic, value: [UInt8](repeating: 7, count: 20_000)),
+            KafkaProducerRecord(topic: topic, value: "third".bytes),
+        ])
+        await producer.shutdown()
+        #expect(throws: KafkaError.self) { try outcomes[1].get() }
+        if case .failure(let error) = outcomes[1] { #expect(error.code == .recordTooLarge) }
+        #expect(try outcomes[0].get().offset == 0 && outcomes[2].get().offset == 1)
+    }
+
     @Test("manual assignment and seek read from exactly the offset asked")
     func assignAndSeek() async throws {
         let (cluster, topic) = try makeCluster(partitions: 2)

@@ -253,6 +253,54 @@ struct IngestEndToEndTests {
         try await receipts(cluster).mapValues(\.count)
     }
 
+    @Test("a 70 KB key-id header and the longest verdict the schema allows give receipts within 64 KiB; every output is delivered")
+    func boundedReceipts() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        var traffic = try traffic(subjects: 0..<1, sequenceStart: 0)
+        // The subject's consent covers one category; an access names the schema's most (64), 63 of them not covered.
+        let categories =
+            ["finance.account.transactions"] + (1..<Event.maximumListLength).map { "x\($0)." + String(repeating: "c", count: 120) }
+        var sequence: Int64 = 100
+        func access(_ categories: [String]) throws -> KafkaProducerRecord {
+            sequence += 1
+            let object: [String: Any] = [
+                "specversion": "1.0", "id": "evt-\(sequence)", "source": "mydata-op-1", "type": "access.performed",
+                "time": "2026-05-01T00:00:00Z", "subject": "CI-0", "dataschema": "urn:consent-ledger:schema:access.performed:v1",
+                "datacontenttype": "application/json", "producerseq": sequence,
+                "data": [
+                    "accessId": "a-\(sequence)", "accessor": "mydata-op-1", "dataHolder": "bank-a", "actor": "sys", "action": "read",
+                    "purpose": "financial-overview", "dataCategories": categories, "recordCount": 1, "dataForm": "identified",
+                    "occurredAt": "2026-05-01T00:00:00Z",
+                ] as [String: Any],
+            ]
+            let value = Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]))
+            return KafkaProducerRecord(
+                topic: topic, key: Array("CI-0".utf8), value: value,
+                headers: [
+                    KafkaHeader(name: EventSignature.keyHeader, value: Array("op/1".utf8)),
+                    KafkaHeader(
+                        name: EventSignature.signatureHeader, value: Array(Data(try key.signature(for: value)).base64EncodedString().utf8)),
+                ])
+        }
+        traffic.append((try access(categories), .applied(access: "category-not-covered")))
+        var longKey = try access(["finance.account.transactions"])
+        longKey.headers[0].value = [UInt8](repeating: UInt8(ascii: "k"), count: 70_000)
+        traffic.append((longKey, .rejected("unknown-key")))
+        let sent = try await send(traffic, to: cluster)
+        try await runIngest(cluster, until: sent.totalCount, identity: identity)
+
+        let receipts = try await receipts(cluster).values.flatMap { $0 }
+        #expect(receipts.count == sent.totalCount, "one receipt per leaf")
+        #expect(receipts.allSatisfy { $0.count <= 65_536 }, "\(receipts.map(\.count).sorted().suffix(3))")
+        let keyReceipt = try #require(receipts.map { String(decoding: $0, as: UTF8.self) }.first { $0.contains("unknown-key") })
+        #expect(keyReceipt.contains("… (70000 bytes, SHA-256 "), "\(keyReceipt.prefix(400))")
+        #expect(receipts.map { String(decoding: $0, as: UTF8.self) }.contains { $0.contains("category-not-covered") })
+        let partition = try #require(sent.first { $0.value.count == sent.totalCount }?.key)
+        let ledger = try ledger(partition)
+        #expect(ledger.outputsPublishedThrough == ledger.size, "the published mark reached the last leaf")
+    }
+
     @Test("outputs are at least once: a clean stop delivers every one once; those a crash kept from delivery come on restart")
     func outputsAtLeastOnce() async throws {
         let cluster = try makeCluster()
