@@ -39,8 +39,6 @@ struct ProblemMiddleware: ServerMiddleware {
         case .typeMismatch(let type, _), .valueNotFound(let type, _):
             let kind = "\(type)".hasPrefix("Int") ? "an integer" : "a \(type)"
             problem = "a parameter that must be \(kind) is missing or is not one"
-        case .dataCorrupted(let context) where context.debugDescription.contains("ISO8601"):
-            problem = "a date-time parameter is not in RFC 3339 form, such as 2026-04-01T00:00:00Z"
         case .dataCorrupted(let context) where context.debugDescription.contains("invalid String value"):
             let value = context.debugDescription.components(separatedBy: "invalid String value ").last ?? ""
             problem = "\"\(value)\" is not one of the values this parameter takes"

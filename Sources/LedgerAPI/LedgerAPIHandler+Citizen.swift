@@ -28,7 +28,7 @@ extension LedgerAPIHandler {
         filter.subject = subject
         // Applied consent events: grants and revocations, replayed in ledger order.
         filter.outcome = Components.Schemas.Outcome.recorded.rawValue
-        let now = Timestamp(nanoseconds: nanoseconds(Date()))
+        let now = Timestamp.now
         var consents: [Components.Schemas.Consent] = []
         for ledger in ledgers() {
             var state = ConsentState()

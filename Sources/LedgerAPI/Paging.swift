@@ -1,3 +1,4 @@
+import ConsentModel
 import Foundation
 import LedgerStore
 
@@ -58,21 +59,26 @@ struct EntryPage {
     }
 }
 
-/// Turns the optional `from` / `until` parameters into a filter's nanosecond bounds.
-func timeRange(from: Date?, until: Date?, into filter: inout EntryFilter) throws {
-    if let from, let until, from >= until {
-        throw Problem.badRequest("from (\(from)) must be before until (\(until))")
+/// Turns the optional `from` / `until` parameters (any RFC 3339 date-time) into a filter's nanosecond bounds.
+func timeRange(from: String?, until: String?, into filter: inout EntryFilter) throws {
+    func instant(_ text: String, _ name: String) throws -> Timestamp {
+        guard let instant = Timestamp(rfc3339: text) else {
+            throw Problem.badRequest(
+                "\(name) \"\(text)\" is not an RFC 3339 date-time between the years 1677 and 2262, such as 2026-04-01T00:00:00Z or 2026-04-01T09:00:00.515+09:00"
+            )
+        }
+        return instant
     }
-    filter.occurredFrom = from.map(nanoseconds)
-    filter.occurredBefore = until.map(nanoseconds)
+    let start = try from.map { try instant($0, "from") }
+    let end = try until.map { try instant($0, "until") }
+    if let start, let end, start >= end {
+        throw Problem.badRequest("from (\(start)) must be before until (\(end))")
+    }
+    filter.occurredFrom = start?.nanoseconds
+    filter.occurredBefore = end?.nanoseconds
 }
 
-/// Clamped to what 64-bit nanoseconds hold (the years 1678 to 2262).
-func nanoseconds(_ date: Date) -> Int64 {
-    let value = (date.timeIntervalSince1970 * 1_000_000_000).rounded()
-    return Int64(max(min(value, 9.2e18), -9.2e18))
-}
-
-func date(nanoseconds: Int64) -> Date {
-    Date(timeIntervalSince1970: Double(nanoseconds) / 1_000_000_000)
+/// An instant as the API shows it: RFC 3339 in UTC, with its fraction when it has one.
+func instant(nanoseconds: Int64) -> String {
+    Timestamp(nanoseconds: nanoseconds).description
 }

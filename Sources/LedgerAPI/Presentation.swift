@@ -29,7 +29,7 @@ extension Components.Schemas.Entry {
     init(_ ledger: PartitionLedger, _ entry: IndexedEntry) throws {
         self.init(
             position: .init(ledger, entry), offset: entry.leaf.offset, eventId: entry.leaf.eventID.isEmpty ? nil : entry.leaf.eventID,
-            eventType: entry.leaf.eventType, institution: entry.institution, occurredAt: entry.occurredAt.map { date(nanoseconds: $0) },
+            eventType: entry.leaf.eventType, institution: entry.institution, occurredAt: entry.occurredAt.map(instant(nanoseconds:)),
             outcome: try .init(entry), findings: entry.findings, verdict: String(decoding: entry.leaf.verdict, as: UTF8.self),
             valueSha256: entry.leaf.valueHash?.hex)
     }
@@ -42,7 +42,7 @@ extension Components.Schemas.AccessEntry {
         if let value = entry.value, case .accessPerformed(let performed) = try? Event.decode(value).data { access = performed }
         self.init(
             position: .init(ledger, entry), institution: .init(entry.institution, registry: registry),
-            occurredAt: entry.occurredAt.map { date(nanoseconds: $0) }, action: access?.action, purpose: access?.purpose,
+            occurredAt: entry.occurredAt.map(instant(nanoseconds:)), action: access?.action, purpose: access?.purpose,
             dataCategories: access?.dataCategories, recordCount: access?.recordCount, dataForm: access?.dataForm,
             dataHolder: access?.dataHolder, outcome: try .init(entry),
             consentId: try VerdictCodes(canonicalJSON: entry.leaf.verdict).consentId, findings: entry.findings,
@@ -79,9 +79,8 @@ extension Components.Schemas.Consent {
         }
         self.init(
             consentId: grant.consentId, dataHolder: grant.dataHolder, recipients: grant.recipients, purposes: grant.purposes,
-            dataCategories: grant.dataCategories, legalBasis: grant.legalBasis, validFrom: date(nanoseconds: grant.validFrom.nanoseconds),
-            validUntil: date(nanoseconds: grant.validUntil.nanoseconds),
-            revokedAt: record.revokedAt.map { date(nanoseconds: $0.nanoseconds) },
-            supersededAt: record.supersededAt.map { date(nanoseconds: $0.nanoseconds) }, status: status, ledger: ledger.origin)
+            dataCategories: grant.dataCategories, legalBasis: grant.legalBasis, validFrom: grant.validFrom.description,
+            validUntil: grant.validUntil.description, revokedAt: record.revokedAt?.description,
+            supersededAt: record.supersededAt?.description, status: status, ledger: ledger.origin)
     }
 }

@@ -13,7 +13,8 @@ public struct CitizenHistory: Sendable {
     public struct Access: Sendable {
         public let ledger: String
         public let index: UInt64
-        public let occurredAt: Date?
+        /// RFC 3339 in UTC, with the fraction of a second the event gave.
+        public let occurredAt: String?
         public let institution: String
         public let action: String?
         public let purpose: String?

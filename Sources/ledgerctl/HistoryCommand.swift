@@ -46,12 +46,11 @@ struct HistoryCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("NOT VERIFIED: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        let time = ISO8601DateFormatter()
         for access in history.accesses {
             let what = [access.action, access.dataCategories.joined(separator: ","), access.dataHolder.map { "from \($0)" }]
                 .compactMap { $0 }.joined(separator: " ")
             emit(
-                "\(access.occurredAt.map(time.string) ?? "-")  \(access.institution)  \(what)  for \(access.purpose ?? "-")  \(access.outcome)"
+                "\(access.occurredAt ?? "-")  \(access.institution)  \(what)  for \(access.purpose ?? "-")  \(access.outcome)"
                     + (access.isProven ? "" : "  (unproven: no checkpoint covers it yet)"))
         }
         let violations = history.accesses.filter { $0.outcome != "covered" }.count

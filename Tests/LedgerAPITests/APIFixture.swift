@@ -13,8 +13,8 @@ import MerkleLog
 /// leaf no checkpoint covers; served by the real API with a test token issuer.
 ///
 /// Partition 0: citizen A's consent c-1 (holder bank-a, recipient mydata-op-1), a covered access, one
-/// for a purpose not consented, the revocation, an access after it, and a forged record in
-/// mydata-op-1's name; after the checkpoint, one more covered access.
+/// for a purpose not consented, the revocation (effective 2026-05-01T00:00:00.515Z), an access 5 ms after
+/// it in the same second, and a forged record in mydata-op-1's name; after the checkpoint, one more covered access.
 /// Partition 1: citizen B's consent c-2 for insurer-i, a covered access, one beyond its categories,
 /// and an access to citizen A's data by mydata-op-1 under no consent.
 struct APIFixture: Sendable {
@@ -55,11 +55,11 @@ struct APIFixture: Sendable {
             try await ledgers[partition].append(records, judgedBy: &rules[partition])
         }
         func access(
-            _ id: String, _ seq: Int64, _ day: String, subject: String = a, accessor: String = "mydata-op-1",
-            purpose: String = "financial-overview",
+            _ id: String, _ seq: Int64, _ day: String, at clock: String = "00:00:00", subject: String = a,
+            accessor: String = "mydata-op-1", purpose: String = "financial-overview",
             categories: [String] = ["finance.account.transactions"]
         ) -> IncomingRecord {
-            let time = "2026-\(day)T00:00:00Z"
+            let time = "2026-\(day)T\(clock)Z"
             return fixtures.record(
                 event(
                     "access.performed", id, accessor, seq, time, subject,
@@ -74,8 +74,8 @@ struct APIFixture: Sendable {
                 fixtures.record(
                     event(
                         "consent.revoked", "e-4", "mydata-op-1", 4, "2026-05-01T00:00:00Z", a,
-                        Fixtures.revoke("c-1", at: "2026-05-01T00:00:00Z"))),
-                access("e-5", 5, "06-01"),
+                        Fixtures.revoke("c-1", at: "2026-05-01T00:00:00.515Z"))),
+                access("e-5", 5, "05-01", at: "00:00:00.520"),
                 forged,
             ])
         try await append(

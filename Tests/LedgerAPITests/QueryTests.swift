@@ -64,12 +64,32 @@ struct QueryTests {
         }
     }
 
+    @Test("times keep their fraction of a second, and from/until take any RFC 3339 date-time, fractions and offsets included")
+    func timePrecision() async throws {
+        struct Timed: Decodable { let position: Position, occurredAt: String? }
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            func accesses(_ query: String) async throws -> [String] {
+                let page = try Self.decode(
+                    Page<Timed>.self, try await client.get("/v1/me/accesses?\(query)", as: .citizenA, fixture: fixture))
+                return page.items.compactMap(\.occurredAt)
+            }
+            // The access 5 ms after the revocation, in the same second: the order shows.
+            #expect(try await accesses("verdict=revoked") == ["2026-05-01T00:00:00.52Z"])
+            #expect(try await accesses("from=2026-05-01T00:00:00.515Z&until=2026-05-01T00:00:00.521Z") == ["2026-05-01T00:00:00.52Z"])
+            #expect(try await accesses("from=2026-05-01T00:00:00.521Z&until=2026-05-02T00:00:00.000Z").isEmpty)
+            #expect(try await accesses("from=2026-05-01T09:00:00.5%2B09:00&until=2026-05-01t00:00:01z") == ["2026-05-01T00:00:00.52Z"])
+            let before = try await client.get("/v1/me/accesses?until=2026-04-01T00:00:00.000000001Z", as: .citizenA, fixture: fixture)
+            #expect(try Self.decode(Page<Timed>.self, before).items.compactMap(\.occurredAt) == ["2026-04-01T00:00:00Z"])
+        }
+    }
+
     @Test("a citizen's consents show what became of each")
     func consents() async throws {
         let fixture = try await APIFixture()
         try await fixture.application.test(.router) { client in
             let mine = try Self.decode([Consent].self, try await client.get("/v1/me/consents", as: .citizenA, fixture: fixture))
-            #expect(mine.map(\.consentId) == ["c-1"] && mine[0].status == "revoked" && mine[0].revokedAt == "2026-05-01T00:00:00Z")
+            #expect(mine.map(\.consentId) == ["c-1"] && mine[0].status == "revoked" && mine[0].revokedAt == "2026-05-01T00:00:00.515Z")
             let theirs = try Self.decode([Consent].self, try await client.get("/v1/me/consents", as: .citizenB, fixture: fixture))
             // Granted until 2026-09-01: expired by now.
             #expect(
@@ -172,6 +192,8 @@ struct QueryTests {
             ("/v1/me/entries/0/9223372036854775807/proof", .citizenA, .forbidden, "outside"),
             ("/v1/me/accesses?from=2026-05-01T00:00:00Z&until=2026-04-01T00:00:00Z", .citizenA, .badRequest, "before"),
             ("/v1/me/accesses?from=yesterday", .citizenA, .badRequest, "RFC 3339"),
+            ("/v1/me/accesses?from=2026-02-30T00:00:00Z", .citizenA, .badRequest, "from \\\"2026-02-30T00:00:00Z\\\" is not an RFC 3339"),
+            ("/v1/me/accesses?until=2262-04-12T00:00:00Z", .citizenA, .badRequest, "between the years 1677 and 2262"),
             ("/v1/me/accesses?verdict=fine", .citizenA, .badRequest, "\\\"fine\\\" is not one of the values"),
             ("/v1/ledgers/0/leaves?start=3&end=1", .regulator, .badRequest, "start"),
             ("/v1/ledgers/0/leaves?start=0&end=500", .regulator, .badRequest, "at most"),
