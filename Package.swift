@@ -71,6 +71,7 @@ let package = Package(
             name: "LedgerIngest",
             dependencies: [
                 "KafkaClient", "LedgerStore", "ConsentModel", "MerkleLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -45,6 +45,16 @@ public final class KafkaConsumer: Sendable {
         try await client.blocking { [client] in try client.seek(offsets, timeout: timeout) }
     }
 
+    /// Stops fetching these assigned partitions until ``resume(_:)``; they stay assigned to this consumer.
+    public func pause(_ partitions: [KafkaTopicPartition]) throws {
+        try client.setPaused(true, partitions)
+    }
+
+    /// Fetches paused partitions again, from where they were (or from where ``seek(_:timeout:)`` moved them).
+    public func resume(_ partitions: [KafkaTopicPartition]) throws {
+        try client.setPaused(false, partitions)
+    }
+
     /// Marks a record as processed: the next commit for its partition resumes after it.
     public func storeOffset(of record: KafkaRecord) throws {
         try client.storeOffset(record.offset + 1, for: record.topicPartition)

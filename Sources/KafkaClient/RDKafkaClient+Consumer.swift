@@ -120,6 +120,18 @@ extension RDKafkaClient {
         try Self.throwFirstError(in: list, "could not seek")
     }
 
+    /// Stops (`pause`) or restarts fetching assigned partitions; records already fetched for a paused partition are
+    /// not returned.
+    func setPaused(_ paused: Bool, _ partitions: [KafkaTopicPartition]) throws {
+        let list = Self.makeList(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        let err = paused ? rd_kafka_pause_partitions(handle, list) : rd_kafka_resume_partitions(handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError.from(err, "could not \(paused ? "pause" : "resume") \(partitions.sorted())")
+        }
+        try Self.throwFirstError(in: list, "could not \(paused ? "pause" : "resume")")
+    }
+
     /// Marks `offset` as the next offset to commit for a partition.
     func storeOffset(_ offset: Int64, for topicPartition: KafkaTopicPartition) throws {
         let list = Self.makeList([topicPartition: offset])

@@ -54,7 +54,8 @@ extension LedgerAPIHandler {
     func getMyCompleteness(_ input: Operations.GetMyCompleteness.Input) async throws -> Operations.GetMyCompleteness.Output {
         let key = SHA256Hash(bytes: try myReference().bytes)!
         var proofs: [Components.Schemas.SubjectCompleteness] = []
-        var pending: [String] = []
+        // A ledger this ledgerd cannot serve now may hold the citizen's history: it is listed, never left out.
+        var pending = unserved()
         for ledger in ledgers() {
             guard ledger.latestCheckpoint != nil else {
                 pending.append(ledger.origin)

@@ -6,8 +6,10 @@ import MerkleLog
 /// Answers the operations of openapi.yaml from the partition ledgers this process holds. Each
 /// operation first checks that the caller's role may ask it (``Caller``), then reads one snapshot.
 struct LedgerAPIHandler: APIProtocol {
-    /// The ledgers open now, by partition.
+    /// The ledgers served now, by partition.
     let ledgers: @Sendable () -> [PartitionLedger]
+    /// The origins of ledgers held but not served now.
+    let unserved: @Sendable () -> [String]
     let registry: InstitutionRegistry
     let subjectSecret: SubjectSecret
 

@@ -8,14 +8,17 @@ import OpenAPIRuntime
 /// The API of openapi.yaml, for citizens, institutions and regulators, on a Hummingbird router.
 public enum LedgerRoutes {
     /// - Parameters:
-    ///   - ledgers: the partition ledgers this process holds now, by partition (asked per request, as
+    ///   - ledgers: the partition ledgers this process serves now, by partition (asked per request, as
     ///     partitions come and go with the consumer group).
+    ///   - unserved: the origins of ledgers this process holds but cannot serve now (quarantined), which an
+    ///     answer about every ledger (a citizen's completeness) lists as pending.
     ///   - subjectSecret: turns a citizen token's subject into the reference the ledgers index.
     public static func add(
-        to router: Router<some RequestContext>, ledgers: @escaping @Sendable () -> [PartitionLedger], registry: InstitutionRegistry,
-        subjectSecret: SubjectSecret, tokens: TokenVerifier, logger: Logger
+        to router: Router<some RequestContext>, ledgers: @escaping @Sendable () -> [PartitionLedger],
+        unserved: @escaping @Sendable () -> [String] = { [] }, registry: InstitutionRegistry, subjectSecret: SubjectSecret,
+        tokens: TokenVerifier, logger: Logger
     ) throws {
-        let handler = LedgerAPIHandler(ledgers: ledgers, registry: registry, subjectSecret: subjectSecret)
+        let handler = LedgerAPIHandler(ledgers: ledgers, unserved: unserved, registry: registry, subjectSecret: subjectSecret)
         try handler.registerHandlers(
             on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens), ParameterLengthMiddleware()])

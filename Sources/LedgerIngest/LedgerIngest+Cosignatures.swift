@@ -29,7 +29,7 @@ extension LedgerIngest {
             try await tail.assign([KafkaTopicPartition(topic: configuration.checkpointsTopic, partition: 0): start])
             for try await record in tail.records {
                 guard let cosigned = Cosigned(record),
-                    let ledger = partitions.withLock({ $0.values.first { $0.ledger.origin == cosigned.origin }?.ledger })
+                    let ledger = partitions.withLock({ $0.values.compactMap(\.open).first { $0.ledger.origin == cosigned.origin }?.ledger })
                 else { continue }
                 await keep(cosigned, in: ledger)
             }

@@ -14,6 +14,10 @@ import Synchronization
 ///
 /// Each partition resumes at the offset stored in its own ledger, whatever Kafka's committed offsets
 /// say: a crash loses and repeats nothing. Kafka offsets are still committed, for lag monitoring.
+///
+/// A fault of one partition (its file, a write to it, its replay, its published checkpoint) quarantines that
+/// partition only (``PartitionFault``, ``quarantined``): it is no longer fetched, and is reopened with a growing
+/// delay until the fault is gone, resuming where its ledger ends.
 public final class LedgerIngest: Service, Sendable {
     /// An assigned partition: its ledger, the rules' state as of its last leaf, and its checkpoint schedule.
     struct OpenPartition: Sendable {
@@ -29,6 +33,8 @@ public final class LedgerIngest: Service, Sendable {
         var awaitedCheckpoint: Checkpoint?
         /// The latest of the partition's output deliveries, which run one after another: `false` once one failed.
         var publishing: Task<Bool, Never>? = nil
+        /// The quarantine it left, until its first commit: a fault before then continues it (its retries, its start).
+        var leftQuarantine: Quarantine? = nil
     }
 
     let configuration: IngestConfiguration
@@ -38,7 +44,7 @@ public final class LedgerIngest: Service, Sendable {
     let identity: LedgerIdentity
     let logger: Logger
     let outputs: IngestOutputs
-    let partitions = Mutex<[Int32: OpenPartition]>([:])
+    let partitions = Mutex<[Int32: PartitionState]>([:])
     /// The newest checkpoint this ledger published for each origin, read from the checkpoints topic at start.
     private let published = Mutex<[String: Checkpoint]>([:])
     /// Witnesses' cosigned checkpoints read from the checkpoints topic at start, by origin, until their ledger opens.
@@ -64,7 +70,7 @@ public final class LedgerIngest: Service, Sendable {
         let cosignatures = Task { [self] in await collectCosignatures(from: end) }
         defer { cosignatures.cancel() }
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { [self] assigned in
-            try Dictionary(uniqueKeysWithValues: assigned.map { ($0, KafkaOffset.exactly(try open($0.partition))) })
+            Dictionary(uniqueKeysWithValues: assigned.map { ($0, start($0.partition)) })
         }
         try consumer.subscribe(topics: [configuration.eventsTopic])
         logger.info("consuming \(configuration.eventsTopic) into \(configuration.dataDirectory.path)")
@@ -77,6 +83,7 @@ public final class LedgerIngest: Service, Sendable {
                 var committing: Task<Void, any Error>?
                 do {
                     while !Task.isCancelled {
+                        await retryQuarantined(consumer: consumer)
                         let batch = try await consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout)
                         let committed = try await ingest(batch, consumer: consumer, after: committing)
                         // A checkpoint is of one committed state, in which tree and subject map agree: the
@@ -84,7 +91,7 @@ public final class LedgerIngest: Service, Sendable {
                         // batch is prepared.
                         committing = Task { [self] in
                             try await committed?.value
-                            try await checkpoint(takeDuePartitions())
+                            await checkpoint(takeDuePartitions())
                         }
                     }
                 } catch is CancellationError {}
@@ -93,30 +100,56 @@ public final class LedgerIngest: Service, Sendable {
         } catch is CancellationError {}
         // Shutting down: sign what was ingested and leave the group, in a task cancellation cannot reach.
         try await Task { [self] in
-            try await checkpoint(takeDuePartitions(force: true))
-            try await finishDeliveries(of: partitions.withLock { Array($0.values) })
+            await checkpoint(takeDuePartitions(force: true))
+            await finishDeliveries(of: partitions.withLock { $0.values.compactMap(\.open) })
             try await consumer.close()
+            // Its consumer closes before this returns: no Kafka client of the ingest outlives it.
+            cosignatures.cancel()
+            await cosignatures.value
         }.value
         logger.info("ingest stopped")
     }
 
-    /// Consuming, with every assigned partition's ledger open: what `/readyz` reports.
+    /// Consuming, with every assigned partition's ledger open or quarantined: what `/readyz` reports, with
+    /// ``quarantined``.
     public var isReady: Bool { running.load(ordering: .relaxed) }
 
-    /// The ledgers of the partitions this instance holds now, by partition.
-    public var openLedgers: [PartitionLedger] {
-        partitions.withLock { $0.values.map(\.ledger) }.sorted { $0.partition < $1.partition }
+    /// The ledgers this instance serves, by partition: those it ingests into, and those quarantined by a failed
+    /// write, as of their last commit (a ledger whose file, replay or checkpoint is in doubt is not served).
+    public var servedLedgers: [PartitionLedger] {
+        partitions.withLock { states in
+            states.values.compactMap { $0.open?.ledger ?? $0.quarantine?.servable }
+        }.sorted { $0.partition < $1.partition }
     }
 
-    /// The leaf count of each partition this instance holds now.
+    /// The origins of the ledgers this instance holds but does not serve now (quarantined), so that an answer
+    /// about every ledger (a citizen's completeness) can say which it leaves out.
+    public var unservedOrigins: [String] {
+        partitions.withLock { states in
+            states.values.compactMap(\.quarantine).filter { $0.servable == nil }.map { configuration.origin(partition: $0.partition) }
+        }.sorted()
+    }
+
+    /// The leaf count of each partition this instance ingests into now.
     public var ledgerSizes: [Int32: UInt64] {
-        partitions.withLock { $0.mapValues(\.ledger.size) }
+        partitions.withLock { $0.compactMapValues(\.open?.ledger.size) }
     }
 
-    /// Opens a newly assigned partition's ledger and rebuilds its rules' state by replaying what it
-    /// holds, checking that every stored verdict comes out the same. Returns the offset to resume at.
-    private func open(_ partition: Int32) throws -> Int64 {
-        if let open = partitions.withLock({ $0[partition] }) { return open.ledger.nextOffset }
+    /// Where a newly assigned partition starts: where its ledger ends, or (quarantined, if it cannot be opened)
+    /// at the topic's end, paused until it reopens and seeks back to where its ledger ends.
+    private func start(_ partition: Int32) -> KafkaOffset {
+        do {
+            return .exactly(try open(partition))
+        } catch {
+            quarantine(partition, error)
+            return .end
+        }
+    }
+
+    /// Opens a partition's ledger and rebuilds its rules' state by replaying what it holds, checking that
+    /// every stored verdict comes out the same. Returns the offset to resume at. Blocks while it replays.
+    func open(_ partition: Int32) throws -> Int64 {
+        if let open = partitions.withLock({ $0[partition]?.open }) { return open.ledger.nextOffset }
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
         let origin = configuration.origin(partition: partition)
         // The origin names the checkpoint key: a ledger name with spaces or '+' is refused here, before any work.
@@ -128,13 +161,14 @@ public final class LedgerIngest: Service, Sendable {
         let latest = published.withLock { $0[origin] }
         var awaited = latest
         if let checkpoint = awaited, ledger.size >= checkpoint.size {
-            try Self.check(ledger, against: checkpoint)
+            try Self.check(ledger, against: checkpoint, path: configuration.databasePath(partition: partition))
             awaited = nil
         }
         partitions.withLock {
-            $0[partition] = OpenPartition(
-                ledger: ledger, rules: rules, signer: signer, checkpointedSize: ledger.latestCheckpoint?.size, checkpointedAt: .now,
-                awaitedCheckpoint: awaited)
+            $0[partition] = .open(
+                OpenPartition(
+                    ledger: ledger, rules: rules, signer: signer, checkpointedSize: ledger.latestCheckpoint?.size, checkpointedAt: .now,
+                    awaitedCheckpoint: awaited))
         }
         logger.info("opened \(origin) at \(ledger.size) leaves; resuming at offset \(ledger.nextOffset)")
         if let cosigned = cosignedAtStart.withLock({ $0.removeValue(forKey: origin) }) {
@@ -154,11 +188,14 @@ public final class LedgerIngest: Service, Sendable {
     }
 
     /// Compares a ledger's root at a published checkpoint's size with that checkpoint's root.
-    static func check(_ ledger: PartitionLedger, against checkpoint: Checkpoint) throws {
+    static func check(_ ledger: PartitionLedger, against checkpoint: Checkpoint, path: String) throws {
         let root = try ledger.readSynchronously { try $0.rootHash(size: checkpoint.size) }
         guard root == checkpoint.root else {
-            throw LedgerStoreError.corrupt(
-                "\(ledger.origin) has root \(root) at \(checkpoint.size) leaves, but published checkpoint says \(checkpoint.root); this copy must not be served"
+            throw PartitionFault(
+                .checkpointMismatch,
+                "\(ledger.origin) has root \(root) at \(checkpoint.size) leaves, but its published checkpoint says \(checkpoint.root): this copy is not served",
+                remedy:
+                    "restore \(path) from a backup taken before it diverged, or move it aside (with its -wal and -shm files) so that it is rebuilt from the topic"
             )
         }
     }
@@ -169,11 +206,12 @@ public final class LedgerIngest: Service, Sendable {
     private func publishedCheckpoints() async throws -> (latest: [String: Checkpoint], end: KafkaOffset) {
         let reader = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: consumerConfiguration.bootstrapServers), logger: logger)
-        defer { Task { try? await reader.close() } }
         let records: [KafkaRecord]
         do {
             records = try await reader.readToEnd(KafkaTopicPartition(topic: configuration.checkpointsTopic, partition: 0))
+            try? await reader.close()
         } catch let error as KafkaError {
+            try? await reader.close()
             logger.warning(
                 "cannot read \(configuration.checkpointsTopic): \(error.reason); rebuilt ledgers will not be checked against published checkpoints"
             )
@@ -216,7 +254,8 @@ public final class LedgerIngest: Service, Sendable {
                     IncomingRecord(
                         value: record.value, headers: record.headers, kafkaTimestamp: leaf.timestamp))
                 guard again.verdict.canonicalJSON == leaf.verdict else {
-                    throw LedgerStoreError.corrupt("leaf \(record.index) of \(ledger.origin) judges differently on replay")
+                    throw PartitionFault.replayMismatch(
+                        ledger.origin, index: record.index, path: configuration.databasePath(partition: ledger.partition))
                 }
                 if record.index >= delivered {
                     let entry = PartitionLedger.Entry(
@@ -246,11 +285,13 @@ public final class LedgerIngest: Service, Sendable {
                 try await append(pending, consumer: consumer, after: previous)?.value
                 previous = nil
                 pending = [:]
-                let letGo = partitions.withLock { open in revoked.compactMap { open.removeValue(forKey: $0.partition) } }
-                try await finishDeliveries(of: letGo)
+                let letGo = partitions.withLock { states in revoked.compactMap { states.removeValue(forKey: $0.partition) } }
+                for partition in revoked.map(\.partition) { IngestMetrics.quarantine(partition: partition, cause: nil) }
+                await finishDeliveries(of: letGo.compactMap(\.open))
                 logger.info("let go of partitions \(revoked.map(\.partition))")
-            case .rebalance(.assigned):
-                break  // opened by the assignment callback, before any of their records
+            case .rebalance(.assigned(let assigned)):
+                // Opened by the assignment callback, before any of their records; those it could not open wait.
+                pauseQuarantined(assigned, consumer: consumer)
             }
         }
         return try await append(pending, consumer: consumer, after: previous)
@@ -280,7 +321,8 @@ public final class LedgerIngest: Service, Sendable {
             let batch = zip(records, zip(inputs.prefix(records.count), prepared.prefix(records.count)))
             inputs = inputs.dropFirst(records.count)
             prepared = prepared.dropFirst(records.count)
-            guard let nextOffset = partitions.withLock({ $0[partition]?.ledger.nextOffset }) else { continue }
+            // A quarantined partition's records stay in the topic: it seeks back to where its ledger ends when it reopens.
+            guard let nextOffset = partitions.withLock({ $0[partition]?.open?.ledger.nextOffset }) else { continue }
             let fresh = batch.filter { $0.0.offset >= nextOffset }
             if fresh.count < records.count {
                 // Only a topic that was deleted and recreated under the ledger can send offsets it already holds.
@@ -288,8 +330,8 @@ public final class LedgerIngest: Service, Sendable {
                     "partition \(partition): \(records.count - fresh.count) records at offsets below \(nextOffset), which the ledger already holds; was the topic recreated?"
                 )
             }
-            guard let last = fresh.last?.0 else { continue }
-            var (open, rules) = try takeRules(of: partition)
+            guard let last = fresh.last?.0, let (open, taken) = takeRules(of: partition) else { continue }
+            var rules = taken
             let entries = fresh.map { record, input in
                 PartitionLedger.Entry(
                     offset: record.offset, timestamp: record.timestamp, value: record.value, headers: input.0.headers,
@@ -299,52 +341,71 @@ public final class LedgerIngest: Service, Sendable {
         }
         guard !commits.isEmpty else { return nil }
         return Task { [self, commits] in
-            try await commit(commits, consumer: consumer)
+            await commit(commits, consumer: consumer)
             IngestMetrics.batch(duration: .now - started)
         }
     }
 
-    /// Commits each partition's part of a batch, then gives its rules back and publishes its outputs.
+    /// Commits each partition's part of a batch, then gives its rules back and publishes its outputs. A partition
+    /// whose commit fails is quarantined; the others commit.
     private func commit(
         _ commits: [(open: OpenPartition, rules: RulesV1, entries: [PartitionLedger.Entry], last: KafkaRecord)], consumer: KafkaConsumer
-    ) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+    ) async {
+        await withTaskGroup(of: Void.self) { group in
             for commit in commits {
                 group.addTask { [self] in
-                    let appended = try await commit.open.ledger.append(commit.entries, nextOffset: commit.last.offset + 1)
-                    if let checkpoint = commit.open.awaitedCheckpoint, commit.open.ledger.size >= checkpoint.size {
-                        try Self.check(commit.open.ledger, against: checkpoint)
-                        partitions.withLock { $0[commit.open.ledger.partition]?.awaitedCheckpoint = nil }
-                        logger.notice(
-                            "\(checkpoint.origin) rebuilt up to its published checkpoint at \(checkpoint.size) leaves, and matches it")
+                    do {
+                        try await self.commit(commit.open, commit.rules, commit.entries, last: commit.last, consumer: consumer)
+                    } catch {
+                        quarantine(commit.open.ledger.partition, error, servable: commit.open.ledger)
                     }
-                    partitions.withLock { $0[commit.open.ledger.partition]?.rules = commit.rules }
-                    try? consumer.storeOffset(of: commit.last)
-                    IngestMetrics.committed(commit.entries, partition: commit.open.ledger.partition)
-                    IngestMetrics.lag(
-                        partition: commit.open.ledger.partition, nextOffset: commit.last.offset + 1,
-                        highWatermark: consumer.cachedHighWatermark(of: commit.last.topicPartition))
-                    publishInBackground(
-                        zip(appended, commit.entries).flatMap {
-                            outputs.records(index: $0.index, leafHash: $0.leafHash, entry: $1, origin: commit.open.ledger.origin)
-                        }, of: commit.open.ledger, through: commit.open.ledger.size)
                 }
             }
-            try await group.waitForAll()
+        }
+    }
+
+    private func commit(
+        _ open: OpenPartition, _ rules: RulesV1, _ entries: [PartitionLedger.Entry], last: KafkaRecord, consumer: KafkaConsumer
+    ) async throws {
+        let ledger = open.ledger
+        let appended = try await ledger.append(entries, nextOffset: last.offset + 1)
+        if let checkpoint = open.awaitedCheckpoint, ledger.size >= checkpoint.size {
+            try Self.check(ledger, against: checkpoint, path: configuration.databasePath(partition: ledger.partition))
+            updateOpen(ledger.partition) { $0.awaitedCheckpoint = nil }
+            logger.notice("\(checkpoint.origin) rebuilt up to its published checkpoint at \(checkpoint.size) leaves, and matches it")
+        }
+        updateOpen(ledger.partition) {
+            $0.rules = rules
+            $0.leftQuarantine = nil
+        }
+        try? consumer.storeOffset(of: last)
+        IngestMetrics.committed(entries, partition: ledger.partition)
+        IngestMetrics.lag(
+            partition: ledger.partition, nextOffset: last.offset + 1, highWatermark: consumer.cachedHighWatermark(of: last.topicPartition))
+        publishInBackground(
+            zip(appended, entries).flatMap { outputs.records(index: $0.index, leafHash: $0.leafHash, entry: $1, origin: ledger.origin) },
+            of: ledger, through: ledger.size)
+    }
+
+    /// Changes an open partition's state; nothing if it is no longer open (let go of, or quarantined).
+    func updateOpen(_ partition: Int32, _ change: (inout OpenPartition) -> Void) {
+        partitions.withLock { states in
+            guard case .open(var open) = states[partition] else { return }
+            change(&open)
+            states[partition] = .open(open)
         }
     }
 
     /// Moves a partition's rules out of the shared table while its batch is applied, so that applying mutates
     /// the one copy of the consent state instead of copying all of it. They go back once the batch is
-    /// committed; after a failed commit they stay out, the ingest ends, and a restart replays the ledger.
-    private func takeRules(of partition: Int32) throws -> (OpenPartition, RulesV1) {
-        try partitions.withLock { open in
-            guard var taken = open[partition], let rules = taken.rules else {
-                throw LedgerStoreError.corrupt("partition \(partition)'s rules were lost by a failed append; restart to replay its ledger")
-            }
-            taken.rules = nil
-            open[partition]?.rules = nil
-            return (taken, rules)
+    /// committed; a failed commit quarantines the partition, and reopening it replays its ledger. `nil` for a
+    /// partition that is not open.
+    private func takeRules(of partition: Int32) -> (OpenPartition, RulesV1)? {
+        partitions.withLock { states in
+            guard case .open(var open) = states[partition], let rules = open.rules else { return nil }
+            open.rules = nil
+            states[partition] = .open(open)
+            return (open, rules)
         }
     }
 
@@ -367,35 +428,41 @@ public final class LedgerIngest: Service, Sendable {
     /// checkpointed, marked as checkpointed at their present size; no append may be running.
     private func takeDuePartitions(force: Bool = false) -> [(ledger: PartitionLedger, signer: NoteSigner)] {
         let now = ContinuousClock.now
-        return partitions.withLock { open in
-            let due = open.values.filter { partition in
+        return partitions.withLock { states in
+            let due = states.values.compactMap(\.open).filter { partition in
                 guard let checkpointed = partition.checkpointedSize else { return true }
                 let grown = partition.ledger.size - checkpointed
                 return grown > 0
                     && (force || grown >= configuration.checkpointEveryLeaves
                         || now - partition.checkpointedAt >= configuration.checkpointInterval)
             }
-            for partition in due {
-                open[partition.ledger.partition]?.checkpointedSize = partition.ledger.size
-                open[partition.ledger.partition]?.checkpointedAt = now
+            for var partition in due {
+                partition.checkpointedSize = partition.ledger.size
+                partition.checkpointedAt = now
+                states[partition.ledger.partition] = .open(partition)
             }
             return due.map { ($0.ledger, $0.signer) }
         }
     }
 
     /// Signs a checkpoint of each ledger, all at once (each its own database), and publishes it after the
-    /// outputs of the leaves it covers; no append may be running.
-    private func checkpoint(_ due: [(ledger: PartitionLedger, signer: NoteSigner)]) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+    /// outputs of the leaves it covers; no append may be running. A ledger that cannot store its checkpoint
+    /// is quarantined (it is sound as of its last commit, and is served).
+    private func checkpoint(_ due: [(ledger: PartitionLedger, signer: NoteSigner)]) async {
+        await withTaskGroup(of: Void.self) { group in
             for (ledger, signer) in due {
                 group.addTask { [self] in
-                    let (size, note, mapNote) = try await ledger.signCheckpoint(with: signer)
-                    publishInBackground(
-                        outputs.checkpoint(log: note.formatted, map: mapNote.formatted, origin: ledger.origin), of: ledger, through: size)
-                    logger.debug("signed checkpoint \(ledger.origin) at \(size)")
+                    do {
+                        let (size, note, mapNote) = try await ledger.signCheckpoint(with: signer)
+                        publishInBackground(
+                            outputs.checkpoint(log: note.formatted, map: mapNote.formatted, origin: ledger.origin), of: ledger,
+                            through: size)
+                        logger.debug("signed checkpoint \(ledger.origin) at \(size)")
+                    } catch {
+                        quarantine(ledger.partition, error, servable: ledger)
+                    }
                 }
             }
-            try await group.waitForAll()
         }
     }
 
@@ -403,24 +470,30 @@ public final class LedgerIngest: Service, Sendable {
     /// queue is the backpressure), then records that its leaves below `end` have their outputs delivered:
     /// in order, and never past a delivery that failed. Those are published again when the ledger is next opened.
     private func publishInBackground(_ records: [KafkaProducerRecord], of ledger: PartitionLedger, through end: UInt64) {
-        partitions.withLock { open in
-            let previous = open[ledger.partition]?.publishing
-            let delivery = Task { [self] in
+        partitions.withLock { states in
+            guard case .open(var open) = states[ledger.partition], open.ledger === ledger else { return }
+            let previous = open.publishing
+            open.publishing = Task { [self] in
                 let delivered = await publish(records)
                 guard await previous?.value ?? true, delivered else { return false }
                 ledger.outputsPublished(through: end)
                 return true
             }
-            open[ledger.partition]?.publishing = delivery
+            states[ledger.partition] = .open(open)
         }
     }
 
     /// Waits for the partitions' output deliveries and writes how far they went, so that a clean stop
-    /// (or handing a partition over) publishes nothing twice.
-    private func finishDeliveries(of partitions: [OpenPartition]) async throws {
+    /// (or handing a partition over) publishes nothing twice. A mark that cannot be written means only that
+    /// those outputs are published again.
+    private func finishDeliveries(of partitions: [OpenPartition]) async {
         for partition in partitions {
             _ = await partition.publishing?.value
-            try await partition.ledger.saveOutputsPublished()
+            do { try await partition.ledger.saveOutputsPublished() } catch {
+                logger.warning(
+                    "\(partition.ledger.origin): could not record how far outputs were delivered (\(error)); they are published again when it reopens"
+                )
+            }
         }
     }
 

@@ -116,6 +116,18 @@ struct Ledgerd: AsyncParsableCommand {
         }
         let dataDirectory = URL(fileURLWithPath: settings.dataDirectory, isDirectory: true)
         if embedded != nil { try setAsideStaleLedgers(in: dataDirectory, logger: logger) }
+        try await runServices(
+            settings, bootstrap: bootstrap, registry: registry, dataDirectory: dataDirectory, metrics: metrics, logger: logger)
+        // Every Kafka client was made and let go of in there: the embedded broker goes last, so that no client
+        // outlives it to log the connections it refuses.
+        withExtendedLifetime(embedded) {}
+    }
+
+    /// The ingest pipeline and the HTTP API, until SIGTERM or SIGINT.
+    private func runServices(
+        _ settings: Settings, bootstrap: String, registry: InstitutionRegistry, dataDirectory: URL, metrics: PrometheusCollectorRegistry,
+        logger: Logger
+    ) async throws {
         let identity = try LedgerIdentity.loadOrCreate(in: dataDirectory, logger: logger)
         // The key regulators, witnesses and citizens check checkpoints against: published, never secret.
         FileHandle.standardOutput.write(
@@ -129,9 +141,15 @@ struct Ledgerd: AsyncParsableCommand {
             configuration: configuration, consumer: KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: settings.group),
             producer: producer, registry: registry, identity: identity, logger: logger)
         let router = Router()
-        OperationsRoutes.add(to: router, isReady: { ingest.isReady }, metrics: metrics)
+        OperationsRoutes.add(
+            to: router,
+            readiness: {
+                let readiness = ingest.readiness
+                return Readiness(isRunning: readiness.isRunning, quarantined: readiness.quarantined)
+            }, metrics: metrics)
         try LedgerRoutes.add(
-            to: router, ledgers: { ingest.openLedgers }, registry: registry, subjectSecret: identity.subjectSecret,
+            to: router, ledgers: { ingest.servedLedgers }, unserved: { ingest.unservedOrigins }, registry: registry,
+            subjectSecret: identity.subjectSecret,
             tokens: try await tokenVerifier(settings, dataDirectory: dataDirectory, logger: logger), logger: logger)
         let http = Application(
             router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),
@@ -142,7 +160,6 @@ struct Ledgerd: AsyncParsableCommand {
         let group = ServiceGroup(services: [ingest, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         await producer.shutdown()
-        withExtendedLifetime(embedded) {}
     }
 
     /// The production issuers' keys if configured, else the development issuer's (created on first use).

@@ -91,6 +91,31 @@ struct KafkaRoundTripTests {
         #expect(try outcomes[0].get().offset == 0 && outcomes[2].get().offset == 1)
     }
 
+    @Test("a paused partition delivers nothing, even what was fetched before; resumed after a seek, it reads from there")
+    func pauseAndResume() async throws {
+        let (cluster, topic) = try makeCluster(partitions: 2)
+        let producer = try KafkaProducer(configuration: producerConfiguration(cluster), logger: testLogger)
+        for partition: Int32 in [0, 1] {
+            for n in 0..<20 { _ = try await producer.send(KafkaProducerRecord(topic: topic, partition: partition, value: "\(n)".bytes)) }
+        }
+        await producer.shutdown()
+        let (first, second) = (KafkaTopicPartition(topic: topic, partition: 0), KafkaTopicPartition(topic: topic, partition: 1))
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster), logger: testLogger)
+        try await consumer.assign([first: .beginning, second: .beginning])
+        _ = try await collect(1, from: consumer)  // both partitions fetched by now
+        try consumer.pause([first])
+        var seen: [KafkaRecord] = []
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline {
+            for case .record(let record) in try await consumer.nextBatch(maximum: 100, timeout: .milliseconds(100)) { seen.append(record) }
+        }
+        #expect(!seen.isEmpty && seen.allSatisfy { $0.topicPartition == second }, "\(seen.map(\.topicPartition))")
+        try await consumer.seek([first: .exactly(5)])
+        try consumer.resume([first])
+        let resumed = try await collect(1, from: consumer)
+        #expect(resumed.map(\.topicPartition) == [first] && resumed.map(\.offset) == [5])
+    }
+
     @Test("manual assignment and seek read from exactly the offset asked")
     func assignAndSeek() async throws {
         let (cluster, topic) = try makeCluster(partitions: 2)

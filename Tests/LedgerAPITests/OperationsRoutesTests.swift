@@ -16,8 +16,13 @@ struct OperationsRoutesTests {
         )
         .increment(by: Int64(3))
         let router = Router()
-        let readiness: @Sendable () -> Bool = { ready.load(ordering: .relaxed) }
-        OperationsRoutes.add(to: router, isReady: readiness, metrics: registry)
+        let quarantined = Atomic<Bool>(false)
+        let readiness: @Sendable () -> Readiness = {
+            Readiness(
+                isRunning: ready.load(ordering: .relaxed),
+                quarantined: quarantined.load(ordering: .relaxed) ? ["partition 3 (disk-full): free space"] : [])
+        }
+        OperationsRoutes.add(to: router, readiness: readiness, metrics: registry)
         let app = Application(router: router)
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
@@ -30,6 +35,13 @@ struct OperationsRoutesTests {
             ready.store(true, ordering: .relaxed)
             try await client.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "ready\n")
+            }
+            // The API still serves the other ledgers: ready, and the partition named.
+            quarantined.store(true, ordering: .relaxed)
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "ready, degraded: 1 quarantined\npartition 3 (disk-full): free space\n")
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)

@@ -1,0 +1,136 @@
+import Dispatch
+import KafkaClient
+import LedgerStore
+import Metrics
+
+/// A partition this instance holds but cannot ingest now: not fetched, retried with a growing delay.
+public struct Quarantine: Sendable {
+    public let partition: Int32
+    public internal(set) var fault: PartitionFault
+    public let since: ContinuousClock.Instant
+    /// Reopening attempts so far.
+    public internal(set) var attempts: Int
+    var retryAt: ContinuousClock.Instant
+    /// The ledger as of its last commit, while the fault leaves what it committed sound (a failed write).
+    let servable: PartitionLedger?
+
+    /// 1 s after the fault, then twice as long after each failed attempt, up to a minute.
+    static func delay(afterAttempts attempts: Int) -> Duration {
+        .seconds(1 << min(attempts, 6)).clamped(to: .seconds(1)...(.seconds(60)))
+    }
+}
+
+extension Duration {
+    fileprivate func clamped(to range: ClosedRange<Duration>) -> Duration {
+        min(max(self, range.lowerBound), range.upperBound)
+    }
+}
+
+/// Each partition this instance holds: open (ingesting) or quarantined.
+enum PartitionState: Sendable {
+    case open(LedgerIngest.OpenPartition)
+    case quarantined(Quarantine)
+
+    var open: LedgerIngest.OpenPartition? {
+        if case .open(let open) = self { open } else { nil }
+    }
+
+    var quarantine: Quarantine? {
+        if case .quarantined(let quarantine) = self { quarantine } else { nil }
+    }
+}
+
+extension LedgerIngest {
+    /// The partitions this instance holds but cannot ingest now, and why.
+    public var quarantined: [Quarantine] {
+        partitions.withLock { $0.values.compactMap(\.quarantine) }.sorted { $0.partition < $1.partition }
+    }
+
+    /// What `/readyz` reports: running, and a line per quarantined partition saying why and what to do.
+    public var readiness: (isRunning: Bool, quarantined: [String]) {
+        let now = ContinuousClock.now
+        return (
+            isReady,
+            quarantined.map { held in
+                "partition \(held.partition) quarantined (\(held.fault.cause), for \((now - held.since).components.seconds) s, \(held.attempts) retries)\(held.servable == nil ? ", not served" : ""): \(held.fault.reason); \(held.fault.remedy)"
+            }
+        )
+    }
+
+    /// Takes a partition out of ingestion after a fault: it is no longer fetched (``pauseQuarantined(_:consumer:)``),
+    /// its records are left in the topic where its ledger ends, and it is reopened later (``retryQuarantined(consumer:)``).
+    func quarantine(_ partition: Int32, _ error: any Error, servable: PartitionLedger? = nil) {
+        let fault = PartitionFault(error, path: configuration.databasePath(partition: partition))
+        let now = ContinuousClock.now
+        let quarantine = partitions.withLock { states -> Quarantine in
+            // Still quarantined, or reopened but not yet committed since: the same quarantine goes on.
+            let earlier = states[partition]?.quarantine ?? states[partition]?.open?.leftQuarantine
+            let attempts = earlier.map { $0.attempts + 1 } ?? 0
+            let quarantine = Quarantine(
+                partition: partition, fault: fault, since: earlier?.since ?? now, attempts: attempts,
+                retryAt: now + Quarantine.delay(afterAttempts: attempts), servable: fault.isServable ? servable : nil)
+            states[partition] = .quarantined(quarantine)
+            return quarantine
+        }
+        IngestMetrics.quarantine(partition: partition, cause: fault.cause)
+        let retry = Quarantine.delay(afterAttempts: quarantine.attempts)
+        if quarantine.attempts == 0 {
+            logger.error(
+                "partition \(partition) quarantined, the others go on: \(fault.reason); \(fault.remedy); retrying in \(retry)",
+                metadata: ["partition": "\(partition)", "cause": "\(fault.cause)"])
+        } else {
+            logger.warning(
+                "partition \(partition) is still quarantined after \(quarantine.attempts) attempts: \(fault.reason); retrying in \(retry)",
+                metadata: ["partition": "\(partition)", "cause": "\(fault.cause)"])
+        }
+    }
+
+    /// Stops fetching the newly assigned partitions that could not be opened.
+    func pauseQuarantined(_ assigned: [KafkaTopicPartition], consumer: KafkaConsumer) {
+        let held = partitions.withLock { states in assigned.filter { states[$0.partition]?.quarantine != nil } }
+        guard !held.isEmpty else { return }
+        do { try consumer.pause(held) } catch {
+            logger.warning("could not pause quarantined partitions \(held.map(\.partition)): \(error)")
+        }
+    }
+
+    /// Reopens the quarantined partitions whose retry is due; one that opens resumes where its ledger ends.
+    /// Runs between batches, when no append or checkpoint is in flight.
+    func retryQuarantined(consumer: KafkaConsumer) async {
+        let now = ContinuousClock.now
+        let due = partitions.withLock { states in states.values.compactMap(\.quarantine).filter { $0.retryAt <= now }.map(\.partition) }
+        for partition in due {
+            let topicPartition = KafkaTopicPartition(topic: configuration.eventsTopic, partition: partition)
+            let held = partitions.withLock { $0[partition]?.quarantine }
+            do {
+                // Opening replays the ledger, which blocks: off Swift's cooperative pool.
+                let next = try await Self.offThePool { [self] in try open(partition) }
+                updateOpen(partition) { $0.leftQuarantine = held }
+                try await consumer.seek([topicPartition: .exactly(next)])
+                try consumer.resume([topicPartition])
+                IngestMetrics.quarantine(partition: partition, cause: nil)
+                logger.notice(
+                    "partition \(partition) left quarantine and resumes at offset \(next)", metadata: ["partition": "\(partition)"])
+            } catch {
+                quarantine(partition, error)
+            }
+        }
+    }
+
+    /// Runs blocking work on a thread of its own, so that it holds no thread of Swift's cooperative pool.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result(catching: body)) }
+        }
+    }
+}
+
+extension IngestMetrics {
+    /// `ledger_partition_quarantined{partition, cause}` is 1 while a partition is quarantined for that cause, else 0.
+    static func quarantine(partition: Int32, cause: PartitionFault.Cause?) {
+        for each in PartitionFault.Cause.all {
+            Gauge(label: "ledger_partition_quarantined", dimensions: [("partition", String(partition)), ("cause", each.name)])
+                .record(each == cause ? 1 : 0)
+        }
+    }
+}
