@@ -67,6 +67,13 @@ public struct LedgerAudit {
     public func verify(path: String, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> Summary {
         let file = try LedgerFile(readingAt: path)
         return try file.read { reader in
+            guard try reader.holdsLedger else {
+                throw Failure(
+                    origin: path, index: nil,
+                    reason:
+                        "holds no ledger tables: a copy of a ledger file made without its -wal file looks like this; make copies with `ledgerctl backup`"
+                )
+            }
             let meta = try reader.meta()
             guard let origin = meta["origin"], let topic = meta["topic"], let partition = meta["partition"].flatMap(Int32.init) else {
                 throw Failure(origin: path, index: nil, reason: "the database names no ledger (meta table incomplete)")

@@ -12,6 +12,8 @@ public struct LedgerIdentity: Sendable {
 
     public static let signingKeyFile = "checkpoint-signing.key"
     public static let subjectSecretFile = "subject-reference.secret"
+    /// Every secret file a data directory may hold, which a backup must carry with the ledgers.
+    public static let files = [signingKeyFile, subjectSecretFile, developmentTokenIssuerFile]
 
     public init(signingKey: Curve25519.Signing.PrivateKey, subjectSecret: SubjectSecret) {
         self.signingKey = signingKey

@@ -484,14 +484,18 @@ public final class LedgerIngest: Service, Sendable {
     }
 
     /// Waits for the partitions' output deliveries and writes how far they went, so that a clean stop
-    /// (or handing a partition over) publishes nothing twice. A mark that cannot be written means only that
-    /// those outputs are published again.
+    /// (or handing a partition over) publishes nothing twice, then writes each ledger's log back into its
+    /// file, so that the file alone is the ledger. A mark that cannot be written means only that those outputs
+    /// are published again.
     private func finishDeliveries(of partitions: [OpenPartition]) async {
         for partition in partitions {
             _ = await partition.publishing?.value
-            do { try await partition.ledger.saveOutputsPublished() } catch {
+            do {
+                try await partition.ledger.saveOutputsPublished()
+                try await partition.ledger.mergeWriteAheadLog()
+            } catch {
                 logger.warning(
-                    "\(partition.ledger.origin): could not record how far outputs were delivered (\(error)); they are published again when it reopens"
+                    "\(partition.ledger.origin): could not record how far outputs were delivered, or merge its write-ahead log (\(error)); outputs are published again when it reopens"
                 )
             }
         }

@@ -22,4 +22,24 @@ public struct LedgerFile: Sendable {
     public func read<T>(_ body: (LedgerReader) throws -> T) throws -> T {
         try queue.read { try body(LedgerReader(db: $0)) }
     }
+
+    /// Copies one consistent snapshot of the ledger, write-ahead log included, into a new file at `path` with
+    /// SQLite's online backup (a writer keeps writing meanwhile), made readable by the owner only. Returns the
+    /// snapshot's leaf count.
+    public func backup(to path: String) throws -> UInt64 {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw LedgerStoreError.corrupt("\(path) exists already: not overwritten")
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+            throw LedgerStoreError.corrupt("cannot create \(path)")
+        }
+        let copy = try DatabaseQueue(path: path)
+        try queue.backup(to: copy)
+        // The copy is a file on its own: its log, if any, goes back into it.
+        try copy.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = DELETE")
+        }
+        try copy.close()
+        return try LedgerFile(readingAt: path).read { try $0.size }
+    }
 }

@@ -70,6 +70,14 @@ public struct StoredLeaf: Sendable {
 }
 
 extension LedgerReader {
+    /// Whether the database has a ledger's tables at all (a copy of the file without its write-ahead log, taken
+    /// while the ledger had never been written back, has none).
+    public var holdsLedger: Bool {
+        get throws {
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta')") ?? false
+        }
+    }
+
     /// The ledger's identity: `origin`, `topic`, `partition`, `format`.
     public func meta() throws -> [String: String] {
         // A file not written by this package may repeat a key: the first one counts.

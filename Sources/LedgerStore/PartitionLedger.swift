@@ -157,6 +157,13 @@ public final class PartitionLedger: Sendable {
         state.withLock { $0.outputsPublished = max($0.outputsPublished, index) }
     }
 
+    /// Writes everything in the write-ahead log back into the database file and empties the log, so that the
+    /// file alone holds the ledger (a clean stop does this; a copy of the file alone is then the whole ledger).
+    /// Waits for readers to finish.
+    public func mergeWriteAheadLog() async throws {
+        try await database.barrierWriteWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
     /// Writes how far outputs were delivered now, for a clean stop.
     public func saveOutputsPublished() async throws {
         let through = outputsPublishedThrough

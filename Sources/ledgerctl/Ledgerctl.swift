@@ -18,6 +18,8 @@ struct Ledgerctl: AsyncParsableCommand {
               ledgerctl simulate --brokers 127.0.0.1:9092 --rate 200 --duration 30
             Mint a development API token for a running ledgerd:
               ledgerctl token --role citizen --subject CI-1234
+            Back up a running ledgerd's data directory, consistently:
+              ledgerctl backup --data-dir data --out backups/today
             Check a data directory's ledgers offline, as a regulator does:
               ledgerctl verify --data-dir data --registry topics/registry/example-registry.json
             Witness a running ledgerd: replay the topic, check its leaves, cosign its checkpoints:
@@ -25,7 +27,7 @@ struct Ledgerctl: AsyncParsableCommand {
             """,
         subcommands: [
             BrokerCommand.self, TopicsCommand.self, KeysCommand.self, PublishCommand.self, SimulateCommand.self, TokenCommand.self,
-            HistoryCommand.self, VerifyCommand.self, WitnessCommand.self,
+            HistoryCommand.self, VerifyCommand.self, BackupCommand.self, WitnessCommand.self,
         ]
     )
 }

@@ -97,9 +97,8 @@ struct VerifyCommand: AsyncParsableCommand {
         } else {
             let directory = URL(fileURLWithPath: dataDir ?? "data", isDirectory: true)
             for file in try ledgerFiles(in: directory) {
-                await outcome.record(named: file) { progress in
-                    try audit.verify(path: directory.appendingPathComponent(file).path, progress: progress)
-                }
+                let path = directory.appendingPathComponent(file).path
+                await outcome.record(named: path) { progress in try audit.verify(path: path, progress: progress) }
             }
         }
         if outcome.failed > 0 {
@@ -131,7 +130,8 @@ struct VerifyCommand: AsyncParsableCommand {
             } catch {
                 VerifyCommand.progress("")
                 failed += 1
-                emit("FAIL  \(error)")
+                let reason = "\(error)"
+                emit("FAIL  " + (reason.hasPrefix(name) ? reason : "\(name): \(reason)"))
             }
         }
     }

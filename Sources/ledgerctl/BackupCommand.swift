@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import LedgerIngest
+import LedgerStore
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy a data directory's ledgers and secrets consistently, while ledgerd runs.",
+        discussion: """
+            Each partition ledger is copied with SQLite's online backup: one consistent snapshot of it, its \
+            write-ahead log included, taken while ledgerd goes on writing. The ledger's secrets (the checkpoint \
+            signing key and the subject-reference secret) are copied too, readable by the owner only: without them \
+            a restored ledger could not go on. --out must not exist yet, or be empty.
+              ledgerctl backup --data-dir data --out backups/2026-12-04
+            Check the copy as any ledger:
+              ledgerctl verify --data-dir backups/2026-12-04 --registry registry.json
+            To restore, stop ledgerd, put the copy in place of the data directory, and start ledgerd: it resumes each \
+            ledger at the offset the copy holds and ingests the rest again from the topic (docs/operations.md).
+            """
+    )
+
+    @Option(help: "ledgerd's data directory.")
+    var dataDir: String = "data"
+
+    @Option(help: "The directory to write the copy to; created, and must be empty if it exists.")
+    var out: String
+
+    func run() throws {
+        let source = URL(fileURLWithPath: dataDir, isDirectory: true)
+        let target = URL(fileURLWithPath: out, isDirectory: true)
+        let ledgers = ((try? FileManager.default.contentsOfDirectory(atPath: source.path)) ?? [])
+            .filter { $0.hasSuffix(".sqlite") }.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+        guard !ledgers.isEmpty else {
+            throw failure("no ledgers (*.sqlite) in \(source.path); pass ledgerd's data directory with --data-dir")
+        }
+        if let existing = try? FileManager.default.contentsOfDirectory(atPath: target.path), !existing.isEmpty {
+            throw failure("\(target.path) is not empty: a backup goes to a new directory")
+        }
+        try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var leaves: UInt64 = 0
+        for file in ledgers {
+            do {
+                let copied = try LedgerFile(readingAt: source.appendingPathComponent(file).path).backup(
+                    to: target.appendingPathComponent(file).path)
+                leaves += copied
+                emit("copied \(file): \(copied) leaves")
+            } catch {
+                throw failure("\(source.appendingPathComponent(file).path): \(error)")
+            }
+        }
+        var secrets = 0
+        for secret in LedgerIdentity.files {
+            let from = source.appendingPathComponent(secret)
+            guard FileManager.default.fileExists(atPath: from.path) else { continue }
+            do {
+                let bytes = try Data(contentsOf: from)
+                guard
+                    FileManager.default.createFile(
+                        atPath: target.appendingPathComponent(secret).path, contents: bytes, attributes: [.posixPermissions: 0o600])
+                else { throw CocoaError(.fileWriteUnknown) }
+                secrets += 1
+            } catch {
+                throw failure("cannot copy \(from.path): \(error.localizedDescription)")
+            }
+        }
+        emit("backed up \(ledgers.count) ledgers (\(leaves) leaves) and \(secrets) secret files to \(target.path)")
+    }
+
+    private func failure(_ message: String) -> some Error {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode.failure
+    }
+}
