@@ -1,5 +1,5 @@
 # The commands the README names. Each installs missing system packages first.
-.PHONY: run test check-api demo build deps format lint bench bench-quick
+.PHONY: run test check-api demo build deps format lint bench bench-quick fuzz
 
 deps:
 	@tools/install-system-deps.sh
@@ -26,11 +26,15 @@ check-api: deps
 	swift build
 	tools/check-api.sh
 
+## Fuzzes every parser of outside bytes for FUZZ_SECONDS each (default 60), then prints executions and coverage.
+fuzz: deps
+	tools/fuzz.sh
+
 format:
-	swift format --in-place --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources
+	swift format --in-place --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources Fuzz/Package.swift Fuzz/Sources
 
 lint:
-	swift format lint --strict --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources
+	swift format lint --strict --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources Fuzz/Package.swift Fuzz/Sources
 
 ## Measures the headline figures in a release build; writes bench/results/latest.json.
 ## ONLY=merkle|stages|pipeline|api runs one group.

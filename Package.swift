@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "InstitutionPublisher", targets: ["InstitutionPublisher"]),
         .library(name: "LedgerClient", targets: ["LedgerClient"]),
         .library(name: "LedgerWitness", targets: ["LedgerWitness"]),
+        // For Fuzz/Package.swift, which runs these parsers under libFuzzer.
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
         .executable(name: "ledgerd", targets: ["ledgerd"]),
     ],
@@ -135,6 +137,15 @@ let package = Package(
             swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
+        // Every parser of outside bytes as a function of one input: run by Fuzz/ under libFuzzer, replayed by the tests.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "ConsentModel", "MerkleLog", "LedgerStore", "LedgerIngest", "KafkaClient", "InstitutionPublisher",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "ledgerd",
             dependencies: [
@@ -246,6 +257,11 @@ let package = Package(
                 "LedgerClient", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "FuzzTargetsTests",
+            dependencies: ["FuzzTargets"],
             swiftSettings: strict
         ),
         // Runs the built executables as child processes, as an operator would.

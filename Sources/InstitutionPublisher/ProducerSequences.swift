@@ -30,6 +30,11 @@ public struct ProducerSequences: Sendable {
             last = [:]
             return
         }
+        last = try Self.read(data, file: file, institution: institution, topic: topic)
+    }
+
+    /// The numbers a sequence file's bytes hold, after checking that they are `institution`'s on `topic`.
+    public static func read(_ data: Data, file: URL, institution: String, topic: String) throws -> [Int32: Int64] {
         guard let stored = try? JSONDecoder().decode(Stored.self, from: data) else {
             throw PublishError(
                 "\(file.path) is not a producer sequence file: restore it from a backup (numbering again from 1 would make the ledger take new events for replays)"
@@ -47,7 +52,7 @@ public struct ProducerSequences: Sendable {
             }
             last[partition] = number
         }
-        self.last = last
+        return last
     }
 
     /// Draws the next number of each partition in order, one per entry, and writes them down before returning.

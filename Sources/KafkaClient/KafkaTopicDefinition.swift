@@ -27,11 +27,15 @@ public struct KafkaTopicDefinition: Hashable, Sendable, Codable {
 
     /// Reads and checks one definition file; every problem names the file and the field.
     public static func load(from file: URL) throws -> KafkaTopicDefinition {
-        let fileName = file.lastPathComponent
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
             throw KafkaError(.invalidTopicDefinition, "\(file.path): cannot be read: \(error.localizedDescription)")
         }
+        return try load(data, fileName: file.lastPathComponent)
+    }
+
+    /// Checks the bytes of one definition file; every problem names `fileName` and the field.
+    public static func load(_ data: Data, fileName: String) throws -> KafkaTopicDefinition {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw KafkaError(.invalidTopicDefinition, "\(fileName): not a JSON object")
         }

@@ -16,7 +16,7 @@ extension LedgerAPIHandler {
         filter.institution = input.query.institution
         filter.purpose = input.query.purpose
         filter.outcome = input.query.verdict?.rawValue
-        try timeRange(from: input.query.from, until: input.query.until, into: &filter)
+        try Problem.whenMalformed(filter.occurring(from: input.query.from, until: input.query.until))
         let page = try await EntryPage(ledgers: ledgers(), filter: filter, cursor: input.query.cursor, limit: input.query.limit)
         let items = try page.items.map { try Components.Schemas.AccessEntry($0.ledger, $0.entry, registry: registry) }
         return .ok(.init(body: .json(.init(items: items, nextCursor: page.nextCursor))))

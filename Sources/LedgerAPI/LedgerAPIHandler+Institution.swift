@@ -30,7 +30,7 @@ extension LedgerAPIHandler {
         var filter = EntryFilter()
         filter.institution = try Caller.institution()
         filter.violationsOnly = true
-        try timeRange(from: input.query.from, until: input.query.until, into: &filter)
+        try Problem.whenMalformed(filter.occurring(from: input.query.from, until: input.query.until))
         let page = try await EntryPage(ledgers: ledgers(), filter: filter, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(items: try page.items.map { try .init($0.ledger, $0.entry) }, nextCursor: page.nextCursor))))
     }

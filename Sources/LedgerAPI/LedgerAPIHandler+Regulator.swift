@@ -20,14 +20,8 @@ extension LedgerAPIHandler {
     func listCheckpoints(_ input: Operations.ListCheckpoints.Input) async throws -> Operations.ListCheckpoints.Output {
         try Caller.regulator()
         let ledger = try ledger(input.path.partition)
-        let limit = try PageCursor.limit(input.query.limit)
-        let after = try input.query.cursor.map { cursor in
-            // Sizes this API gives out are SQLite integers: one beyond Int64.max was not.
-            guard let size = UInt64(cursor), Int64(exactly: size) != nil else {
-                throw Problem.badRequest("cursor \"\(cursor)\" is not one this API gave out; pass a page's nextCursor unchanged")
-            }
-            return size
-        }
+        let limit = try PageLimit.limit(input.query.limit)
+        let after = try input.query.cursor.map { try Problem.whenMalformed(PageCursor.checkpointSize($0)) }
         let (checkpoints, cosigned) = try await ledger.read { reader in
             let checkpoints = try reader.checkpoints(after: after, limit: limit)
             guard let first = checkpoints.first, let last = checkpoints.last else { return (checkpoints, [UInt64: [String: String]]()) }
@@ -47,8 +41,8 @@ extension LedgerAPIHandler {
         let ledger = try ledger(input.path.partition)
         let (start, end, size) = (input.query.start, input.query.end, Int64(ledger.size))
         guard start >= 0, start < end else { throw Problem.badRequest("start (\(start)) must be at least 0 and below end (\(end))") }
-        guard end - start <= Int64(PageCursor.maximumLimit) else {
-            throw Problem.badRequest("at most \(PageCursor.maximumLimit) leaves per request; ask for start..<\(start + 100)")
+        guard end - start <= Int64(PageLimit.maximumLimit) else {
+            throw Problem.badRequest("at most \(PageLimit.maximumLimit) leaves per request; ask for start..<\(start + 100)")
         }
         guard end <= size else { throw Problem.badRequest("end (\(end)) is beyond the ledger's \(size) leaves") }
         let leaves = try await ledger.read { try $0.storedLeaves(UInt64(start)..<UInt64(end)) }.map { stored in
@@ -124,7 +118,7 @@ extension LedgerAPIHandler {
         filter.violationsOnly = true
         filter.institution = input.query.institution
         filter.outcome = input.query.verdict?.rawValue
-        try timeRange(from: input.query.from, until: input.query.until, into: &filter)
+        try Problem.whenMalformed(filter.occurring(from: input.query.from, until: input.query.until))
         let page = try await EntryPage(ledgers: ledgers(), filter: filter, cursor: input.query.cursor, limit: input.query.limit)
         return .ok(.init(body: .json(.init(items: try page.items.map { try .init($0.ledger, $0.entry) }, nextCursor: page.nextCursor))))
     }

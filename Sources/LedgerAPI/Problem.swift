@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import LedgerStore
 import OpenAPIRuntime
 
 /// An RFC 9457 problem: what went wrong with a request, in words that say what to do instead.
@@ -11,6 +12,10 @@ struct Problem: Error, HTTPResponseConvertible {
     static func badRequest(_ detail: String) -> Problem { Problem(status: .badRequest, detail: detail) }
     static func unauthorized(_ detail: String) -> Problem { Problem(status: .unauthorized, detail: detail) }
     static func notFound(_ detail: String) -> Problem { Problem(status: .notFound, detail: detail) }
+    /// The value of reading a parameter, or a 400 that says what is wrong with it.
+    static func whenMalformed<T>(_ read: @autoclosure () throws -> T) throws -> T {
+        do { return try read() } catch let error as QueryParameterError { throw badRequest(error.description) }
+    }
     /// The same answer whether or not the thing asked for exists, so that scope cannot be probed.
     static let forbidden = Problem(status: .forbidden, detail: "this is outside what your token may see")
     static func notYetCheckpointed(_ detail: String) -> Problem {

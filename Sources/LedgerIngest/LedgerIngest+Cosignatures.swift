@@ -4,12 +4,12 @@ import MerkleLog
 
 /// A witness's cosigned copy of a checkpoint, as `ledgerctl witness` publishes it to the checkpoints topic
 /// (keyed `<origin>/cosigned-by/<witness>`).
-struct Cosigned: Sendable {
-    let origin: String
-    let witness: String
-    let note: SignedNote
+package struct Cosigned: Sendable {
+    package let origin: String
+    package let witness: String
+    package let note: SignedNote
 
-    init?(_ record: KafkaRecord) {
+    package init?(_ record: KafkaRecord) {
         guard let key = record.key.map({ String(decoding: $0, as: UTF8.self) }), let marker = key.range(of: "/cosigned-by/"),
             let value = record.value, let note = try? SignedNote(parsing: value)
         else { return nil }

@@ -1,7 +1,7 @@
 /// Kafka headers as stored beside a leaf: a count, then each name and value, length-prefixed
 /// (a value length of 0xFFFFFFFF stands for a header without value).
-enum StoredHeaders {
-    static func encode(_ headers: [(name: String, value: [UInt8]?)]) -> [UInt8] {
+package enum StoredHeaders {
+    package static func encode(_ headers: [(name: String, value: [UInt8]?)]) -> [UInt8] {
         var w = ByteWriter()
         w.u32(UInt32(headers.count))
         for header in headers {
@@ -12,7 +12,7 @@ enum StoredHeaders {
     }
 
     /// Reads what ``encode(_:)`` wrote. The count is not trusted to size anything: each header must be there.
-    static func decode(_ bytes: [UInt8]) throws -> [(name: String, value: [UInt8]?)] {
+    package static func decode(_ bytes: [UInt8]) throws -> [(name: String, value: [UInt8]?)] {
         var r = ByteReader(bytes)
         let count = try r.u32()
         var headers: [(name: String, value: [UInt8]?)] = []
