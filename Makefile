@@ -11,10 +11,12 @@ build: deps
 run: build
 	.build/debug/ledgerd --registry topics/registry/example-registry.json
 
-## Checks the event schemas and examples, builds everything (warnings are errors) and runs every test.
+## Checks the event schemas and examples, builds everything (warnings are errors), checks the decoder against
+## the schemas, and runs every test.
 test: deps
 	python3 tools/check-schemas.py
 	swift build --build-tests
+	python3 tools/check-decoder-against-schemas.py
 	swift test --skip-build
 
 ## The whole story in a minute: ledgerd, simulated institutions, a citizen's view, a regulator's check.

@@ -60,7 +60,12 @@ for target in "${targets[@]}"; do
     fi
     printf '%-20s %12s %10s %8s %s\n' "$target" "${executions:--}" "${rate:--}" "${coverage:--}" "$outcome"
 done
+# What the fuzzer found for the decoder, against the schemas: everything it accepted must be schema-valid.
+if [ -d "$work/corpus/event" ] && [ "$failed" -eq 0 ]; then
+    swift build --product ledgerctl 2>&1 | tail -1 >&2
+    python3 tools/check-decoder-against-schemas.py "$work/corpus/event" || failed=1
+fi
 if [ "$failed" -ne 0 ]; then
-    echo "a fuzz target crashed: the inputs are in $work/crashes/; copy each to Fuzz/corpus/<target>/regression-<what-it-was> and fix it" >&2
+    echo "fuzzing found a problem (above): the inputs are in $work/crashes/ and $work/corpus/; copy each to Fuzz/corpus/<target>/regression-<what-it-was> and fix it" >&2
     exit 1
 fi

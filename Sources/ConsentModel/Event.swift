@@ -117,7 +117,7 @@ public struct ConsentGrant: Hashable, Sendable, Decodable {
         validUntil = try c.decode(Timestamp.self, forKey: key("validUntil"))
         guard validFrom < validUntil else { throw c.invalid(key("validUntil"), "must be later than validFrom") }
         retention = try c.optionalText(key("retention"), maximumLength: 32)
-        schedule = try c.decodeIfPresent(Schedule.self, forKey: key("schedule"))
+        schedule = try c.optional(Schedule.self, key("schedule"))
         notice = try c.decode(Notice.self, forKey: key("notice"))
         supersedes = try c.optionalText(key("supersedes"), maximumLength: 128)
     }

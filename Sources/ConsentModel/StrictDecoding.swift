@@ -51,8 +51,14 @@ extension KeyedDecodingContainer {
         return values
     }
 
+    /// A member the schema makes optional: absent, or present as it must be. `null` is neither, as in the schemas.
+    func optional<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
+        guard contains(key) else { return nil }
+        return try decode(T.self, forKey: key)
+    }
+
     func optionalText(_ key: Key, maximumLength: Int = 256) throws -> String? {
-        guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let value = try optional(String.self, key) else { return nil }
         try checkText(value, key: key, maximumLength: maximumLength)
         return value
     }

@@ -11,6 +11,8 @@ struct Ledgerctl: AsyncParsableCommand {
               ledgerctl broker
             Create the topics on a real cluster (idempotent; reports differences):
               ledgerctl topics apply --brokers kafka-1:9092,kafka-2:9092
+            Check an event file as ledgerd will read it:
+              ledgerctl validate event.json
             Give an institution a signing key, then publish its events (JSON Lines) signed:
               ledgerctl keys generate --institution bank-a --role dataHolder
               ledgerctl publish --brokers 127.0.0.1:9092 --key keys/bank-a.key events.jsonl
@@ -26,7 +28,8 @@ struct Ledgerctl: AsyncParsableCommand {
               ledgerctl witness --brokers … --url http://127.0.0.1:8080 --key w.witness.key --ledger-key … --registry … --once
             """,
         subcommands: [
-            BrokerCommand.self, TopicsCommand.self, KeysCommand.self, PublishCommand.self, SimulateCommand.self, TokenCommand.self,
+            BrokerCommand.self, TopicsCommand.self, KeysCommand.self, ValidateCommand.self, PublishCommand.self, SimulateCommand.self,
+            TokenCommand.self,
             HistoryCommand.self, VerifyCommand.self, BackupCommand.self, WitnessCommand.self,
         ]
     )

@@ -147,6 +147,16 @@ struct DecodingTests {
         #expect(refusal(grant { $0["dataCategories"] = ["finance..balance"] })?.hasPrefix("data.dataCategories[0]: ") == true)
     }
 
+    @Test("an optional member is absent or as the schema says, never null (the differential check against the schemas found this)")
+    func optionalNotNull() {
+        var event = base
+        var data = event["data"] as! [String: Any]
+        data["retention"] = NSNull()
+        event["data"] = data
+        let error = #expect(throws: ConsentModelError.self) { try Event.decode(Fixtures.bytes(event)) }
+        #expect(error?.description == "data.retention: must be a string, not null")
+    }
+
     @Test("true is not an integer and 7 is not a string")
     func types() {
         var event = base
