@@ -1,5 +1,5 @@
 # The commands the README names. Each installs missing system packages first.
-.PHONY: run test check-api demo build deps format lint bench bench-quick fuzz
+.PHONY: run test check-api demo build deps format lint bench bench-quick fuzz soak
 
 deps:
 	@tools/install-system-deps.sh
@@ -31,6 +31,12 @@ check-api: deps
 ## Fuzzes every parser of outside bytes for FUZZ_SECONDS each (default 60), then prints executions and coverage.
 fuzz: deps
 	tools/fuzz.sh
+
+## SIGKILLs ledgerd SOAK_KILLS times (default 100) under signed traffic (SOAK_RATE events/s, default 20), then checks
+## that every offset is in one leaf, verify passes, the leaves are those of one uninterrupted run, every leaf has a receipt.
+soak: deps
+	swift build --build-tests
+	SOAK_KILLS=$${SOAK_KILLS:-100} swift test --skip-build --filter KillSoakTests
 
 format:
 	swift format --in-place --recursive Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources Fuzz/Package.swift Fuzz/Sources
