@@ -108,7 +108,7 @@ extension LedgerReader {
         while try rows.next() != nil {
             try body(
                 StoredLeaf(
-                    index: UInt64(sqlite3_column_int64(columns, 0)), leaf: blob(1) ?? [], leafHash: blob(2) ?? [],
+                    index: try Self.index(sqlite3_column_int64(columns, 0), "leaf index"), leaf: blob(1) ?? [], leafHash: blob(2) ?? [],
                     chainHash: blob(3) ?? [], value: blob(4), headers: withHeaders ? try blob(5).map(StoredHeaders.decode) ?? [] : [],
                     redacted: sqlite3_column_int64(columns, 6) != 0))
         }

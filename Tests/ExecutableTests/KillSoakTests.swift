@@ -80,11 +80,13 @@ struct KillSoakTests {
         let dataDir = directory.appendingPathComponent("data").path
         var generator = SystemRandomNumberGenerator()
         var (killed, terminated) = (0, 0)
-        for run in 0..<kills {
+        // SOAK_KILLS SIGKILLs, and a SIGTERM after the 5th of every 25.
+        let stops = (0..<kills).flatMap { $0 % 25 == 5 ? [false, true] : [true] }
+        for (run, isKill) in stops.enumerated() {
             let ledgerd = try startLedgerd(bootstrap, dataDir: dataDir, run: run)
             // From its first moments (opening, replaying) to well into ingesting: joining a group takes ~3 s.
             try await Task.sleep(for: .milliseconds(Int.random(in: 300...7_000, using: &generator)))
-            if run % 25 == 4 {
+            if !isKill {
                 ledgerd.process.terminate()
                 #expect(ledgerd.finish().status == 0, "a SIGTERM is a clean stop")
                 terminated += 1
@@ -94,12 +96,12 @@ struct KillSoakTests {
                 killed += 1
             }
             if (run + 1) % 10 == 0 {
-                report("\(run + 1) of \(kills) stops, \(try await ends(of: topic, bootstrap).values.reduce(0, +)) events so far")
+                report("\(run + 1) of \(stops.count) stops, \(try await ends(of: topic, bootstrap).values.reduce(0, +)) events so far")
             }
         }
         traffic.process.terminate()
         traffic.process.waitUntilExit()
-        try await ingestToTheEnd(bootstrap, dataDir: dataDir, run: kills)
+        try await ingestToTheEnd(bootstrap, dataDir: dataDir, run: stops.count)
         let ends = try await ends(of: topic, bootstrap)
         let soaked = try await leaves(in: dataDir)
 
@@ -117,7 +119,7 @@ struct KillSoakTests {
         for secret in ["checkpoint-signing.key", "subject-reference.secret"] {
             try FileManager.default.copyItem(atPath: "\(dataDir)/\(secret)", toPath: "\(fresh)/\(secret)")
         }
-        try await ingestToTheEnd(bootstrap, dataDir: fresh, run: kills + 1)
+        try await ingestToTheEnd(bootstrap, dataDir: fresh, run: stops.count + 1)
         let rebuilt = try await leaves(in: fresh)
         #expect(rebuilt == soaked, "the ledgers written across every kill are byte for byte those of one uninterrupted run")
         // 4. Outputs are at least once: every leaf has its receipt, keyed by event id or by its coordinates.
