@@ -7,19 +7,23 @@ public struct KafkaProducerRecord: Sendable {
     /// `nil` sends a tombstone.
     public var value: [UInt8]?
     public var headers: [KafkaHeader]
+    /// The record's CreateTime in milliseconds since the epoch; `nil` lets librdkafka stamp it with the clock.
+    public var timestamp: Int64?
 
     public init(
         topic: String,
         partition: Int32? = nil,
         key: [UInt8]? = nil,
         value: [UInt8]?,
-        headers: [KafkaHeader] = []
+        headers: [KafkaHeader] = [],
+        timestamp: Int64? = nil
     ) {
         self.topic = topic
         self.partition = partition
         self.key = key
         self.value = value
         self.headers = headers
+        self.timestamp = timestamp
     }
 }
 

@@ -13,7 +13,7 @@ extension RDKafkaClient {
         let error: OpaquePointer? = record.topic.withCString { topic in
             withOptionalBytes(record.key) { key, keyCount in
                 withOptionalBytes(record.value) { value, valueCount in
-                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 7)
+                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 8)
                     fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
                     fields[0].u.cstr = topic
                     fields[1].vtype = RD_KAFKA_VTYPE_PARTITION
@@ -28,6 +28,9 @@ extension RDKafkaClient {
                     fields[5].u.ptr = delivery
                     fields[6].vtype = RD_KAFKA_VTYPE_MSGFLAGS
                     fields[6].u.i = RD_KAFKA_MSG_F_COPY
+                    // 0 is librdkafka's "now".
+                    fields[7].vtype = RD_KAFKA_VTYPE_TIMESTAMP
+                    fields[7].u.i64 = record.timestamp ?? 0
                     return rd_kafka_produceva(handle, fields, fields.count)
                 }
             }

@@ -35,6 +35,12 @@ enum IngestMetrics {
         Gauge(label: "ledger_consumer_lag", dimensions: [("partition", String(partition))]).record(max(0, highWatermark - nextOffset))
     }
 
+    /// Counts a record of the checkpoints topic keyed as a cosignature that is not kept: unreadable, or of a
+    /// checkpoint this ledger did not sign.
+    static func cosignatureIgnored() {
+        Counter(label: "ledger_cosignatures_ignored_total").increment()
+    }
+
     /// Counts an output that cannot be published because it is larger than its topic allows.
     static func undeliverable(topic: String) {
         Counter(label: "ledger_outputs_undeliverable_total", dimensions: [("topic", topic)]).increment()

@@ -1,3 +1,4 @@
+import ConsentModel
 import KafkaClient
 import LedgerStore
 import MerkleLog
@@ -5,16 +6,28 @@ import MerkleLog
 /// A witness's cosigned copy of a checkpoint, as `ledgerctl witness` publishes it to the checkpoints topic
 /// (keyed `<origin>/cosigned-by/<witness>`).
 package struct Cosigned: Sendable {
+    static let marker = "/cosigned-by/"
+    /// Longer than any origin or note key name this package writes (an origin is a ledger name, a topic and a partition).
+    static let maximumKeyLength = 512
+
     package let origin: String
     package let witness: String
     package let note: SignedNote
 
+    /// Whether the record is keyed as a cosignature, whether or not it is a usable one.
+    static func isKeyed(_ record: KafkaRecord) -> Bool {
+        record.key.map { String(decoding: $0, as: UTF8.self).contains(marker) } ?? false
+    }
+
+    /// `nil` for a record that is not keyed as a cosignature, or whose key or note cannot be one.
     package init?(_ record: KafkaRecord) {
-        guard let key = record.key.map({ String(decoding: $0, as: UTF8.self) }), let marker = key.range(of: "/cosigned-by/"),
-            let value = record.value, let note = try? SignedNote(parsing: value)
+        guard let key = record.key.map({ String(decoding: $0, as: UTF8.self) }), key.utf8.count <= Self.maximumKeyLength,
+            let marker = key.range(of: Self.marker), let value = record.value, let note = try? SignedNote(parsing: value)
         else { return nil }
         origin = String(key[..<marker.lowerBound])
         witness = String(key[marker.upperBound...])
+        guard !origin.isEmpty, (try? NoteVerifier(name: witness, kind: .cosignatureV1, publicKey: Array(repeating: 0, count: 32))) != nil
+        else { return nil }
         self.note = note
     }
 }
@@ -27,8 +40,12 @@ extension LedgerIngest {
             let tail = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(bootstrapServers: consumerConfiguration.bootstrapServers), logger: logger)
             try await tail.assign([KafkaTopicPartition(topic: configuration.checkpointsTopic, partition: 0): start])
-            for try await record in tail.records {
-                guard let cosigned = Cosigned(record),
+            for try await record in tail.records where Cosigned.isKeyed(record) {
+                guard let cosigned = Cosigned(record) else {
+                    ignoreCosignature(record)
+                    continue
+                }
+                guard
                     let ledger = partitions.withLock({ $0.values.compactMap(\.open).first { $0.ledger.origin == cosigned.origin }?.ledger })
                 else { continue }
                 await keep(cosigned, in: ledger)
@@ -45,10 +62,19 @@ extension LedgerIngest {
             if try await ledger.storeCosigned(cosigned.note, witness: cosigned.witness) {
                 logger.info("kept \(cosigned.witness)'s cosignature of \(cosigned.origin)")
             } else {
+                IngestMetrics.cosignatureIgnored()
                 logger.warning("\(cosigned.witness) cosigned a checkpoint of \(cosigned.origin) that this ledger did not sign; not kept")
             }
         } catch {
             logger.warning("could not keep \(cosigned.witness)'s cosignature of \(cosigned.origin): \(error)")
         }
+    }
+
+    /// A record keyed as a cosignature whose key or note cannot be one: counted and logged, never stored.
+    func ignoreCosignature(_ record: KafkaRecord) {
+        IngestMetrics.cosignatureIgnored()
+        logger.warning(
+            "the record at offset \(record.offset) of \(configuration.checkpointsTopic), keyed \(EchoedText.capped(String(decoding: record.key ?? [], as: UTF8.self))), is no cosignature ledgerd can read; ignored"
+        )
     }
 }

@@ -219,8 +219,12 @@ public final class LedgerIngest: Service, Sendable {
         }
         var latest: [String: Checkpoint] = [:]
         for record in records {
-            if let cosigned = Cosigned(record) {
-                cosignedAtStart.withLock { $0[cosigned.origin, default: []].append(cosigned) }
+            if Cosigned.isKeyed(record) {
+                if let cosigned = Cosigned(record) {
+                    cosignedAtStart.withLock { $0[cosigned.origin, default: []].append(cosigned) }
+                } else {
+                    ignoreCosignature(record)
+                }
                 continue
             }
             guard let value = record.value, let origin = record.key.map({ String(decoding: $0, as: UTF8.self) }),
@@ -232,7 +236,7 @@ public final class LedgerIngest: Service, Sendable {
                 if checkpoint.size >= latest[origin]?.size ?? 0 { latest[origin] = checkpoint }
             } catch {
                 logger.error(
-                    "a checkpoint on \(configuration.checkpointsTopic) for \(origin) at offset \(record.offset) does not verify with this ledger's key: \(error)"
+                    "a checkpoint on \(configuration.checkpointsTopic) for \(EchoedText.capped(origin)) at offset \(record.offset) does not verify with this ledger's key: \(error)"
                 )
             }
         }
