@@ -110,6 +110,8 @@ extension KafkaMockCluster {
         public static let requestTimedOut = InjectedError(code: RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT.rawValue)
         public static let notEnoughReplicas = InjectedError(code: RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS.rawValue)
         public static let notCoordinator = InjectedError(code: RD_KAFKA_RESP_ERR_NOT_COORDINATOR.rawValue)
+        /// Fails the records of a produce request for good: librdkafka does not retry them.
+        public static let topicAuthorizationFailed = InjectedError(code: RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED.rawValue)
         /// Not a protocol error: the broker drops the connection instead of answering.
         public static let disconnect = InjectedError(code: RD_KAFKA_RESP_ERR__TRANSPORT.rawValue)
     }

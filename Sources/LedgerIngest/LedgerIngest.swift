@@ -505,25 +505,34 @@ public final class LedgerIngest: Service, Sendable {
         }
     }
 
-    /// Sends and awaits every output, in order; whether all were delivered. A failure is logged, not fatal:
-    /// the ledger is already committed and every output can be derived from it again. An output too large for
-    /// its topic could never be delivered: it is logged and counted, and does not hold back the others' mark.
+    /// Sends and awaits every output, in order; whether all were delivered. Those that fail are sent again, in
+    /// order, after 1, 2 and 4 s (a broker restarting, a leader moving); a failure after that is logged, not fatal:
+    /// the ledger is already committed and every output is derived from it again when the ledger is next opened.
+    /// An output too large for its topic could never be delivered: it is logged and counted, and does not hold back
+    /// the others' mark.
     private func publish(_ records: [KafkaProducerRecord]) async -> Bool {
-        var failures: [(topic: String, error: KafkaError)] = []
-        for (record, outcome) in zip(records, await producer.send(records)) {
-            guard case .failure(let error) = outcome else { continue }
-            if error.code == .recordTooLarge {
-                IngestMetrics.undeliverable(topic: record.topic)
-                logger.error(
-                    "an output to \(record.topic) keyed \(EchoedText.capped(String(decoding: record.key ?? [], as: UTF8.self))) is too large to publish, and is skipped (its leaf holds what it says): \(error.reason)"
-                )
-            } else {
-                failures.append((record.topic, error))
+        var pending = records
+        for retry in 0...3 {
+            if retry > 0 { try? await Task.sleep(for: .seconds(1 << (retry - 1))) }
+            var failed: [(record: KafkaProducerRecord, error: KafkaError)] = []
+            for (record, outcome) in zip(pending, await producer.send(pending)) {
+                guard case .failure(let error) = outcome else { continue }
+                if error.code == .recordTooLarge {
+                    IngestMetrics.undeliverable(topic: record.topic)
+                    logger.error(
+                        "an output to \(record.topic) keyed \(EchoedText.capped(String(decoding: record.key ?? [], as: UTF8.self))) is too large to publish, and is skipped (its leaf holds what it says): \(error.reason)"
+                    )
+                } else {
+                    failed.append((record, error))
+                }
             }
+            guard let first = failed.first else { return true }
+            let next = retry < 3 ? "sending them again in \(1 << retry) s" : "they are published again when the ledger is next opened"
+            logger.warning(
+                "could not publish \(failed.count) of \(records.count) outputs, the first to \(first.record.topic): \(first.error.reason); \(next)"
+            )
+            pending = failed.map(\.record)
         }
-        if let (topic, error) = failures.first {
-            logger.warning("could not publish \(failures.count) of \(records.count) outputs, the first to \(topic): \(error)")
-        }
-        return failures.isEmpty
+        return false
     }
 }

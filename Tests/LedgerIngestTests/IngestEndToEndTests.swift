@@ -301,6 +301,21 @@ struct IngestEndToEndTests {
         #expect(ledger.outputsPublishedThrough == ledger.size, "the published mark reached the last leaf")
     }
 
+    @Test("outputs whose delivery fails are sent again in place, so the published mark still reaches the last leaf")
+    func outputsRetried() async throws {
+        let cluster = try makeCluster()
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        let total = try await send(traffic(subjects: 0..<6, sequenceStart: 0), to: cluster).totalCount
+        // The next produce requests, ledgerd's first outputs, fail for good as far as librdkafka is concerned.
+        cluster.injectErrors(Array(repeating: .topicAuthorizationFailed, count: 3), into: .produce)
+        try await runIngest(cluster, until: total, identity: identity)
+        for partition in 0..<Int32(partitionCount) {
+            let ledger = try ledger(partition)
+            #expect(ledger.outputsPublishedThrough == ledger.size, "partition \(partition)")
+        }
+        #expect(try await receiptCounts(cluster).values.reduce(0, +) >= total, "every leaf has its receipt")
+    }
+
     @Test("outputs are at least once: a clean stop delivers every one once; those a crash kept from delivery come on restart")
     func outputsAtLeastOnce() async throws {
         let cluster = try makeCluster()
