@@ -14,7 +14,9 @@ mkdir -p "$work/corpus" "$work/logs" "$work/crashes"
 
 echo "building the fuzz targets (release, libFuzzer instrumentation; a first build takes ~4 min)" >&2
 # The fuzzer's instrumentation goes to every module of Fuzz/'s build, which is why it is a package of its own;
-# lld links it (gold fails on this build's debug information).
+# lld links it (gold fails on this build's debug information). SwiftPM also tries to link the main package's OpenAPI
+# generator tool with the fuzzer's runtime, which fails ("duplicate symbol: main"); nothing here needs that tool,
+# and the build goes on.
 swift build --package-path Fuzz -c release --sanitize=fuzzer -Xswiftc -use-ld=lld --product ledger-fuzz 2>&1 \
     | grep -v "Cannot export local symbol" >&2
 fuzzer=Fuzz/.build/release/ledger-fuzz
