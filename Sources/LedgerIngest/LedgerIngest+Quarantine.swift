@@ -6,23 +6,19 @@ import Metrics
 /// A partition this instance holds but cannot ingest now: not fetched, retried with a growing delay.
 public struct Quarantine: Sendable {
     public let partition: Int32
-    public internal(set) var fault: PartitionFault
+    public let fault: PartitionFault
     public let since: ContinuousClock.Instant
     /// Reopening attempts so far.
-    public internal(set) var attempts: Int
-    var retryAt: ContinuousClock.Instant
+    public let attempts: Int
+    let retryAt: ContinuousClock.Instant
     /// The ledger as of its last commit, while the fault leaves what it committed sound (a failed write).
     let servable: PartitionLedger?
+    /// Its fetching is stopped (done between batches, where the consumer is at hand).
+    var isPaused: Bool
 
     /// 1 s after the fault, then twice as long after each failed attempt, up to a minute.
     static func delay(afterAttempts attempts: Int) -> Duration {
-        .seconds(1 << min(attempts, 6)).clamped(to: .seconds(1)...(.seconds(60)))
-    }
-}
-
-extension Duration {
-    fileprivate func clamped(to range: ClosedRange<Duration>) -> Duration {
-        min(max(self, range.lowerBound), range.upperBound)
+        .seconds(min(1 << min(attempts, 6), 60))
     }
 }
 
@@ -57,8 +53,8 @@ extension LedgerIngest {
         )
     }
 
-    /// Takes a partition out of ingestion after a fault: it is no longer fetched (``pauseQuarantined(_:consumer:)``),
-    /// its records are left in the topic where its ledger ends, and it is reopened later (``retryQuarantined(consumer:)``).
+    /// Takes a partition out of ingestion after a fault: it is no longer fetched, its records are left in the topic
+    /// where its ledger ends, and it is reopened later (both by ``tendQuarantined(consumer:)``).
     func quarantine(_ partition: Int32, _ error: any Error, servable: PartitionLedger? = nil) {
         let fault = PartitionFault(error, path: configuration.databasePath(partition: partition))
         let now = ContinuousClock.now
@@ -68,7 +64,8 @@ extension LedgerIngest {
             let attempts = earlier.map { $0.attempts + 1 } ?? 0
             let quarantine = Quarantine(
                 partition: partition, fault: fault, since: earlier?.since ?? now, attempts: attempts,
-                retryAt: now + Quarantine.delay(afterAttempts: attempts), servable: fault.isServable ? servable : nil)
+                retryAt: now + Quarantine.delay(afterAttempts: attempts), servable: fault.isServable ? servable : nil,
+                isPaused: states[partition]?.quarantine?.isPaused ?? false)
             states[partition] = .quarantined(quarantine)
             return quarantine
         }
@@ -85,18 +82,23 @@ extension LedgerIngest {
         }
     }
 
-    /// Stops fetching the newly assigned partitions that could not be opened.
-    func pauseQuarantined(_ assigned: [KafkaTopicPartition], consumer: KafkaConsumer) {
-        let held = partitions.withLock { states in assigned.filter { states[$0.partition]?.quarantine != nil } }
-        guard !held.isEmpty else { return }
-        do { try consumer.pause(held) } catch {
-            logger.warning("could not pause quarantined partitions \(held.map(\.partition)): \(error)")
+    /// Stops fetching the partitions quarantined since it last ran, and reopens those whose retry is due: one that
+    /// opens seeks back to where its ledger ends and is fetched again. Runs between batches: records of a partition
+    /// fetched before it is paused are left out of the ledger like any of a quarantined partition.
+    func tendQuarantined(consumer: KafkaConsumer) async {
+        let unpaused = partitions.withLock { states in
+            states.values.compactMap(\.quarantine).filter { !$0.isPaused }.map { quarantine in
+                var paused = quarantine
+                paused.isPaused = true
+                states[quarantine.partition] = .quarantined(paused)
+                return KafkaTopicPartition(topic: configuration.eventsTopic, partition: quarantine.partition)
+            }
         }
-    }
-
-    /// Reopens the quarantined partitions whose retry is due; one that opens resumes where its ledger ends.
-    /// Runs between batches, when no append or checkpoint is in flight.
-    func retryQuarantined(consumer: KafkaConsumer) async {
+        if !unpaused.isEmpty {
+            do { try consumer.pause(unpaused) } catch {
+                logger.warning("could not pause quarantined partitions \(unpaused.map(\.partition)): \(error)")
+            }
+        }
         let now = ContinuousClock.now
         let due = partitions.withLock { states in states.values.compactMap(\.quarantine).filter { $0.retryAt <= now }.map(\.partition) }
         for partition in due {

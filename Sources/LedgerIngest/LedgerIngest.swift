@@ -83,7 +83,7 @@ public final class LedgerIngest: Service, Sendable {
                 var committing: Task<Void, any Error>?
                 do {
                     while !Task.isCancelled {
-                        await retryQuarantined(consumer: consumer)
+                        await tendQuarantined(consumer: consumer)
                         let batch = try await consumer.nextBatch(maximum: configuration.batchSize, timeout: configuration.batchTimeout)
                         let committed = try await ingest(batch, consumer: consumer, after: committing)
                         // A checkpoint is of one committed state, in which tree and subject map agree: the
@@ -293,9 +293,8 @@ public final class LedgerIngest: Service, Sendable {
                 for partition in revoked.map(\.partition) { IngestMetrics.quarantine(partition: partition, cause: nil) }
                 await finishDeliveries(of: letGo.compactMap(\.open))
                 logger.info("let go of partitions \(revoked.map(\.partition))")
-            case .rebalance(.assigned(let assigned)):
-                // Opened by the assignment callback, before any of their records; those it could not open wait.
-                pauseQuarantined(assigned, consumer: consumer)
+            case .rebalance(.assigned):
+                break  // opened (or quarantined) by the assignment callback, before any of their records
             }
         }
         return try await append(pending, consumer: consumer, after: previous)
