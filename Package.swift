@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ConsentModel", targets: ["ConsentModel"]),
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
         .library(name: "LedgerIngest", targets: ["LedgerIngest"]),
+        .library(name: "APITokens", targets: ["APITokens"]),
         .library(name: "LedgerAPI", targets: ["LedgerAPI"]),
         .library(name: "LedgerAudit", targets: ["LedgerAudit"]),
         .library(name: "InstitutionPublisher", targets: ["InstitutionPublisher"]),
@@ -43,6 +44,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // Files only their owner may read (secrets, keys, ledgers): created owner-only from their first byte, never replaced.
+        .target(name: "PrivateFiles", swiftSettings: strict),
         .target(
             name: "KafkaClient",
             dependencies: [
@@ -72,7 +75,7 @@ let package = Package(
         .target(
             name: "LedgerIngest",
             dependencies: [
-                "KafkaClient", "LedgerStore", "ConsentModel", "MerkleLog",
+                "KafkaClient", "LedgerStore", "ConsentModel", "MerkleLog", "PrivateFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -89,7 +92,7 @@ let package = Package(
         .target(
             name: "InstitutionPublisher",
             dependencies: [
-                "KafkaClient", "ConsentModel",
+                "KafkaClient", "ConsentModel", "PrivateFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -122,17 +125,27 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // API tokens: the claims, the issuers' key set, and every check a token must pass. No HTTP, so that the fuzzer
+        // can reach it.
+        .target(
+            name: "APITokens",
+            dependencies: [
+                "ConsentModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "LedgerAPI",
             dependencies: [
-                "LedgerStore", "ConsentModel", "MerkleLog",
+                "APITokens", "LedgerStore", "ConsentModel", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
@@ -141,7 +154,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "ConsentModel", "MerkleLog", "LedgerStore", "LedgerIngest", "KafkaClient", "InstitutionPublisher",
+                "APITokens", "ConsentModel", "MerkleLog", "LedgerStore", "LedgerIngest", "KafkaClient", "InstitutionPublisher",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
@@ -149,7 +162,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerd",
             dependencies: [
-                "LedgerIngest", "LedgerAPI", "KafkaClient", "ConsentModel",
+                "APITokens", "LedgerIngest", "LedgerAPI", "KafkaClient", "ConsentModel", "MerkleLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -162,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
+                "APITokens", "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
                 "MyDataSimulation", "LedgerWitness", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -185,7 +198,7 @@ let package = Package(
         .target(
             name: "ConsentFixtures",
             dependencies: [
-                "ConsentModel", "LedgerStore", "LedgerAPI",
+                "APITokens", "ConsentModel", "LedgerStore", "LedgerAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -214,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "LedgerAPITests",
             dependencies: [
-                "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                "APITokens", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -259,6 +272,8 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "PrivateFilesTests", dependencies: ["PrivateFiles"], swiftSettings: strict),
+        .testTarget(name: "APITokensTests", dependencies: ["APITokens"], swiftSettings: strict),
         .testTarget(
             name: "FuzzTargetsTests",
             dependencies: ["FuzzTargets"],
@@ -268,7 +283,7 @@ let package = Package(
         .testTarget(
             name: "ExecutableTests",
             dependencies: [
-                "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog",
+                "APITokens", "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict

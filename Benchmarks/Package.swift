@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "KafkaClient", package: mainPackage),
                 .product(name: "LedgerIngest", package: mainPackage),
                 .product(name: "LedgerStore", package: mainPackage),
+                .product(name: "APITokens", package: mainPackage),
                 .product(name: "LedgerAPI", package: mainPackage),
                 .product(name: "LedgerAudit", package: mainPackage),
                 .product(name: "LedgerClient", package: mainPackage),

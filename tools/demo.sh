@@ -31,9 +31,12 @@ for institution in json.load(open(sys.argv[1]))["institutions"]:
     print("   %-12s %s" % (institution["id"], ", ".join(institution["roles"])))
 PY
 
-step "2. ledgerd starts on its embedded Kafka broker"
+step "2. An independent witness gets its key; ledgerd starts on its embedded Kafka broker, keeping that witness's cosignatures"
+witness_vkey=$($ctl keys generate --witness --name witness.demo --out "$work/witness" 2>/dev/null)
+echo "   witness key: $witness_vkey"
+printf 'witness %s\nquorum 1\n' "$witness_vkey" >"$work/witness/policy.txt"
 .build/debug/ledgerd --registry "$work/sim/registry.json" --data-dir "$work/data" --http 127.0.0.1:0 --log-level warning \
-    >"$work/ledgerd.out" 2>"$work/ledgerd.err" &
+    --witnesses "$work/witness/policy.txt" >"$work/ledgerd.out" 2>"$work/ledgerd.err" &
 pid=$!
 for _ in $(seq 120); do grep -q '^http=' "$work/ledgerd.out" && break; sleep 0.5; done
 http=$(sed -n 's/^http=//p' "$work/ledgerd.out")
@@ -70,14 +73,11 @@ curl -s -H "Authorization: Bearer $token" "http://$http/v1/me/accesses?limit=1" 
 echo "   The same history through \`ledgerctl history\`, every proof checked under the ledger key:"
 $ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" | sed 's/^/   /' | tail -8
 
-step "5. An independent witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
-witness_vkey=$($ctl keys generate --witness --name witness.demo --out "$work/witness" 2>/dev/null)
-echo "   witness key: $witness_vkey"
+step "5. The witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
     --registry "$work/sim/registry.json" --token "$regulator" --once --log-level error | sed 's/^/   /'
 
 step "6. A regulator verifies every ledger: chains, trees, signed and witnessed checkpoints, subject maps, every verdict"
-printf 'witness %s\nquorum 1\n' "$witness_vkey" >"$work/witness/policy.txt"
 echo "   Online, as the running ledgerd serves them (ledgerctl verify --url):"
 # ledgerd keeps the cosignatures it reads from the checkpoints topic beside its ledgers: give it a moment.
 verified=false

@@ -1,6 +1,7 @@
 import ConsentModel
 import Crypto
 import Foundation
+import PrivateFiles
 
 /// An institution's event signing key: who signs, under which registry key id, and the Ed25519 key.
 ///
@@ -59,14 +60,15 @@ public struct InstitutionKey: Sendable {
 
 /// A file holding a private key.
 public enum SecretFile {
-    /// Creates `file` readable by its owner only. Refuses to replace an existing file: a key once used
-    /// must never be lost to a mistyped command.
+    /// Creates `file` readable by its owner only from its first byte. Refuses to replace an existing file: a key once
+    /// used must never be lost to a mistyped command.
     public static func create(_ file: URL, contents: Data) throws {
-        guard !FileManager.default.fileExists(atPath: file.path) else {
+        do {
+            try PrivateFile.create(file, contents: contents)
+        } catch let error as PrivateFileError where error.code == .exists {
             throw PublishError("\(file.path) already exists; keys are never overwritten: choose another --out or remove it first")
-        }
-        guard FileManager.default.createFile(atPath: file.path, contents: contents, attributes: [.posixPermissions: 0o600]) else {
-            throw PublishError("cannot write \(file.path)")
+        } catch let error as PrivateFileError {
+            throw PublishError("\(error)")
         }
     }
 }

@@ -20,8 +20,11 @@ public final class ReceiptWatcher: Sendable {
     public static let defaultTopic = "consent-ledger.receipts.v1"
     private let consumer: KafkaConsumer
 
-    public init(brokers: [String], topic: String = defaultTopic, logger: Logger) async throws {
-        consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: brokers), logger: logger)
+    /// `properties` are librdkafka properties for the consumer (security settings, for one).
+    public init(brokers: [String], properties: [String: String] = [:], topic: String = defaultTopic, logger: Logger) async throws {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: brokers)
+        configuration.additionalProperties = properties
+        consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         var start: [KafkaTopicPartition: KafkaOffset] = [:]
         for partition in 0..<Int32(try await consumer.partitionCount(of: topic)) {
             let topicPartition = KafkaTopicPartition(topic: topic, partition: partition)

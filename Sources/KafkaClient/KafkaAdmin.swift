@@ -15,10 +15,11 @@ public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
     private let timeout: Duration
 
-    public init(bootstrapServers: [String], timeout: Duration = .seconds(10), logger: Logger) throws {
+    /// `properties` are librdkafka properties applied after the bootstrap servers (security settings, for one).
+    public init(bootstrapServers: [String], properties: [String: String] = [:], timeout: Duration = .seconds(10), logger: Logger) throws {
         client = try RDKafkaClient(
             kind: .producer,
-            properties: ["bootstrap.servers": bootstrapServers.joined(separator: ",")],
+            properties: ["bootstrap.servers": bootstrapServers.joined(separator: ",")].merging(properties) { _, given in given },
             callbacks: RDKafkaCallbacks(logger: logger)
         )
         self.timeout = timeout

@@ -80,20 +80,29 @@ public final class KafkaConsumer: Sendable {
         try await client.blocking { [client] in try client.queryWatermarks(topicPartition, timeout: timeout) }
     }
 
-    /// Reads every record of a partition from `start` (by default its first offset) to its current end, then stops.
+    /// Reads every record of a partition from `start` (by default its first offset) to its end as of the call, then
+    /// stops. Without a `timeout` it reads for as long as that takes (until the task is cancelled), calling `progress`
+    /// every few seconds with the records read so far and the offset it reads up to.
     public func readToEnd(
-        _ topicPartition: KafkaTopicPartition, from start: Int64? = nil, timeout: Duration = .seconds(30)
+        _ topicPartition: KafkaTopicPartition, from start: Int64? = nil, timeout: Duration? = .seconds(30),
+        progress: (_ read: Int, _ end: Int64) -> Void = { _, _ in }
     ) async throws -> [KafkaRecord] {
         let (low, high) = try await watermarks(of: topicPartition)
         let first = max(low, start ?? low)
         guard high > first else { return [] }
         try await assign([topicPartition: .exactly(first)])
         var records: [KafkaRecord] = []
-        let deadline = ContinuousClock.now + timeout
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        var reported = ContinuousClock.now
         while records.last.map({ $0.offset < high - 1 }) ?? true {
-            guard ContinuousClock.now < deadline else {
+            try Task.checkCancellation()
+            if let deadline, let timeout, ContinuousClock.now >= deadline {
                 throw KafkaError(
                     .timedOut, "read \(records.count) of the records of \(topicPartition) up to offset \(high) within \(timeout)")
+            }
+            if ContinuousClock.now - reported >= .seconds(5) {
+                progress(records.count, high)
+                reported = .now
             }
             for case .record(let record) in try await nextBatch(maximum: 1_000, timeout: .milliseconds(200)) { records.append(record) }
         }

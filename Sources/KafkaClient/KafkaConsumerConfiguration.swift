@@ -36,6 +36,13 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Any other librdkafka property, applied last.
     public var additionalProperties: [String: String] = [:]
 
+    /// The same cluster and client settings, outside any group: for a reader of a topic beside the group's consumer.
+    public var outsideGroup: KafkaConsumerConfiguration {
+        var configuration = self
+        configuration.groupID = nil
+        return configuration
+    }
+
     public init(bootstrapServers: [String], groupID: String? = nil) {
         self.bootstrapServers = bootstrapServers
         self.groupID = groupID

@@ -1,3 +1,4 @@
+import APITokens
 import Foundation
 import HTTPTypes
 import Logging

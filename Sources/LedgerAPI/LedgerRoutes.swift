@@ -1,3 +1,4 @@
+import APITokens
 import ConsentModel
 import Hummingbird
 import LedgerStore

@@ -1,4 +1,5 @@
 import Foundation
+import MerkleLog
 
 /// How ``LedgerIngest`` consumes, batches, checkpoints and names its ledgers.
 public struct IngestConfiguration: Sendable {
@@ -12,6 +13,9 @@ public struct IngestConfiguration: Sendable {
     /// which holds a record of the events topic's largest (1 MiB) with its headers and the ledger's. Give it to the
     /// producer as its ``KafkaProducerConfiguration/maximumRecordBytes``.
     public static let maximumOutputBytes = 2_097_152
+    /// The witnesses whose cosignatures are kept beside the ledgers (`--witnesses`): a cosignature is kept only if it
+    /// verifies under one of these keys, by the name it is published under. Default none: none is kept.
+    public var witnesses: [NoteVerifier] = []
     /// Where each partition's SQLite ledger lives (`<topic>-<partition>.sqlite`).
     public var dataDirectory: URL
     /// The first part of every ledger origin: `<ledgerName>/<topic>/<partition>`. Default `consent-ledger.local`.

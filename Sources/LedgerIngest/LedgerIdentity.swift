@@ -3,9 +3,11 @@ import Crypto
 import Foundation
 import Logging
 import MerkleLog
+import PrivateFiles
 
 /// The ledger's own secrets: the Ed25519 key that signs checkpoints, and the secret behind subject
-/// references. Created in the data directory on first start (and said so), read on later ones.
+/// references. Created in the data directory on first start (and said so), read on later ones; never created beside
+/// ledgers that already exist, where a new one would break what they published.
 public struct LedgerIdentity: Sendable {
     public let signingKey: Curve25519.Signing.PrivateKey
     public let subjectSecret: SubjectSecret
@@ -20,17 +22,39 @@ public struct LedgerIdentity: Sendable {
         self.subjectSecret = subjectSecret
     }
 
-    /// Reads both secrets from `directory`, creating any that is missing (files readable by the owner only).
-    public static func loadOrCreate(in directory: URL, logger: Logger) throws -> LedgerIdentity {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let keyBytes = try readOrCreate(directory.appendingPathComponent(signingKeyFile), what: "checkpoint signing key", logger: logger) {
-            Array(Curve25519.Signing.PrivateKey().rawRepresentation)
+    /// Reads both secrets, the signing key from `signingKeyFile` when given (the production layout keeps it outside
+    /// the data directory) and otherwise from `directory`. One that is missing is created (owner-only), unless
+    /// `directory` already holds ledgers. `directory` is made owner-only (0700), and the log says if it was not.
+    public static func loadOrCreate(in directory: URL, signingKeyFile: URL? = nil, logger: Logger) throws -> LedgerIdentity {
+        if let mode = try PrivateFile.restrictDirectory(directory) {
+            logger.notice(
+                "made \(directory.path) owner-only (0700; it was 0\(String(mode, radix: 8))): it holds raw events with citizens' identifiers"
+            )
         }
-        let secretBytes = try readOrCreate(
-            directory.appendingPathComponent(subjectSecretFile), what: "subject reference secret", logger: logger
-        ) {
-            SubjectSecret.generate().bytes
+        let holdsLedgers = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).contains {
+            $0.hasSuffix(".sqlite")
         }
+        let keyFile = signingKeyFile ?? directory.appendingPathComponent(Self.signingKeyFile)
+        let secretFile = directory.appendingPathComponent(subjectSecretFile)
+        // Both are read before either is made, so that one that cannot be read leaves nothing new behind.
+        let (key, secret) = (try read(keyFile), try read(secretFile))
+        let keyBytes =
+            try key
+            ?? create(
+                keyFile, what: "checkpoint signing key",
+                unless: holdsLedgers ? "every checkpoint these ledgers published would stop verifying under one key" : nil, logger: logger
+            ) {
+                Array(Curve25519.Signing.PrivateKey().rawRepresentation)
+            }
+        let secretBytes =
+            try secret
+            ?? create(
+                secretFile, what: "subject reference secret",
+                unless: holdsLedgers ? "every citizen would get a new subject reference, and each history would split in two" : nil,
+                logger: logger
+            ) {
+                SubjectSecret.generate().bytes
+            }
         return LedgerIdentity(
             signingKey: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes), subjectSecret: try SubjectSecret(bytes: secretBytes)
         )
@@ -40,15 +64,18 @@ public struct LedgerIdentity: Sendable {
     /// trusts it only when no production issuer keys are configured.
     public static let developmentTokenIssuerFile = "api-dev-issuer.key"
     public static let developmentTokenKeyID = "ledgerd-dev"
+    /// The `iss` of development tokens.
+    public static let developmentTokenIssuerName = "ledgerd-dev"
 
     /// Reads the development token issuer's key from `directory`, creating it if `create` and missing.
     public static func developmentTokenIssuer(in directory: URL, create: Bool, logger: Logger) throws -> Curve25519.Signing.PrivateKey {
         let file = directory.appendingPathComponent(developmentTokenIssuerFile)
         let bytes =
             create
-            ? try readOrCreate(file, what: "development API token issuer key", logger: logger) {
-                Array(Curve25519.Signing.PrivateKey().rawRepresentation)
-            }
+            ? try read(file)
+                ?? Self.create(file, what: "development API token issuer key", unless: nil, logger: logger) {
+                    Array(Curve25519.Signing.PrivateKey().rawRepresentation)
+                }
             : try readExisting(file, in: directory)
         return try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
     }
@@ -63,15 +90,18 @@ public struct LedgerIdentity: Sendable {
         try NoteSigner(name: origin, kind: .ed25519, privateKey: signingKey)
     }
 
-    private static func readOrCreate(_ file: URL, what: String, logger: Logger, create: () -> [UInt8]) throws -> [UInt8] {
-        if let bytes = try read(file) { return bytes }
-        let bytes = create()
-        guard
-            FileManager.default.createFile(
-                atPath: file.path, contents: Data((Data(bytes).base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw IngestError("cannot write \(file.path)")
+    /// Makes a missing secret, owner-only from its first byte, unless something depends on the one that is missing:
+    /// then `consequence` says what a new one would break, and nothing is made.
+    private static func create(_ file: URL, what: String, unless consequence: String?, logger: Logger, create: () -> [UInt8]) throws
+        -> [UInt8]
+    {
+        if let consequence {
+            throw IngestError(
+                "the data directory holds ledgers but there is no \(what) at \(file.path): restore it from this data directory's backup (ledgerctl backup copies it); a new one is not made, since \(consequence)"
+            )
         }
+        let bytes = create()
+        try PrivateFile.create(file, contents: Data((Data(bytes).base64EncodedString() + "\n").utf8))
         logger.notice("created a new \(what) in \(file.path); back it up with the data directory")
         return bytes
     }
@@ -83,10 +113,11 @@ public struct LedgerIdentity: Sendable {
         return bytes
     }
 
-    /// A secret file's bytes (base64 text), or `nil` when there is no such file.
+    /// A secret file's bytes (base64 text), or `nil` when there is no such file. A file that exists but cannot be
+    /// read is an error, never "missing": replacing it would break everything it signed or keyed.
     private static func read(_ file: URL) throws -> [UInt8]? {
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
-        guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let data = try PrivateFile.readIfPresent(file) else { return nil }
+        guard let bytes = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw IngestError("\(file.path) does not hold base64; restore it from backup, or remove it to start a new ledger")
         }
         return Array(bytes)

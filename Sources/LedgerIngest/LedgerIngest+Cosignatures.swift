@@ -38,7 +38,7 @@ extension LedgerIngest {
     func collectCosignatures(from start: KafkaOffset) async {
         do {
             let tail = try KafkaConsumer(
-                configuration: KafkaConsumerConfiguration(bootstrapServers: consumerConfiguration.bootstrapServers), logger: logger)
+                configuration: consumerConfiguration.outsideGroup, logger: logger)
             try await tail.assign([KafkaTopicPartition(topic: configuration.checkpointsTopic, partition: 0): start])
             for try await record in tail.records where Cosigned.isKeyed(record) {
                 guard let cosigned = Cosigned(record) else {
@@ -57,7 +57,17 @@ extension LedgerIngest {
         }
     }
 
+    /// Keeps a cosignature beside its ledger if it verifies under the configured witness it is published as, and is of
+    /// one of the ledger's checkpoints; anything else (anyone may write to the checkpoints topic) is counted, not kept.
     func keep(_ cosigned: Cosigned, in ledger: PartitionLedger) async {
+        let verified = (try? cosigned.note.verify(trusting: configuration.witnesses)) ?? []
+        guard verified.contains(where: { $0.verifier.name == cosigned.witness && $0.timestamp != nil }) else {
+            IngestMetrics.cosignatureIgnored()
+            logger.warning(
+                "a cosignature of \(cosigned.origin) published as \(EchoedText.capped(cosigned.witness))'s carries no valid signature of a witness this ledgerd is configured with (--witnesses); not kept"
+            )
+            return
+        }
         do {
             if try await ledger.storeCosigned(cosigned.note, witness: cosigned.witness) {
                 logger.info("kept \(cosigned.witness)'s cosignature of \(cosigned.origin)")

@@ -108,8 +108,10 @@ extension LedgerIngest {
                 // Opening replays the ledger, which blocks: off Swift's cooperative pool.
                 let next = try await Self.offThePool { [self] in try open(partition) }
                 updateOpen(partition) { $0.leftQuarantine = held }
-                try await consumer.seek([topicPartition: .exactly(next)])
+                // Resumed, then moved: a seek on a paused partition may wait for it to be fetched again. No poll comes
+                // between the two, and the seek discards whatever was fetched from the old position.
                 try consumer.resume([topicPartition])
+                try await consumer.seek([topicPartition: .exactly(next)])
                 IngestMetrics.quarantine(partition: partition, cause: nil)
                 logger.notice(
                     "partition \(partition) left quarantine and resumes at offset \(next)", metadata: ["partition": "\(partition)"])

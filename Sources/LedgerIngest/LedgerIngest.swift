@@ -5,6 +5,7 @@ import LedgerStore
 import Logging
 import MerkleLog
 import Metrics
+import PrivateFiles
 import ServiceLifecycle
 import Synchronization
 
@@ -150,12 +151,13 @@ public final class LedgerIngest: Service, Sendable {
     /// every stored verdict comes out the same. Returns the offset to resume at. Blocks while it replays.
     func open(_ partition: Int32) throws -> Int64 {
         if let open = partitions.withLock({ $0[partition]?.open }) { return open.ledger.nextOffset }
-        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        try PrivateFile.restrictDirectory(configuration.dataDirectory)
         let origin = configuration.origin(partition: partition)
         // The origin names the checkpoint key: a ledger name with spaces or '+' is refused here, before any work.
         let signer = try identity.signer(origin: origin)
-        let ledger = try PartitionLedger(
-            path: configuration.databasePath(partition: partition), origin: origin, topic: configuration.eventsTopic, partition: partition)
+        let path = configuration.databasePath(partition: partition)
+        try restrictLedgerFiles(path)
+        let ledger = try PartitionLedger(path: path, origin: origin, topic: configuration.eventsTopic, partition: partition)
         let (rules, undelivered) = try replay(ledger)
         // A ledger that published a checkpoint must still agree with it, whether it was kept or rebuilt.
         let latest = published.withLock { $0[origin] }
@@ -187,6 +189,22 @@ public final class LedgerIngest: Service, Sendable {
         return ledger.nextOffset
     }
 
+    /// A ledger holds raw events with citizens' identifiers: its files are its owner's only. A new one is created empty
+    /// at mode 0600 (SQLite gives its -wal and -shm files the database's mode); an existing looser one is tightened,
+    /// and the log says so.
+    private func restrictLedgerFiles(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            try PrivateFile.create(URL(fileURLWithPath: path), contents: Data())
+            return
+        }
+        for file in [path, path + "-wal", path + "-shm"] {
+            if let mode = try PrivateFile.restrictFile(file) {
+                logger.notice(
+                    "made \(file) owner-only (0600; it was 0\(String(mode, radix: 8))): it holds raw events with citizens' identifiers")
+            }
+        }
+    }
+
     /// Compares a ledger's root at a published checkpoint's size with that checkpoint's root.
     static func check(_ ledger: PartitionLedger, against checkpoint: Checkpoint, path: String) throws {
         let root = try ledger.readSynchronously { try $0.rootHash(size: checkpoint.size) }
@@ -200,22 +218,26 @@ public final class LedgerIngest: Service, Sendable {
         }
     }
 
-    /// Reads the checkpoints topic to its end and keeps, per origin, the largest checkpoint signed by this
-    /// ledger's key. Notes that do not verify are reported, not trusted.
-    /// Also keeps the witnesses' cosigned notes it meets, and returns the offset after the last record read.
+    /// Reads the checkpoints topic to its end as of the start, for as long as that takes (saying how far it is every
+    /// few seconds), and keeps, per origin, the largest checkpoint signed by this ledger's key. Notes that do not
+    /// verify are reported, not trusted. A topic that cannot be read stops start-up: without it a rebuilt ledger could
+    /// not be checked against what it published. Also keeps the witnesses' cosigned notes it meets, and returns the
+    /// offset after the last record read.
     private func publishedCheckpoints() async throws -> (latest: [String: Checkpoint], end: KafkaOffset) {
         let reader = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: consumerConfiguration.bootstrapServers), logger: logger)
+            configuration: consumerConfiguration.outsideGroup, logger: logger)
         let records: [KafkaRecord]
         do {
-            records = try await reader.readToEnd(KafkaTopicPartition(topic: configuration.checkpointsTopic, partition: 0))
+            records = try await reader.readToEnd(KafkaTopicPartition(topic: configuration.checkpointsTopic, partition: 0), timeout: nil) {
+                read, end in
+                logger.notice("reading \(configuration.checkpointsTopic): \(read) records so far, up to offset \(end)")
+            }
             try? await reader.close()
         } catch let error as KafkaError {
             try? await reader.close()
-            logger.warning(
-                "cannot read \(configuration.checkpointsTopic): \(error.reason); rebuilt ledgers will not be checked against published checkpoints"
+            throw IngestError(
+                "cannot read \(configuration.checkpointsTopic) (\(error.reason)), against which every ledger is checked at start: check the topic exists (ledgerctl topics apply) and that ledgerd may read it"
             )
-            return ([:], .end)
         }
         var latest: [String: Checkpoint] = [:]
         for record in records {

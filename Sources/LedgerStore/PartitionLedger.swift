@@ -264,9 +264,9 @@ public final class PartitionLedger: Sendable {
         return rows.map { Appended(index: $0.index, offset: $0.entry.offset, leafHash: $0.leafHash) }
     }
 
-    /// Keeps a witness's cosigned copy of one of this ledger's checkpoints. Anyone may publish such a note, so
-    /// it is kept only if its text is exactly a checkpoint stored here; its signatures are left for verifiers
-    /// to check against the witnesses they trust. Returns whether it was kept.
+    /// Keeps a witness's cosigned copy of one of this ledger's checkpoints, if its text is exactly a checkpoint stored
+    /// here (the caller checks the witness's signature); the first one kept for a checkpoint and witness is never
+    /// replaced. Returns whether it is kept.
     @discardableResult
     public func storeCosigned(_ note: SignedNote, witness: String) async throws -> Bool {
         // The size is the note's to claim; no ledger holds a checkpoint beyond what SQLite's integers count.
@@ -276,7 +276,7 @@ public final class PartitionLedger: Sendable {
             let stored = try String.fetchOne(db, sql: "SELECT note FROM checkpoint WHERE size = ?", arguments: [size])
             guard let stored, (try? SignedNote(parsing: Array(stored.utf8)))?.text == note.text else { return false }
             try db.execute(
-                sql: "INSERT OR REPLACE INTO cosigned(size, witness, note) VALUES (?, ?, ?)", arguments: [size, witness, note.formatted])
+                sql: "INSERT OR IGNORE INTO cosigned(size, witness, note) VALUES (?, ?, ?)", arguments: [size, witness, note.formatted])
             return true
         }
     }

@@ -32,6 +32,25 @@ public struct TrustPolicy: Sendable, Hashable {
     /// `log` (a deployment of several ledgers shares one file of witnesses); a file that names one too must
     /// name the same.
     public init(text: String, log given: NoteVerifier? = nil) throws {
+        let (log, witnesses, quorum) = try Self.parse(text)
+        if let given, let named = log, named != given {
+            throw MerkleLogError(.malformed, "the policy's log key \(named.name) is not the ledger's key \(given.name)")
+        }
+        guard let log = given ?? log else { throw MerkleLogError(.malformed, "the policy names no log key") }
+        try self.init(log: log, witnesses: witnesses, quorum: quorum)
+    }
+
+    /// The witness keys of a policy's text (its `log` and `quorum` lines, if any, are checked but not used): what a
+    /// ledger that keeps witnesses' cosignatures needs to know of them.
+    public static func witnesses(inPolicy text: String) throws -> [NoteVerifier] {
+        let witnesses = try parse(text).witnesses
+        if let witness = witnesses.first(where: { $0.kind != .cosignatureV1 }) {
+            throw MerkleLogError(.malformed, "witness \(witness.name) must be a cosignature key (type 0x04)")
+        }
+        return witnesses
+    }
+
+    private static func parse(_ text: String) throws -> (log: NoteVerifier?, witnesses: [NoteVerifier], quorum: Int) {
         var log: NoteVerifier?
         var witnesses: [NoteVerifier] = []
         var quorum = 0
@@ -55,11 +74,7 @@ public struct TrustPolicy: Sendable, Hashable {
                 throw MerkleLogError(.malformed, "policy line \(number + 1): unknown keyword \"\(keyword)\" (log, witness, quorum)")
             }
         }
-        if let given, let named = log, named != given {
-            throw MerkleLogError(.malformed, "the policy's log key \(named.name) is not the ledger's key \(given.name)")
-        }
-        guard let log = given ?? log else { throw MerkleLogError(.malformed, "the policy names no log key") }
-        try self.init(log: log, witnesses: witnesses, quorum: quorum)
+        return (log, witnesses, quorum)
     }
 
     public var text: String {

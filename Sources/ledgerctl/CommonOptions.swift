@@ -46,3 +46,18 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
         throw ExitCode.failure
     }
 }
+
+/// librdkafka properties for talking to a real cluster (TLS, SASL): every command that reaches Kafka takes them.
+struct KafkaConfigOption: ParsableArguments {
+    @Option(
+        help: """
+            librdkafka properties, key=value lines (security.protocol, sasl.*, ssl.*, …), for a cluster that requires TLS \
+            or SASL (docs/kafka.md). librdkafka checks each one.
+            """)
+    var kafkaConfig: String?
+
+    /// The file's properties; none without the option.
+    func properties() throws -> [String: String] {
+        try kafkaConfig.map { try KafkaProperties.load(from: URL(fileURLWithPath: $0)) } ?? [:]
+    }
+}

@@ -30,6 +30,8 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "Kafka bootstrap servers, comma-separated (ledgerd prints the embedded broker's address).")
     var brokers: String
 
+    @OptionGroup var kafka: KafkaConfigOption
+
     @Option(help: "The institution key file (from `ledgerctl keys generate --institution`).")
     var key: String
 
@@ -83,12 +85,15 @@ struct PublishCommand: AsyncParsableCommand {
         let servers = brokers.split(separator: ",").map(String.init)
         var configuration = KafkaProducerConfiguration(bootstrapServers: servers)
         configuration.deliveryTimeout = .seconds(timeout)
+        configuration.additionalProperties = try kafka.properties()
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         var tally = Tally(awaitsReceipts: awaitReceipt)
         do {
             let publisher = try await EventPublisher(
                 producer: producer, key: signingKey, sequenceFile: URL(fileURLWithPath: sequenceFile ?? defaultSequenceFile), topic: topic)
-            let receipts = awaitReceipt ? try await ReceiptWatcher(brokers: servers, logger: logger) : nil
+            let receipts =
+                awaitReceipt
+                ? try await ReceiptWatcher(brokers: servers, properties: configuration.additionalProperties, logger: logger) : nil
             var pending: [(line: Int, draft: EventDraft)] = []
             while let (number, line) = lines.next() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }

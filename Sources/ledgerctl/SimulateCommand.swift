@@ -29,6 +29,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Kafka bootstrap servers, comma-separated (required unless --setup-only).")
     var brokers: String?
 
+    @OptionGroup var kafka: KafkaConfigOption
+
     @Option(help: "Directory for the simulation's registry and institution keys.")
     var out: String = "simulation"
 
@@ -81,8 +83,9 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         guard !setupOnly, let brokers else { return }
 
-        let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(bootstrapServers: brokers.split(separator: ",").map(String.init)), logger: logger)
+        var configuration = KafkaProducerConfiguration(bootstrapServers: brokers.split(separator: ",").map(String.init))
+        configuration.additionalProperties = try kafka.properties()
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
         var publishers: [String: EventPublisher] = [:]
         var counts: [SimulatedEvent.Intent: Int] = [:]
         var failed = 0

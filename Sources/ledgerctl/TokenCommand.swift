@@ -1,3 +1,4 @@
+import APITokens
 import ArgumentParser
 import Crypto
 import Foundation
@@ -30,8 +31,11 @@ struct TokenCommand: AsyncParsableCommand {
     @Option(help: "ledgerd's data directory, where the development issuer key is.")
     var dataDir: String = "data"
 
-    @Option(help: "Seconds until the token expires.")
+    @Option(help: "Seconds until the token expires; ledgerd accepts at most its --token-max-lifetime (default 3600).")
     var validFor: Int = 3600
+
+    @Option(help: "The API the token is for: ledgerd's --token-audience.")
+    var audience: String = TokenPolicy.defaultAudience
 
     func validate() throws {
         guard !subject.isEmpty else { throw ValidationError("--subject must not be empty") }
@@ -47,7 +51,8 @@ struct TokenCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        let token = APIToken(role: role, subject: subject, issuer: "ledgerd-dev", expires: Date().addingTimeInterval(Double(validFor)))
+        let token = APIToken(
+            role: role, subject: subject, issuer: LedgerIdentity.developmentTokenIssuerName, audience: audience, lifetime: Double(validFor))
         emit(try await TokenVerifier.sign(token, with: key, kid: LedgerIdentity.developmentTokenKeyID))
     }
 }

@@ -28,6 +28,8 @@ struct TopicsCommand: AsyncParsableCommand {
         @Option(help: "Comma-separated host:port list of the cluster's brokers.")
         var brokers: String
 
+        @OptionGroup var kafka: KafkaConfigOption
+
         @Option(help: "Seconds to wait for the cluster's answers.")
         var timeout: Int = 10
 
@@ -42,7 +44,7 @@ struct TopicsCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let definitions = try options.topicDefinitions()
                 let admin = try KafkaAdmin(
-                    bootstrapServers: brokers.split(separator: ",").map(String.init),
+                    bootstrapServers: brokers.split(separator: ",").map(String.init), properties: try kafka.properties(),
                     timeout: .seconds(timeout),
                     logger: logger
                 )

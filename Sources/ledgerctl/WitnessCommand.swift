@@ -31,6 +31,8 @@ struct WitnessCommand: AsyncParsableCommand {
     @Option(help: "Kafka bootstrap servers, comma-separated.")
     var brokers: String
 
+    @OptionGroup var kafka: KafkaConfigOption
+
     @Option(help: "The ledgerd API's base URL.")
     var url: String
 
@@ -80,8 +82,13 @@ struct WitnessCommand: AsyncParsableCommand {
             throw ValidationError("cannot read --key or --registry: \(error)")
         }
         let servers = brokers.split(separator: ",").map(String.init)
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: servers), logger: logger)
-        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: servers), logger: logger)
+        let properties = try kafka.properties()
+        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: servers)
+        consumerConfiguration.additionalProperties = properties
+        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: servers)
+        producerConfiguration.additionalProperties = properties
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let stateFile = state ?? URL(fileURLWithPath: key).deletingPathExtension().appendingPathExtension("state.json").path
         let witness = try Witness(
             api: api, token: token, consumer: consumer, registry: institutions, ledgerKey: publicKey, signer: signer,

@@ -1,3 +1,4 @@
+import APITokens
 import ArgumentParser
 import ConsentModel
 import Foundation
@@ -6,6 +7,7 @@ import KafkaClient
 import LedgerAPI
 import LedgerIngest
 import Logging
+import MerkleLog
 import Metrics
 import Prometheus
 import ServiceLifecycle
@@ -26,21 +28,25 @@ struct Ledgerd: AsyncParsableCommand {
             Then the checkpoint public key (base64) that regulators and witnesses verify against:
               ledger-key=3kF1…=
             Against a real cluster:
-              ledgerd --brokers kafka-1:9092,kafka-2:9092 --data-dir /var/lib/consent-ledger --registry registry.json
+              ledgerd --brokers kafka-1:9092,kafka-2:9092 --data-dir /var/lib/consent-ledger --registry registry.json \\
+                --signing-key /etc/consent-ledger/ledger.key --token-keys issuers.jwks.json
 
             Health, readiness and Prometheus metrics are served at http://<--http>/healthz, /readyz and /metrics; with \
             port 0 the system picks one, and ledgerd prints it as a line http=HOST:PORT.
 
             The API for citizens, institutions and regulators (docs/api.md, docs/openapi.yaml) is served at \
             http://<--http>/v1/… and takes bearer JWTs signed with EdDSA. Give the issuers' public keys as a JSON Web Key Set:
-              ledgerd --token-keys issuers.jwks.json
-            Without --token-keys, ledgerd trusts a development issuer key it keeps in the data directory; mint tokens with:
+              ledgerd --brokers kafka-1:9092 --token-keys issuers.jwks.json
+            With the embedded broker (or --dev-tokens), ledgerd trusts a development issuer key it keeps in the data \
+            directory, and says so at start and in /readyz; mint tokens with:
               ledgerctl token --role citizen --subject CI-1234
 
             Every option can also come from the environment (LEDGERD_BROKERS, LEDGERD_DATA_DIR, LEDGERD_REGISTRY, \
-            LEDGERD_TOPICS, LEDGERD_LEDGER_NAME, LEDGERD_GROUP, LEDGERD_HTTP, LEDGERD_TOKEN_KEYS, \
+            LEDGERD_TOPICS, LEDGERD_LEDGER_NAME, LEDGERD_GROUP, LEDGERD_HTTP, LEDGERD_METRICS_HTTP, LEDGERD_KAFKA_CONFIG, LEDGERD_TOKEN_KEYS, \
+            LEDGERD_SIGNING_KEY, LEDGERD_WITNESSES, LEDGERD_DEV_TOKENS, LEDGERD_TOKEN_AUDIENCE, LEDGERD_TOKEN_MAX_LIFETIME, \
             LEDGERD_LOG_LEVEL); a flag wins over the environment.
-            On first start ledgerd creates its checkpoint signing key and subject-reference secret in the data directory.
+            On first start ledgerd creates its checkpoint signing key (or --signing-key) and subject-reference secret, \
+            owner-only; it never creates them beside ledgers that already exist: restore them from the backup instead.
             SIGINT or SIGTERM stops it cleanly; after a crash, just start it again.
             """
     )
@@ -48,8 +54,14 @@ struct Ledgerd: AsyncParsableCommand {
     @Option(help: "Kafka bootstrap servers (host:port,…). Default: host an embedded broker.")
     var brokers: String?
 
-    @Option(help: "Where the ledgers and the ledger's secrets live. Default: ./data")
+    @Option(help: "Where the ledgers and the ledger's secrets live (made owner-only, 0700). Default: ./data")
     var dataDir: String?
+
+    @Option(
+        help: """
+            The checkpoint signing key file, kept apart from the ledgers it signs (the production layout; created             owner-only on first start). Default: checkpoint-signing.key in the data directory
+            """)
+    var signingKey: String?
 
     @Option(help: "The institution registry (JSON). Without one, every event is rejected as signed by an unknown key.")
     var registry: String?
@@ -60,14 +72,52 @@ struct Ledgerd: AsyncParsableCommand {
     @Option(help: "First part of each ledger origin, <name>/<topic>/<partition>. Default: consent-ledger.local")
     var ledgerName: String?
 
+    @Option(
+        help: """
+            librdkafka properties, key=value lines (security.protocol, sasl.*, ssl.*, …), for a cluster that requires TLS \
+            or SASL (docs/kafka.md); given to every Kafka client of ledgerd, and checked by librdkafka
+            """)
+    var kafkaConfig: String?
+
     @Option(help: "Consumer group shared by all ledgerd instances of one deployment. Default: consent-ledger-ledgerd")
     var group: String?
 
-    @Option(help: "Where to serve /healthz, /readyz and /metrics (HOST:PORT; port 0 picks one). Default: 127.0.0.1:8080")
+    @Option(
+        help:
+            "Where to serve the API, /healthz, /readyz and (without --metrics-http) /metrics (HOST:PORT; port 0 picks one). Default: 127.0.0.1:8080"
+    )
     var http: String?
 
-    @Option(help: "API token issuers' public keys (a JWKS file of Ed25519 keys). Default: a development issuer in the data directory")
+    @Option(
+        name: .customLong("metrics-http"),
+        help: "Serve /metrics on its own address, for operators only (HOST:PORT; port 0 picks one). Default: with the API on --http")
+    var metricsHTTP: String?
+
+    @Option(
+        help: """
+            API token issuers' public keys: a JWKS file of Ed25519 keys, each with a kid, an iss and optionally the roles \
+            it may mint. Required with --brokers (unless --dev-tokens); with the embedded broker, a development issuer \
+            in the data directory is trusted instead
+            """)
     var tokenKeys: String?
+
+    @Option(
+        help: """
+            The witnesses whose cosignatures ledgerd keeps beside its ledgers: a policy file of "witness VKEY" lines \
+            (docs/ledger-format.md §7). Cosignatures of any other key are counted and not kept. Default: none kept
+            """)
+    var witnesses: String?
+
+    @Flag(help: "Trust the development token issuer in the data directory even with --brokers: for test clusters only.")
+    var devTokens = false
+
+    @Option(help: "The aud every API token must name. Default: \(TokenPolicy.defaultAudience)")
+    var tokenAudience: String?
+
+    @Option(
+        help:
+            "The longest API token lifetime accepted (exp − iat), in seconds. Default: \(TokenPolicy().maximumLifetime.components.seconds)")
+    var tokenMaxLifetime: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical. Default: info")
     var logLevel: String?
@@ -89,6 +139,9 @@ struct Ledgerd: AsyncParsableCommand {
             throw ExitCode.failure
         } catch let error as ConsentModelError {
             logger.critical("registry \(settings.registry ?? ""): \(error)")
+            throw ExitCode.failure
+        } catch {
+            logger.critical("\(error)")
             throw ExitCode.failure
         }
     }
@@ -118,6 +171,7 @@ struct Ledgerd: AsyncParsableCommand {
         if embedded != nil { try setAsideStaleLedgers(in: dataDirectory, logger: logger) }
         try await runServices(
             settings, bootstrap: bootstrap, registry: registry, dataDirectory: dataDirectory, metrics: metrics, logger: logger)
+        // (settings.tokenKeys is required with --brokers unless --dev-tokens: Settings refuses otherwise.)
         // Every Kafka client was made and let go of in there: the embedded broker goes last, so that no client
         // outlives it to log the connections it refuses.
         withExtendedLifetime(embedded) {}
@@ -128,55 +182,92 @@ struct Ledgerd: AsyncParsableCommand {
         _ settings: Settings, bootstrap: String, registry: InstitutionRegistry, dataDirectory: URL, metrics: PrometheusCollectorRegistry,
         logger: Logger
     ) async throws {
-        let identity = try LedgerIdentity.loadOrCreate(in: dataDirectory, logger: logger)
+        let identity = try LedgerIdentity.loadOrCreate(
+            in: dataDirectory, signingKeyFile: settings.signingKey.map { URL(fileURLWithPath: $0) }, logger: logger)
         // The key regulators, witnesses and citizens check checkpoints against: published, never secret.
         FileHandle.standardOutput.write(
             Data("ledger-key=\(Data(identity.signingKey.publicKey.rawRepresentation).base64EncodedString())\n".utf8))
         var configuration = IngestConfiguration(dataDirectory: dataDirectory)
         configuration.ledgerName = settings.ledgerName
+        if let path = settings.witnesses {
+            do {
+                configuration.witnesses = try TrustPolicy.witnesses(inPolicy: String(contentsOfFile: path, encoding: .utf8))
+            } catch {
+                throw IngestError("--witnesses \(path): \(error)")
+            }
+            logger.info("keeping the cosignatures of \(configuration.witnesses.map(\.name).joined(separator: ", "))")
+        }
+        let kafkaProperties = try settings.kafkaConfig.map { try KafkaProperties.load(from: URL(fileURLWithPath: $0)) } ?? [:]
         var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: [bootstrap])
         producerConfiguration.maximumRecordBytes = IngestConfiguration.maximumOutputBytes
+        producerConfiguration.additionalProperties = kafkaProperties
+        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: settings.group)
+        consumerConfiguration.additionalProperties = kafkaProperties
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let ingest = LedgerIngest(
-            configuration: configuration, consumer: KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: settings.group),
+            configuration: configuration, consumer: consumerConfiguration,
             producer: producer, registry: registry, identity: identity, logger: logger)
         let router = Router()
+        let (tokens, tokenNotice) = try await tokenVerifier(settings, dataDirectory: dataDirectory, logger: logger)
         OperationsRoutes.add(
             to: router,
             readiness: {
                 let readiness = ingest.readiness
-                return Readiness(isRunning: readiness.isRunning, quarantined: readiness.quarantined)
-            }, metrics: metrics)
+                return Readiness(
+                    isRunning: readiness.isRunning, quarantined: readiness.quarantined, notices: tokenNotice.map { [$0] } ?? [])
+            })
+        var services: [any Service] = [ingest]
+        if let address = settings.metrics {
+            // Operators' figures, apart from the API that citizens and institutions reach.
+            let metricsRouter = Router()
+            OperationsRoutes.addMetrics(to: metricsRouter, metrics: metrics)
+            services.append(
+                Application(
+                    router: metricsRouter, configuration: .init(address: .hostname(address.host, port: address.port)),
+                    onServerRunning: { channel in
+                        FileHandle.standardOutput.write(
+                            Data("metrics=\(address.host):\(channel.localAddress?.port ?? address.port)\n".utf8))
+                    }, logger: logger))
+        } else {
+            OperationsRoutes.addMetrics(to: router, metrics: metrics)
+        }
         try LedgerRoutes.add(
             to: router, ledgers: { ingest.servedLedgers }, unserved: { ingest.unservedOrigins }, registry: registry,
-            subjectSecret: identity.subjectSecret,
-            tokens: try await tokenVerifier(settings, dataDirectory: dataDirectory, logger: logger), logger: logger)
+            subjectSecret: identity.subjectSecret, tokens: tokens, logger: logger)
         let http = Application(
             router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.httpPort
                 FileHandle.standardOutput.write(Data("http=\(settings.httpHost):\(port)\n".utf8))
             }, logger: logger)
-        let group = ServiceGroup(services: [ingest, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        services.append(http)
+        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         await producer.shutdown()
     }
 
-    /// The production issuers' keys if configured, else the development issuer's (created on first use).
-    private func tokenVerifier(_ settings: Settings, dataDirectory: URL, logger: Logger) async throws -> TokenVerifier {
+    /// The production issuers' keys if configured, else the development issuer's (created on first use), with the
+    /// notice `/readyz` repeats when development tokens are trusted.
+    private func tokenVerifier(_ settings: Settings, dataDirectory: URL, logger: Logger) async throws -> (TokenVerifier, notice: String?) {
         if let path = settings.tokenKeys {
-            logger.info("API tokens: trusting the issuer keys of \(path)")
+            logger.info("API tokens: trusting the issuer keys of \(path), audience \(settings.tokenPolicy.audience)")
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw IngestError("--token-keys \(path) cannot be read: \(error.localizedDescription)")
+            }
             do {
-                return try await TokenVerifier(jwks: String(contentsOfFile: path, encoding: .utf8))
+                return (try await TokenVerifier(jwks: text, policy: settings.tokenPolicy), nil)
             } catch {
-                throw IngestError("--token-keys \(path) is not a readable JSON Web Key Set: \(error)")
+                throw IngestError("--token-keys \(path) \(error)")
             }
         }
         let key = try LedgerIdentity.developmentTokenIssuer(in: dataDirectory, create: true, logger: logger)
-        logger.notice(
-            "API tokens: trusting the development issuer key in \(dataDirectory.path) (mint tokens with ledgerctl token); use --token-keys in production"
-        )
-        return await TokenVerifier(publicKeys: [LedgerIdentity.developmentTokenKeyID: key.publicKey])
+        let notice =
+            "development API tokens are trusted: anyone who can read \(dataDirectory.appendingPathComponent(LedgerIdentity.developmentTokenIssuerFile).path) can mint any role (ledgerctl token); give --token-keys in production"
+        logger.warning("\(notice)")
+        let issuer = TokenIssuer(
+            keyID: LedgerIdentity.developmentTokenKeyID, publicKey: key.publicKey, issuer: LedgerIdentity.developmentTokenIssuerName)
+        return (await TokenVerifier(issuers: [issuer], policy: settings.tokenPolicy), notice)
     }
 
     /// The embedded broker starts empty, so ledgers left by an earlier embedded run describe records

@@ -1,3 +1,4 @@
+import APITokens
 import ConsentModel
 import Crypto
 import Foundation
@@ -18,7 +19,7 @@ public func servingAPI<T>(
     let router = Router()
     try LedgerRoutes.add(
         to: router, ledgers: { ledgers }, registry: registry, subjectSecret: secret,
-        tokens: await TokenVerifier(publicKeys: ["test": issuer.publicKey]), logger: logger)
+        tokens: await TokenVerifier(issuers: [TokenIssuer(keyID: "test", publicKey: issuer.publicKey, issuer: "test")]), logger: logger)
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
     let app = Application(
         router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -29,6 +30,6 @@ public func servingAPI<T>(
     guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
     return try await body(URL(string: "http://127.0.0.1:\(port)")!) { role, subject in
         try await TokenVerifier.sign(
-            APIToken(role: role, subject: subject, issuer: "test", expires: Date().addingTimeInterval(600)), with: issuer, kid: "test")
+            APIToken(role: role, subject: subject, issuer: "test", lifetime: 600), with: issuer, kid: "test")
     }
 }

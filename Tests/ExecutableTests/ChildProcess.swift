@@ -8,10 +8,14 @@ let ledgerctl = packageRoot.appendingPathComponent(".build/debug/ledgerctl")
 let ledgerd = packageRoot.appendingPathComponent(".build/debug/ledgerd")
 
 /// A process started by a test, stopped (SIGTERM) when the test lets go of it.
+///
+/// Its standard error is read all along on a thread of its own: a process that logs more than a pipe holds would
+/// otherwise stop, blocked on writing, while the test waits for its standard output (or for it to exit).
 final class ChildProcess: @unchecked Sendable {
     let process = Process()
     private let stdout = Pipe()
     private let stderr = Pipe()
+    private let errors = ErrorOutput()
 
     init(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
@@ -25,6 +29,8 @@ final class ChildProcess: @unchecked Sendable {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        let (handle, errors) = (stderr.fileHandleForReading, self.errors)
+        Thread.detachNewThread { errors.read(handle) }
     }
 
     deinit {
@@ -37,15 +43,32 @@ final class ChildProcess: @unchecked Sendable {
     /// Reads standard output line by line until one starts with `prefix`; returns the rest of it.
     /// Lines before it are consumed; lines after it stay for the next call.
     func waitForLine(startingWith prefix: String) throws -> String {
+        try waitForLines(startingWith: [prefix])[prefix]!
+    }
+
+    /// Reads standard output line by line until a line starting with each of `prefixes` has come, in any order (services
+    /// that start together print theirs in either order); returns the rest of each. Other lines are consumed.
+    func waitForLines(startingWith prefixes: [String]) throws -> [String: String] {
+        var found: [String: String] = [:]
+        while found.count < prefixes.count {
+            let line = try nextLine(awaiting: prefixes.filter { found[$0] == nil })
+            if let prefix = prefixes.first(where: { found[$0] == nil && line.hasPrefix($0) }) {
+                found[prefix] = String(line.dropFirst(prefix.count))
+            }
+        }
+        return found
+    }
+
+    private func nextLine(awaiting prefixes: [String]) throws -> String {
         while true {
-            while let newline = unread.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: unread[unread.startIndex..<newline], as: UTF8.self)
-                unread = Data(unread[unread.index(after: newline)...])
-                if line.hasPrefix(prefix) { return String(line.dropFirst(prefix.count)) }
+            if let newline = unread.firstIndex(of: UInt8(ascii: "\n")) {
+                defer { unread = Data(unread[unread.index(after: newline)...]) }
+                return String(decoding: unread[unread.startIndex..<newline], as: UTF8.self)
             }
             let chunk = stdout.fileHandleForReading.availableData
             guard !chunk.isEmpty else {
-                throw ChildProcessError(message: "output ended before a line starting with \(prefix); stderr: \(errorOutput())")
+                throw ChildProcessError(
+                    message: "output ended before a line starting with \(prefixes.joined(separator: " or ")); stderr: \(errorOutput())")
             }
             unread.append(chunk)
         }
@@ -54,18 +77,48 @@ final class ChildProcess: @unchecked Sendable {
     /// Waits for the process to exit; everything it wrote, and its exit status.
     func finish() -> (status: Int32, stdout: String, stderr: String) {
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), errors.wholeText())
     }
 
-    private func errorOutput() -> String {
-        String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self)
-    }
+    private func errorOutput() -> String { errors.text() }
 
     /// Runs a command to completion.
     static func run(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         try ChildProcess(executable, arguments).finish()
+    }
+}
+
+/// A process's standard error, gathered by a reader thread until the process closes it.
+private final class ErrorOutput: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var data = Data()
+    private var isComplete = false
+
+    func read(_ handle: FileHandle) {
+        while true {
+            let chunk = handle.availableData
+            lock.lock()
+            if chunk.isEmpty { isComplete = true } else { data.append(chunk) }
+            lock.broadcast()
+            lock.unlock()
+            if chunk.isEmpty { return }
+        }
+    }
+
+    /// What was read so far.
+    func text() -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Everything, once the process has closed its standard error.
+    func wholeText() -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        while !isComplete { lock.wait() }
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -12,15 +12,6 @@ struct HostileInputTests {
     /// The example's signature by RFC 8032's first test key, `mydata-op-1/2026` in the example registry (docs/events.md).
     let exampleSignature = "8jz6SF2o9iAmkI7hIgUA7bBB5K320q7hnYn5E0p85giZPhZwEHq2wRqFy28lGdXEetJf6rXJK3G5FC7A8GyoDg=="
 
-    func get(_ url: String, token: String? = nil) throws -> (status: Int32, type: String, body: String) {
-        let result = try ChildProcess.run(
-            URL(fileURLWithPath: "/usr/bin/curl"),
-            ["-s", "-o", "-", "-w", "\n%{http_code} %{content_type}"] + (token.map { ["-H", "Authorization: Bearer \($0)"] } ?? []) + [url])
-        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        let last = (lines.last ?? "").split(separator: " ", maxSplits: 1)
-        return (Int32(last.first ?? "") ?? 0, last.count > 1 ? String(last[1]) : "", lines.dropLast().joined(separator: "\n"))
-    }
-
     @Test(
         "an event time past 2262, a Kafka timestamp at 2^63 − 1, a 70 KB key id, a cosignature past 2^63, cursors past 2^63: ledgerd stays up"
     )
@@ -103,10 +94,7 @@ struct HostileInputTests {
         #expect(receipts.contains { $0.contains("… (70000 bytes, SHA-256 ") && $0.utf8.count < 2_000 }, "\(receipts.map(\.count))")
 
         // Cursors past 2^63 − 1 aborted the whole process: now a 400 problem document.
-        func token(_ role: String, _ subject: String) throws -> String {
-            try ChildProcess.run(ledgerctl, ["token", "--role", role, "--subject", subject, "--data-dir", data.path])
-                .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        func token(_ role: String, _ subject: String) throws -> String { try developmentToken(role, subject, dataDir: data.path) }
         let citizen = try get("http://\(http)/v1/me/accesses?cursor=0.9223372036854775808", token: token("citizen", "CI-1"))
         #expect(citizen.status == 400 && citizen.type == "application/problem+json" && citizen.body.contains("cursor"), "\(citizen)")
         let regulator = try get(

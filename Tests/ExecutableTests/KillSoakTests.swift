@@ -22,7 +22,10 @@ struct KillSoakTests {
         // A consumer group of its own each run: a new group joins in seconds, a rejoin would wait for the killed member.
         try ChildProcess(
             ledgerd,
-            ["--brokers", bootstrap, "--data-dir", dataDir, "--registry", "\(simulation)/registry.json", "--http", "127.0.0.1:0"],
+            [
+                "--brokers", bootstrap, "--dev-tokens", "--data-dir", dataDir, "--registry", "\(simulation)/registry.json", "--http",
+                "127.0.0.1:0",
+            ],
             environment: ["LEDGERD_GROUP": "soak-\(run)-\(UUID().uuidString.prefix(6))", "LEDGERD_LOG_LEVEL": "error"])
     }
 

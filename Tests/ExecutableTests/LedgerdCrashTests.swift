@@ -64,7 +64,7 @@ struct LedgerdCrashTests {
         func start(_ run: Int) throws -> ChildProcess {
             // A fresh group each run: offsets live in SQLite, and a new group needs no wait for the killed member.
             try ChildProcess(
-                ledgerd, ["--brokers", bootstrap, "--data-dir", dataDir, "--registry", registry],
+                ledgerd, ["--brokers", bootstrap, "--dev-tokens", "--data-dir", dataDir, "--registry", registry],
                 environment: ["LEDGERD_GROUP": "crash-test-\(run)", "LEDGERD_LOG_LEVEL": "warning", "LEDGERD_HTTP": "127.0.0.1:0"])
         }
         var generator = SystemRandomNumberGenerator()

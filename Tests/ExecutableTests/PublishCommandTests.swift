@@ -75,6 +75,27 @@ struct PublishCommandTests {
         #expect(ledgerd.finish().status == 0)
     }
 
+    @Test("--kafka-config reaches librdkafka: TLS against the plaintext embedded broker fails to connect, and says so")
+    func kafkaConfig() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (key, _) = try onboard()
+        let broker = try ChildProcess(
+            ledgerctl, ["broker", "--topics", packageRoot.appendingPathComponent("topics").path, "--log-level", "warning"])
+        defer { broker.process.terminate() }
+        let bootstrap = try broker.waitForLine(startingWith: "bootstrap.servers=")
+        let properties = directory.appendingPathComponent("tls.properties")
+        try Data("security.protocol=ssl\n".utf8).write(to: properties)
+        let result = try ChildProcess.run(
+            ledgerctl,
+            [
+                "publish", "--brokers", bootstrap, "--key", key, "--timeout", "3", "--kafka-config", properties.path,
+                try write([grant("c-1", subject: "CI-1")], to: "e.jsonl"),
+            ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("SSL handshake failed"), "\(result.stderr)")
+        #expect(result.stderr.contains("PLAINTEXT broker listener"), "\(result.stderr)")
+    }
+
     @Test("with no broker listening: a clear error, nothing sent, the sequence file untouched")
     func nothingListening() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

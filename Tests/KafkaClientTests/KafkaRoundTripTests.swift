@@ -91,7 +91,7 @@ struct KafkaRoundTripTests {
         #expect(try outcomes[0].get().offset == 0 && outcomes[2].get().offset == 1)
     }
 
-    @Test("a paused partition delivers nothing, even what was fetched before; resumed after a seek, it reads from there")
+    @Test("a paused partition delivers nothing, even what was fetched before; resumed and moved, it reads from where it was moved")
     func pauseAndResume() async throws {
         let (cluster, topic) = try makeCluster(partitions: 2)
         let producer = try KafkaProducer(configuration: producerConfiguration(cluster), logger: testLogger)
@@ -110,8 +110,9 @@ struct KafkaRoundTripTests {
             for case .record(let record) in try await consumer.nextBatch(maximum: 100, timeout: .milliseconds(100)) { seen.append(record) }
         }
         #expect(!seen.isEmpty && seen.allSatisfy { $0.topicPartition == second }, "\(seen.map(\.topicPartition))")
-        try await consumer.seek([first: .exactly(5)])
+        // Resumed and moved with no poll between: what is fetched from the old position before the seek is discarded.
         try consumer.resume([first])
+        try await consumer.seek([first: .exactly(5)])
         let resumed = try await collect(1, from: consumer)
         #expect(resumed.map(\.topicPartition) == [first] && resumed.map(\.offset) == [5])
     }

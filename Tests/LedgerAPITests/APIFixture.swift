@@ -1,3 +1,4 @@
+import APITokens
 import ConsentFixtures
 import ConsentModel
 import Crypto
@@ -37,7 +38,7 @@ struct APIFixture: Sendable {
                 partition: partition)
         }
         ledgers = [try open(0), try open(1)]
-        tokens = await TokenVerifier(publicKeys: ["test-issuer": issuerKey.publicKey])
+        tokens = await TokenVerifier(issuers: [TokenIssuer(keyID: "test-issuer", publicKey: issuerKey.publicKey, issuer: "test")])
 
         let a = Self.citizenA
         let b = Self.citizenB
@@ -98,7 +99,7 @@ struct APIFixture: Sendable {
     /// A signed token for `role`, or `nil` for no token at all.
     func token(_ caller: TestCaller) async throws -> String? {
         guard let (role, subject) = caller.claims else { return nil }
-        let token = APIToken(role: role, subject: subject, issuer: "test", expires: Date().addingTimeInterval(600))
+        let token = APIToken(role: role, subject: subject, issuer: "test", lifetime: 600)
         return try await TokenVerifier.sign(token, with: issuerKey, kid: "test-issuer")
     }
 

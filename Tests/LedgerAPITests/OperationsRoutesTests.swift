@@ -22,7 +22,8 @@ struct OperationsRoutesTests {
                 isRunning: ready.load(ordering: .relaxed),
                 quarantined: quarantined.load(ordering: .relaxed) ? ["partition 3 (disk-full): free space"] : [])
         }
-        OperationsRoutes.add(to: router, readiness: readiness, metrics: registry)
+        OperationsRoutes.add(to: router, readiness: readiness)
+        OperationsRoutes.addMetrics(to: router, metrics: registry)
         let app = Application(router: router)
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in

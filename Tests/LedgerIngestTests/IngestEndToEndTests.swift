@@ -100,15 +100,17 @@ struct IngestEndToEndTests {
         return out
     }
 
-    func makeIngest(_ cluster: KafkaMockCluster, identity: LedgerIdentity, directory: URL? = nil, group: String = "ledgerd") throws -> (
-        LedgerIngest, KafkaProducer
-    ) {
+    func makeIngest(
+        _ cluster: KafkaMockCluster, identity: LedgerIdentity, directory: URL? = nil, group: String = "ledgerd",
+        witnesses: [NoteVerifier] = []
+    ) throws -> (LedgerIngest, KafkaProducer) {
         var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: group)
         consumer.sessionTimeout = .seconds(6)
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
         var configuration = IngestConfiguration(dataDirectory: directory ?? self.directory)
         configuration.checkpointEveryLeaves = 50
+        configuration.witnesses = witnesses
         let ingest = LedgerIngest(
             configuration: configuration, consumer: consumer, producer: producer, registry: registry, identity: identity, logger: logger)
         return (ingest, producer)
@@ -375,7 +377,9 @@ struct IngestEndToEndTests {
         #expect(published.after > published.before, "the lost batches' receipts were published again")
     }
 
-    @Test("witnesses' cosignatures on the checkpoints topic are kept beside the ledgers, published before the start or during the run")
+    @Test(
+        "a configured witness's cosignatures are kept beside the ledgers, published before the start or during the run; a forged one under its name, or another witness's, is not"
+    )
     func cosignatures() async throws {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
@@ -383,25 +387,32 @@ struct IngestEndToEndTests {
         try await runIngest(cluster, until: total, identity: identity)
 
         let witness = try NoteSigner.generate(name: "witness.test", kind: .cosignatureV1)
+        // Anyone may write to the checkpoints topic: one who signs under the witness's name, and a witness nobody configured.
+        let forger = try NoteSigner.generate(name: "witness.test", kind: .cosignatureV1)
+        let stranger = try NoteSigner.generate(name: "stranger.test", kind: .cosignatureV1)
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
         /// Cosigns a ledger's newest checkpoint and publishes it as `ledgerctl witness` does.
-        func cosign(_ partition: Int32) async throws -> SignedNote {
+        @discardableResult
+        func cosign(_ partition: Int32, by signer: NoteSigner = witness) async throws -> SignedNote {
             let ledger = try ledger(partition)
             let stored = try await ledger.read { reader in try reader.checkpoints().last!.note }
             var note = try SignedNote(parsing: Array(stored.utf8))
-            try note.sign(with: witness, timestamp: 1_780_000_000)
+            try note.sign(with: signer, timestamp: 1_780_000_000)
             _ = try await producer.send(
                 KafkaProducerRecord(
-                    topic: "consent-ledger.checkpoints.v1", key: Array("\(ledger.origin)/cosigned-by/witness.test".utf8),
+                    topic: "consent-ledger.checkpoints.v1", key: Array("\(ledger.origin)/cosigned-by/\(signer.verifier.name)".utf8),
                     value: Array(note.formatted.utf8)))
             return note
         }
         let before = try await cosign(0)
-        let (ingest, ingestProducer) = try makeIngest(cluster, identity: identity)
+        try await cosign(0, by: forger)
+        try await cosign(2, by: stranger)
+        let (ingest, ingestProducer) = try makeIngest(cluster, identity: identity, witnesses: [witness.verifier])
         let running = Task { try await ingest.run() }
         while ingest.ledgerSizes.count < partitionCount { try await Task.sleep(for: .milliseconds(50)) }
         let during = try await cosign(1)
+        try await cosign(1, by: forger)
         let deadline = ContinuousClock.now + .seconds(30)
         func kept(_ partition: Int32) async throws -> [UInt64: [String: String]] {
             try await ledger(partition).read { try $0.cosignedCheckpoints() }
@@ -423,7 +434,8 @@ struct IngestEndToEndTests {
                 log: identity.signer(origin: origin(partition)).verifier, witnesses: [witness.verifier], quorum: 1)
             #expect(try policy.verify(SignedNote(parsing: Array(stored.utf8))) == checkpoint)
         }
-        #expect(try await kept(2).isEmpty, "nothing cosigned, nothing kept")
+        #expect(try await kept(2).isEmpty, "a witness nobody configured: nothing kept")
+        #expect(try await kept(3).isEmpty, "nothing cosigned, nothing kept")
     }
 
     @Test("one ledgerd, two sharing a group with one leaving midway, and a fresh replay write byte-identical leaves")

@@ -1,3 +1,4 @@
+import APITokens
 import ConsentModel
 import Crypto
 import Foundation
@@ -40,10 +41,10 @@ struct APIBenchmarks {
         let signer = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey)
 
         let issuer = Curve25519.Signing.PrivateKey()
-        let tokens = await TokenVerifier(publicKeys: ["bench": issuer.publicKey])
+        let tokens = await TokenVerifier(issuers: [TokenIssuer(keyID: "bench", publicKey: issuer.publicKey, issuer: "bench")])
         func token(_ role: APIToken.Role, _ subject: String) async throws -> String {
             try await TokenVerifier.sign(
-                APIToken(role: role, subject: subject, issuer: "bench", expires: Date().addingTimeInterval(3600)), with: issuer,
+                APIToken(role: role, subject: subject, issuer: "bench", lifetime: 3600), with: issuer,
                 kid: "bench")
         }
         let router = Router()
