@@ -1,3 +1,4 @@
+import APITokens
 import ConsentModel
 import Crypto
 import Foundation
@@ -22,6 +23,10 @@ enum Fixtures {
     ])
 
     static let secret = try! SubjectSecret(bytes: Array(0..<32))
+
+    /// An API token issuer that may mint citizens' and institutions' tokens, not regulators'.
+    static let tokenIssuer = TokenIssuer(
+        keyID: "idp-2026", publicKey: institutionKey.publicKey, issuer: "https://id.example", roles: [.citizen, .institution])
 
     /// The headers a record signed by `mydata-op-1/2026` carries (the signature is of other bytes: what is checked is
     /// that verifying it neither traps nor passes).

@@ -1,3 +1,4 @@
+import APITokens
 import ConsentModel
 import Foundation
 import InstitutionPublisher
@@ -46,6 +47,12 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case verdict
     /// A producer sequence file.
     case producerSequences = "producer-sequences"
+    /// ledgerd's `--token-keys` file: a JSON Web Key Set of token issuers.
+    case tokenKeys = "token-keys"
+    /// An API bearer token's header (its key id) and claims, judged against the policy (the signature is jwt-kit's).
+    case apiToken = "api-token"
+    /// A `--kafka-config` file of librdkafka properties.
+    case kafkaConfig = "kafka-config"
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -67,6 +74,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .producerSequences:
             _ = try? ProducerSequences.read(
                 Data(bytes), file: URL(fileURLWithPath: "/fuzz.json"), institution: "bank-a", topic: "consent-ledger.events.v1")
+        case .tokenKeys: Self.tokenKeys(bytes)
+        case .apiToken: Self.apiToken(bytes)
+        case .kafkaConfig: Self.kafkaConfig(bytes)
         }
     }
 
@@ -201,5 +211,33 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard (try? NoteVerifier(vkey: verifier.vkey)) == verifier else { preconditionFailure("a vkey does not read back") }
         }
         if lines.count > 1 { _ = try? NoteSigner(skey: lines[1]) }
+    }
+
+    static func tokenKeys(_ bytes: [UInt8]) {
+        guard let issuers = try? TokenIssuer.keySet(bytes) else { return }
+        guard !issuers.isEmpty, issuers.allSatisfy({ !$0.keyID.isEmpty && !$0.issuer.isEmpty && !$0.roles.isEmpty }),
+            Set(issuers.map(\.keyID)).count == issuers.count
+        else { preconditionFailure("a key set was accepted with an issuer that names no key, no iss or no role, or a kid twice") }
+    }
+
+    /// The input as a whole token (its header's key id), and as a token's claims JSON, judged as if the fixture
+    /// issuer had signed them at three moments, so that the policy's time arithmetic meets every value a token can carry.
+    static func apiToken(_ bytes: [UInt8]) {
+        _ = try? TokenVerifier.keyID(of: text(bytes))
+        guard let token = try? JSONDecoder().decode(APIToken.self, from: Data(bytes)) else { return }
+        for now in [Date(timeIntervalSince1970: 0), Date(timeIntervalSince1970: 1_780_000_000), Date.distantFuture] {
+            guard let accepted = try? TokenPolicy().accept(token, signedBy: Fixtures.tokenIssuer, now: now) else { continue }
+            guard accepted.expires > now, accepted.role == token.role, Fixtures.tokenIssuer.roles.contains(accepted.role) else {
+                preconditionFailure("a token was accepted that is expired or of a role its issuer may not mint")
+            }
+        }
+    }
+
+    static func kafkaConfig(_ bytes: [UInt8]) {
+        guard let properties = try? KafkaProperties.parse(text(bytes), file: "fuzz.properties") else { return }
+        let again = properties.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n")
+        guard (try? KafkaProperties.parse(again, file: "again.properties")) == properties else {
+            preconditionFailure("properties do not read back")
+        }
     }
 }
