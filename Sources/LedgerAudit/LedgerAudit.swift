@@ -20,7 +20,7 @@ import Synchronization
 ///   the ledger as each witness published them); the largest such checkpoint is reported.
 ///
 /// The first disagreement stops the check and names the leaf (or checkpoint) and the reason.
-public struct LedgerAudit {
+public struct LedgerAudit: Sendable {
     /// What was checked in one ledger.
     public struct Summary: Sendable, Equatable {
         public let origin: String
@@ -63,7 +63,15 @@ public struct LedgerAudit {
         self.witnessPolicy = witnessPolicy
     }
 
-    /// Checks the ledger file at `path`, calling `progress` with the leaves checked so far and the total.
+    /// Checks the ledger file at `path` on threads of its own, calling `progress` with the leaves checked so far and the
+    /// total: what async code calls, since the check waits for its reader and helpers, which must not hold a thread of
+    /// Swift's cooperative pool.
+    public func verify(file path: String, progress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> Summary {
+        try await Self.onOwnThread { try verify(path: path, progress: progress) }
+    }
+
+    /// Checks the ledger file at `path`, calling `progress` with the leaves checked so far and the total. Blocks while
+    /// it reads and checks; from async code call ``verify(file:progress:)``.
     public func verify(path: String, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> Summary {
         let file = try LedgerFile(readingAt: path)
         return try file.read { reader in
@@ -97,6 +105,14 @@ public struct LedgerAudit {
             let verification = try checks.finish()
             progress(verification.size, total)
             return try verification.finish(subjectRows: try reader.subjectRows())
+        }
+    }
+
+    /// Runs blocking work (semaphore waits, `concurrentPerform`) on a thread of its own, never on one of the few
+    /// threads of Swift's cooperative pool that every task shares.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result(catching: body)) }.start()
         }
     }
 

@@ -92,13 +92,16 @@ struct VerifyCommand: AsyncParsableCommand {
             }
             guard !ledgers.isEmpty else { throw failure("the ledgerd at \(url) serves no ledgers yet") }
             for ledger in ledgers {
-                await outcome.record(named: ledger.name) { progress in try await audit.verify(ledger, servedBy: api, progress: progress) }
+                let progress = Self.progress(of: ledger.name)
+                outcome.record(
+                    named: ledger.name, await Result(awaiting: { try await audit.verify(ledger, servedBy: api, progress: progress) }))
             }
         } else {
             let directory = URL(fileURLWithPath: dataDir ?? "data", isDirectory: true)
             for file in try ledgerFiles(in: directory) {
                 let path = directory.appendingPathComponent(file).path
-                await outcome.record(named: path) { progress in try audit.verify(path: path, progress: progress) }
+                outcome.record(
+                    named: path, await Result(awaiting: { try await audit.verify(file: path, progress: Self.progress(of: path)) }))
             }
         }
         if outcome.failed > 0 {
@@ -116,19 +119,17 @@ struct VerifyCommand: AsyncParsableCommand {
         var failed = 0
         var leaves: UInt64 = 0
 
-        mutating func record(named name: String, _ verify: (_ progress: (UInt64, UInt64) -> Void) async throws -> LedgerAudit.Summary) async
-        {
+        /// One ledger's check came to `result`: its line, and the totals.
+        mutating func record(named name: String, _ result: Result<LedgerAudit.Summary, any Error>) {
+            VerifyCommand.progress("")
             checked += 1
-            do {
-                let summary = try await verify { done, total in VerifyCommand.progress("\(name): \(done) of \(total) leaves") }
-                VerifyCommand.progress("")
+            switch result {
+            case .success(let summary):
                 leaves += summary.leaves
                 emit(
                     "ok    \(summary.origin): \(summary.leaves) leaves, \(summary.checkpoints) checkpoints, \(summary.subjects) subjects, \(summary.verdictsRecomputed) verdicts recomputed"
-                        + (summary.witnessedSize.map { ", witnessed through \($0) leaves" } ?? "")
-                )
-            } catch {
-                VerifyCommand.progress("")
+                        + (summary.witnessedSize.map { ", witnessed through \($0) leaves" } ?? ""))
+            case .failure(let error):
                 failed += 1
                 let reason = "\(error)"
                 emit("FAIL  " + (reason.hasPrefix(name) ? reason : "\(name): \(reason)"))
@@ -162,6 +163,11 @@ struct VerifyCommand: AsyncParsableCommand {
         }
     }
 
+    /// Reports a ledger's leaves checked so far, of its total.
+    private static func progress(of name: String) -> @Sendable (UInt64, UInt64) -> Void {
+        { done, total in progress("\(name): \(done) of \(total) leaves") }
+    }
+
     /// A progress line on a terminal, rewritten in place; nothing when standard error is a file or pipe.
     private static func progress(_ line: String) {
         guard isatty(STDERR_FILENO) != 0 else { return }
@@ -190,5 +196,12 @@ struct VerifyCommand: AsyncParsableCommand {
     private func failure(_ message: String) -> some Error {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         return ExitCode.failure
+    }
+}
+
+extension Result where Failure == any Error {
+    /// The value `body` returns, or the error it throws.
+    fileprivate init(awaiting body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
