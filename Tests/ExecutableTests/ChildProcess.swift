@@ -48,10 +48,12 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Reads standard output line by line until a line starting with each of `prefixes` has come, in any order (services
     /// that start together print theirs in either order); returns the rest of each. Other lines are consumed.
-    func waitForLines(startingWith prefixes: [String]) throws -> [String: String] {
+    /// Gives up after `timeout`, saying what it waited for: a test fails instead of hanging.
+    func waitForLines(startingWith prefixes: [String], timeout: Duration = .seconds(120)) throws -> [String: String] {
+        let deadline = ContinuousClock.now + timeout
         var found: [String: String] = [:]
         while found.count < prefixes.count {
-            let line = try nextLine(awaiting: prefixes.filter { found[$0] == nil })
+            let line = try nextLine(awaiting: prefixes.filter { found[$0] == nil }, until: deadline)
             if let prefix = prefixes.first(where: { found[$0] == nil && line.hasPrefix($0) }) {
                 found[prefix] = String(line.dropFirst(prefix.count))
             }
@@ -59,16 +61,24 @@ final class ChildProcess: @unchecked Sendable {
         return found
     }
 
-    private func nextLine(awaiting prefixes: [String]) throws -> String {
+    private func nextLine(awaiting prefixes: [String], until deadline: ContinuousClock.Instant) throws -> String {
+        let awaited = prefixes.joined(separator: " or ")
         while true {
             if let newline = unread.firstIndex(of: UInt8(ascii: "\n")) {
                 defer { unread = Data(unread[unread.index(after: newline)...]) }
                 return String(decoding: unread[unread.startIndex..<newline], as: UTF8.self)
             }
+            var output = pollfd(fd: stdout.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            let left = deadline - .now
+            let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
+            guard milliseconds > 0 else {
+                throw ChildProcessError(message: "no line starting with \(awaited) in time; stderr: \(errorOutput())")
+            }
+            guard poll(&output, 1, Int32(clamping: milliseconds)) > 0 else { continue }  // timed out (caught above) or interrupted
             let chunk = stdout.fileHandleForReading.availableData
             guard !chunk.isEmpty else {
                 throw ChildProcessError(
-                    message: "output ended before a line starting with \(prefixes.joined(separator: " or ")); stderr: \(errorOutput())")
+                    message: "output ended before a line starting with \(awaited); stderr: \(errorOutput())")
             }
             unread.append(chunk)
         }
