@@ -16,17 +16,18 @@ public enum KafkaProperties {
     public static func parse(_ text: String, file: String) throws -> [String: String] {
         var properties: [String: String] = [:]
         for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let content = line.trimmingCharacters(in: .whitespaces)
-            guard !content.isEmpty, !content.hasPrefix("#") else { continue }
+            // librdkafka reads bytes: scalars, not Characters, so that an "=" or "#" followed by a combining mark still counts.
+            let content = line.trimmingCharacters(in: .whitespaces).unicodeScalars
+            guard let first = content.first, first != "#" else { continue }
             guard let equals = content.firstIndex(of: "=") else {
-                throw KafkaError(.invalidConfiguration, "\(file):\(number + 1): \"\(content)\" is not key=value")
+                throw KafkaError(.invalidConfiguration, "\(file):\(number + 1): \"\(String(content))\" is not key=value")
             }
-            let key = content[..<equals].trimmingCharacters(in: .whitespaces)
+            let key = String(content[..<equals]).trimmingCharacters(in: .whitespaces)
             guard !key.isEmpty else { throw KafkaError(.invalidConfiguration, "\(file):\(number + 1): a property needs a name") }
             guard properties[key] == nil else {
                 throw KafkaError(.invalidConfiguration, "\(file):\(number + 1): \(key) is set twice")
             }
-            properties[key] = content[content.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            properties[key] = String(content[content.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
         }
         return properties
     }
