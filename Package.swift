@@ -1,8 +1,6 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
-
 let package = Package(
     name: "ConsentLedger",
     platforms: [.macOS(.v15)],
@@ -45,32 +43,28 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
         // Files only their owner may read (secrets, keys, ledgers): created owner-only from their first byte, never replaced.
-        .target(name: "PrivateFiles", swiftSettings: strict),
+        .target(name: "PrivateFiles"),
         .target(
             name: "KafkaClient",
             dependencies: [
                 "CRdKafka",
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .target(
             name: "MerkleLog",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "ConsentModel",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "LedgerStore",
             dependencies: [
                 "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .target(
             name: "LedgerIngest",
@@ -80,13 +74,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .target(
             name: "LedgerAudit",
-            dependencies: ["LedgerStore", "LedgerClient", "ConsentModel", "MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict
+            dependencies: ["LedgerStore", "LedgerClient", "ConsentModel", "MerkleLog", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // What an institution embeds to publish signed events: no ledger code.
         .target(
@@ -95,14 +87,12 @@ let package = Package(
                 "KafkaClient", "ConsentModel", "PrivateFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         // Realistic MyData traffic for demos and load: `ledgerctl simulate`.
         .target(
             name: "MyDataSimulation",
-            dependencies: ["ConsentModel", "InstitutionPublisher"],
-            swiftSettings: strict
+            dependencies: ["ConsentModel", "InstitutionPublisher"]
         ),
         // The API as its users call it: a client generated from the same OpenAPI document, and checks of what it serves.
         .target(
@@ -113,7 +103,6 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
             ],
-            swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         // An independent witness: replays the topic, checks the API's leaves against it, cosigns checkpoints.
@@ -122,8 +111,7 @@ let package = Package(
             dependencies: [
                 "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         // API tokens: the claims, the issuers' key set, and every check a token must pass. No HTTP, so that the fuzzer
         // can reach it.
@@ -133,8 +121,7 @@ let package = Package(
                 "ConsentModel",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .target(
             name: "LedgerAPI",
@@ -147,7 +134,6 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ],
-            swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
         // Every parser of outside bytes as a function of one input: run by Fuzz/ under libFuzzer, replayed by the tests.
@@ -156,8 +142,7 @@ let package = Package(
             dependencies: [
                 "APITokens", "ConsentModel", "MerkleLog", "LedgerStore", "LedgerIngest", "KafkaClient", "InstitutionPublisher",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .executableTarget(
             name: "ledgerd",
@@ -169,30 +154,27 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
                 "APITokens", "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
+                "PrivateFiles",
                 "MyDataSimulation", "LedgerWitness", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .testTarget(
             name: "KafkaClientTests",
-            dependencies: ["KafkaClient"],
-            swiftSettings: strict
+            dependencies: ["KafkaClient"]
         ),
         .testTarget(
             name: "MerkleLogTests",
-            dependencies: ["MerkleLog", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict
+            dependencies: ["MerkleLog", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Signed events, a registry and a served API for tests of every layer above ConsentModel.
         .target(
@@ -203,26 +185,22 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Tests/ConsentFixtures",
-            swiftSettings: strict
+            path: "Tests/ConsentFixtures"
         ),
         .testTarget(
             name: "ConsentModelTests",
-            dependencies: ["ConsentModel", "ConsentFixtures", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict
+            dependencies: ["ConsentModel", "ConsentFixtures", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift")],
-            swiftSettings: strict
+            dependencies: ["LedgerStore", "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "LedgerIngestTests",
             dependencies: [
                 "LedgerIngest", "LedgerStore", "KafkaClient", "ConsentModel", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .testTarget(
             name: "LedgerAPITests",
@@ -231,8 +209,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .testTarget(
             name: "LedgerAuditTests",
@@ -240,44 +217,38 @@ let package = Package(
                 "LedgerAudit", "LedgerClient", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .testTarget(
             name: "InstitutionPublisherTests",
             dependencies: [
                 "InstitutionPublisher", "KafkaClient", "ConsentModel", "ConsentFixtures",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .testTarget(
             name: "MyDataSimulationTests",
-            dependencies: ["MyDataSimulation", "InstitutionPublisher", "ConsentModel", "ConsentFixtures"],
-            swiftSettings: strict
+            dependencies: ["MyDataSimulation", "InstitutionPublisher", "ConsentModel", "ConsentFixtures"]
         ),
         .testTarget(
             name: "LedgerWitnessTests",
             dependencies: [
                 "LedgerWitness", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "KafkaClient", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strict
+            ]
         ),
         .testTarget(
             name: "LedgerClientTests",
             dependencies: [
                 "LedgerClient", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strict
+            ]
         ),
-        .testTarget(name: "PrivateFilesTests", dependencies: ["PrivateFiles"], swiftSettings: strict),
-        .testTarget(name: "APITokensTests", dependencies: ["APITokens"], swiftSettings: strict),
+        .testTarget(name: "PrivateFilesTests", dependencies: ["PrivateFiles"]),
+        .testTarget(name: "APITokensTests", dependencies: ["APITokens"]),
         .testTarget(
             name: "FuzzTargetsTests",
-            dependencies: ["FuzzTargets"],
-            swiftSettings: strict
+            dependencies: ["FuzzTargets"]
         ),
         // Runs the built executables as child processes, as an operator would.
         .testTarget(
@@ -285,8 +256,12 @@ let package = Package(
             dependencies: [
                 "APITokens", "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: strict
+            ]
         ),
     ]
 )
+
+// Every Swift target of ours builds with warnings as errors.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.treatAllWarnings(as: .error)]
+}
