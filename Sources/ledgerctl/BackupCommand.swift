@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LedgerIngest
 import LedgerStore
+import PrivateFiles
 
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,23 +53,14 @@ struct BackupCommand: ParsableCommand {
         var secrets = 0
         for secret in LedgerIdentity.files {
             let from = source.appendingPathComponent(secret)
-            guard FileManager.default.fileExists(atPath: from.path) else { continue }
             do {
-                let bytes = try Data(contentsOf: from)
-                guard
-                    FileManager.default.createFile(
-                        atPath: target.appendingPathComponent(secret).path, contents: bytes, attributes: [.posixPermissions: 0o600])
-                else { throw CocoaError(.fileWriteUnknown) }
+                guard let bytes = try PrivateFile.readIfPresent(from) else { continue }
+                try PrivateFile.create(target.appendingPathComponent(secret), contents: bytes)
                 secrets += 1
             } catch {
-                throw failure("cannot copy \(from.path): \(error.localizedDescription)")
+                throw failure("cannot copy \(from.path): \(error)")
             }
         }
         emit("backed up \(ledgers.count) ledgers (\(leaves) leaves) and \(secrets) secret files to \(target.path)")
-    }
-
-    private func failure(_ message: String) -> some Error {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode.failure
     }
 }

@@ -37,13 +37,18 @@ func emit(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
+/// Says `message` on standard error as `error: …` and returns the exit code to throw: how a command fails in words.
+func failure(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode.failure
+}
+
 /// Runs a command body, turning a ``KafkaError`` into its reason on standard error and exit code 1.
 func reportingFailures(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as KafkaError {
-        FileHandle.standardError.write(Data("error: \(error.reason)\n".utf8))
-        throw ExitCode.failure
+        throw failure(error.reason)
     }
 }
 

@@ -83,8 +83,7 @@ struct GenerateKeys: ParsableCommand {
                 emit(signer.verifier.vkey)
             }
         } catch let error as PublishError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            throw failure("\(error)")
         }
     }
 

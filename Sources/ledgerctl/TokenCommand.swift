@@ -48,8 +48,7 @@ struct TokenCommand: AsyncParsableCommand {
             key = try LedgerIdentity.developmentTokenIssuer(
                 in: URL(fileURLWithPath: dataDir, isDirectory: true), create: false, logger: Logger(label: "ledgerctl"))
         } catch let error as IngestError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode.failure
+            throw failure("\(error)")
         }
         let token = APIToken(
             role: role, subject: subject, issuer: LedgerIdentity.developmentTokenIssuerName, audience: audience, lifetime: Double(validFor))

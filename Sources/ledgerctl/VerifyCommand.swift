@@ -192,11 +192,6 @@ struct VerifyCommand: AsyncParsableCommand {
             Data("note: checking against the key in \(directory.path); pass --ledger-key to check against the key you trust\n".utf8))
         return key.publicKey
     }
-
-    private func failure(_ message: String) -> some Error {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-        return ExitCode.failure
-    }
 }
 
 extension Result where Failure == any Error {
