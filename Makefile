@@ -11,10 +11,11 @@ build: deps
 run: build
 	.build/debug/ledgerd --registry topics/registry/example-registry.json
 
-## Checks the event schemas and examples, builds everything (warnings are errors), checks the decoder against
-## the schemas, and runs every test.
+## Checks the event schemas and examples and that the pure targets do no I/O, builds everything (warnings are
+## errors), checks the decoder against the schemas, and runs every test.
 test: deps
 	python3 tools/check-schemas.py
+	python3 tools/check-layers.py
 	swift build --build-tests
 	python3 tools/check-decoder-against-schemas.py
 	swift test --skip-build
