@@ -1,11 +1,16 @@
 # The commands the README names. Each installs missing system packages first.
-.PHONY: run test check-api demo build deps format lint bench bench-quick fuzz soak
+.PHONY: run test check-api demo build release deps format lint bench bench-quick fuzz soak
 
 deps:
 	@tools/install-system-deps.sh
 
 build: deps
 	swift build
+
+## Optimised ledgerd and ledgerctl for deployment, in .build/release/.
+release: deps
+	swift build -c release
+	@echo "built .build/release/ledgerd and .build/release/ledgerctl"
 
 ## Runs ledgerd on its embedded Kafka broker, with its ledgers in ./data.
 run: build
