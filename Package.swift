@@ -159,7 +159,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "APITokens", "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog", "PrivateFiles",
+                "APITokens", "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
                 "PrivateFiles",
                 "MyDataSimulation", "LedgerWitness", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
