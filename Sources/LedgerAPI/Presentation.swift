@@ -13,7 +13,7 @@ extension Components.Schemas.Position {
 extension Components.Schemas.Outcome {
     init(_ entry: IndexedEntry) throws {
         guard let outcome = Self(rawValue: entry.outcome) else {
-            throw LedgerStoreError.corrupt("entry \(entry.index) has outcome \(entry.outcome), which this API does not know")
+            throw LedgerStoreError(.corrupt, "entry \(entry.index) has outcome \(entry.outcome), which this API does not know")
         }
         self = outcome
     }

@@ -65,7 +65,7 @@ public struct PartitionFault: Error, Sendable, CustomStringConvertible {
                 .io, "\(path) cannot be read or written: \(error.message ?? "\(error.resultCode)")",
                 remedy: "check the data directory's disk, mount and permissions; ledgerd retries by itself", isServable: true)
         case let error as LedgerStoreError:
-            if case .wrongLedger = error {
+            if error.code == .wrongLedger {
                 self.init(.wrongLedger, "\(path): \(error)", remedy: "check --data-dir and --ledger-name")
             } else {
                 self.init(.corrupt, "\(path): \(error)", remedy: restore)

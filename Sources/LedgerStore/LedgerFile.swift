@@ -7,7 +7,7 @@ public struct LedgerFile: Sendable {
     let queue: DatabaseQueue
 
     public init(readingAt path: String) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw LedgerStoreError.corrupt("\(path) does not exist") }
+        guard FileManager.default.fileExists(atPath: path) else { throw LedgerStoreError(.missingFile, "\(path) does not exist") }
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
@@ -28,10 +28,10 @@ public struct LedgerFile: Sendable {
     /// snapshot's leaf count.
     public func backup(to path: String) throws -> UInt64 {
         guard !FileManager.default.fileExists(atPath: path) else {
-            throw LedgerStoreError.corrupt("\(path) exists already: not overwritten")
+            throw LedgerStoreError(.fileExists, "\(path) exists already: not overwritten")
         }
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw LedgerStoreError.corrupt("cannot create \(path)")
+            throw LedgerStoreError(.cannotCreate, "cannot create \(path)")
         }
         let copy = try DatabaseQueue(path: path)
         try queue.backup(to: copy)

@@ -142,13 +142,13 @@ extension LedgerReader {
     }
 
     static func hash(_ data: Data) throws -> SHA256Hash {
-        guard let hash = SHA256Hash(bytes: data) else { throw LedgerStoreError.corrupt("a stored hash is not 32 bytes") }
+        guard let hash = SHA256Hash(bytes: data) else { throw LedgerStoreError(.corrupt, "a stored hash is not 32 bytes") }
         return hash
     }
 
     /// A stored leaf index or size: never negative in a ledger this package wrote, so a negative one is corruption.
     static func index(_ value: Int64, _ what: String) throws -> UInt64 {
-        guard let index = UInt64(exactly: value) else { throw LedgerStoreError.corrupt("a stored \(what) is \(value)") }
+        guard let index = UInt64(exactly: value) else { throw LedgerStoreError(.corrupt, "a stored \(what) is \(value)") }
         return index
     }
 

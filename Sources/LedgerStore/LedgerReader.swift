@@ -21,7 +21,7 @@ public struct LedgerReader: MerkleNodeSource {
         guard let key = Int64(exactly: index),
             let data = try Data.fetchOne(db, sql: "SELECT leaf FROM leaf WHERE idx = ?", arguments: [key])
         else {
-            throw LedgerStoreError.outOfOrder("no leaf \(index)")
+            throw LedgerStoreError(.outOfOrder, "no leaf \(index)")
         }
         return Array(data)
     }

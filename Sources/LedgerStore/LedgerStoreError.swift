@@ -1,20 +1,45 @@
-/// What can go wrong with a partition ledger on disk.
-public enum LedgerStoreError: Error, Equatable, CustomStringConvertible {
-    /// The bytes of a leaf do not follow the leaf format.
-    case malformedLeaf(String)
-    /// The database belongs to another partition ledger than the one asked for.
-    case wrongLedger(expected: String, found: String)
-    /// Stored state contradicts itself (a tree node, a chain link or an offset is not what it must be).
-    case corrupt(String)
-    /// A batch does not continue the ledger where it ends.
-    case outOfOrder(String)
+/// What can go wrong with a partition ledger on disk: a ``Code`` to match, a reason in words, and where it was thrown.
+public struct LedgerStoreError: Error, Sendable, CustomStringConvertible {
+    /// An extensible set of failure kinds; compare with the static members.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// The bytes of a leaf (or of the headers stored beside it) do not follow the format.
+        public static let malformedLeaf = Code("malformedLeaf")
+        /// The database belongs to another partition ledger than the one asked for.
+        public static let wrongLedger = Code("wrongLedger")
+        /// Stored state contradicts itself (a tree node, a chain link, a stored value is not what it must be).
+        public static let corrupt = Code("corrupt")
+        /// A batch does not continue the ledger where it ends, or a leaf asked for is not there.
+        public static let outOfOrder = Code("outOfOrder")
+        /// The ledger file to read does not exist.
+        public static let missingFile = Code("missingFile")
+        /// The file to write exists already, and is not replaced.
+        public static let fileExists = Code("fileExists")
+        /// The file to write cannot be created.
+        public static let cannotCreate = Code("cannotCreate")
+    }
+
+    public let code: Code
+    public let reason: String
+    public let file: String
+    public let line: Int
+
+    public init(_ code: Code, _ reason: String, file: String = #fileID, line: Int = #line) {
+        self.code = code
+        self.reason = reason
+        self.file = file
+        self.line = line
+    }
 
     public var description: String {
-        switch self {
-        case .malformedLeaf(let reason): "malformed leaf: \(reason)"
-        case .wrongLedger(let expected, let found): "this database holds ledger \(found), not \(expected); check --data-dir"
-        case .corrupt(let reason): "the ledger database is inconsistent: \(reason); rebuild it by replaying the partition"
-        case .outOfOrder(let reason): "out of order: \(reason)"
+        switch code {
+        case .malformedLeaf: "malformed leaf: \(reason)"
+        case .corrupt: "the ledger database is inconsistent: \(reason); rebuild it by replaying the partition"
+        case .outOfOrder: "out of order: \(reason)"
+        default: reason
         }
     }
 }

@@ -89,7 +89,9 @@ public final class PartitionLedger: Sendable {
                 try db.execute(sql: "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", arguments: [key, value])
             }
             let stored = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'origin'") ?? ""
-            guard stored == origin else { throw LedgerStoreError.wrongLedger(expected: origin, found: stored) }
+            guard stored == origin else {
+                throw LedgerStoreError(.wrongLedger, "this database holds ledger \(stored), not \(origin); check --data-dir")
+            }
         }
         self.origin = origin
         self.topic = topic
@@ -109,7 +111,7 @@ public final class PartitionLedger: Sendable {
             let ref: Data = try row.decode(atIndex: 0)
             let head: Data = try row.decode(atIndex: 2)
             guard let key = SHA256Hash(bytes: ref), let headHash = SHA256Hash(bytes: head) else {
-                throw LedgerStoreError.corrupt("a subject row is not 32 + 32 bytes")
+                throw LedgerStoreError(.corrupt, "a subject row is not 32 + 32 bytes")
             }
             heads[key] = SubjectMapValue(count: try LedgerReader.index(row.decode(atIndex: 1), "subject count"), chainHead: headHash)
         }
@@ -188,7 +190,7 @@ public final class PartitionLedger: Sendable {
         var touched: [SubjectReference: SubjectMapValue] = [:]
         for entry in entries {
             guard entry.offset > previousOffset else {
-                throw LedgerStoreError.outOfOrder("offset \(entry.offset) does not follow \(previousOffset) in \(origin)")
+                throw LedgerStoreError(.outOfOrder, "offset \(entry.offset) does not follow \(previousOffset) in \(origin)")
             }
             previousOffset = entry.offset
             let judgement = entry.judgement
@@ -213,7 +215,7 @@ public final class PartitionLedger: Sendable {
                 ))
         }
         guard nextOffset > previousOffset || (entries.isEmpty && nextOffset >= next.nextOffset) else {
-            throw LedgerStoreError.outOfOrder("next offset \(nextOffset) is not after the batch's last offset \(previousOffset)")
+            throw LedgerStoreError(.outOfOrder, "next offset \(nextOffset) is not after the batch's last offset \(previousOffset)")
         }
         next.nextOffset = nextOffset
         let published = next.outputsPublished

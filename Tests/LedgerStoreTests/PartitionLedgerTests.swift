@@ -140,8 +140,14 @@ struct PartitionLedgerTests {
         let ledger = try open()
         try await ledger.append(Self.entries(offsets: 0..<10), nextOffset: 10)
         let root = ledger.root
-        await #expect(throws: LedgerStoreError.self) { try await ledger.append(Self.entries(offsets: 5..<12), nextOffset: 12) }
-        await #expect(throws: LedgerStoreError.self) { try await ledger.append(Self.entries(offsets: 10..<12), nextOffset: 11) }
+        let overlapping = await #expect(throws: LedgerStoreError.self) {
+            try await ledger.append(Self.entries(offsets: 5..<12), nextOffset: 12)
+        }
+        #expect(overlapping?.code == .outOfOrder)
+        let behind = await #expect(throws: LedgerStoreError.self) {
+            try await ledger.append(Self.entries(offsets: 10..<12), nextOffset: 11)
+        }
+        #expect(behind?.code == .outOfOrder)
         #expect(ledger.root == root && ledger.size == 10 && ledger.nextOffset == 10)
         // Offsets may skip (compacted or transactional topics): the gap is simply consumed.
         try await ledger.append(Self.entries(offsets: 15..<16), nextOffset: 16)
@@ -154,6 +160,7 @@ struct PartitionLedgerTests {
         let error = #expect(throws: LedgerStoreError.self) {
             try PartitionLedger(path: directory.appendingPathComponent("p3.sqlite").path, origin: "elsewhere/7", topic: "t", partition: 7)
         }
+        #expect(error?.code == .wrongLedger)
         #expect(error?.description.contains("check --data-dir") == true)
     }
 
@@ -164,9 +171,11 @@ struct PartitionLedgerTests {
         let database = try DatabaseQueue(path: directory.appendingPathComponent("p3.sqlite").path)
         // A header count of 2^32 − 1 once sized an allocation before any header was read.
         try await database.write { db in try db.execute(sql: "UPDATE payload SET headers = x'FFFFFFFF' WHERE idx = 1") }
-        await #expect(throws: LedgerStoreError.malformedLeaf("ends 2 bytes early")) { try await ledger.read { try $0.storedLeaves(0..<3) } }
+        let headers = await #expect(throws: LedgerStoreError.self) { try await ledger.read { try $0.storedLeaves(0..<3) } }
+        #expect(headers?.code == .malformedLeaf && headers?.reason == "ends 2 bytes early")
         try await database.write { db in try db.execute(sql: "INSERT INTO checkpoint(size, note) VALUES (-5, 'x')") }
-        await #expect(throws: LedgerStoreError.self) { try await ledger.read { try $0.checkpoints() } }
+        let size = await #expect(throws: LedgerStoreError.self) { try await ledger.read { try $0.checkpoints() } }
+        #expect(size?.code == .corrupt)
         // Not UTF-8 where the query index keeps text: once a fatal error inside GRDB's row subscript.
         try await database.write { db in try db.execute(sql: "UPDATE entry SET institution = x'FF' WHERE idx = 2") }
         await #expect(throws: (any Error).self) { try await ledger.read { try $0.entries(matching: EntryFilter(), after: nil, limit: 10) } }
@@ -191,8 +200,8 @@ struct PartitionLedgerTests {
             previousSubjectHead: .zero,
             verdict: entry.judgement.verdict.canonicalJSON)
         #expect(try LedgerLeaf(decoding: leaf.encoded) == leaf)
-        #expect(throws: LedgerStoreError.self) { try LedgerLeaf(decoding: Array(leaf.encoded.dropLast())) }
-        #expect(throws: LedgerStoreError.self) { try LedgerLeaf(decoding: leaf.encoded + [0]) }
-        #expect(throws: LedgerStoreError.self) { try LedgerLeaf(decoding: [2] + leaf.encoded.dropFirst()) }
+        for bytes in [Array(leaf.encoded.dropLast()), leaf.encoded + [0], [2] + leaf.encoded.dropFirst()] {
+            #expect(#expect(throws: LedgerStoreError.self) { try LedgerLeaf(decoding: bytes) }?.code == .malformedLeaf)
+        }
     }
 }
