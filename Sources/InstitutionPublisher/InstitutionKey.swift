@@ -36,13 +36,15 @@ public struct InstitutionKey: Sendable {
         do {
             data = try Data(contentsOf: file)
         } catch {
-            throw PublishError("cannot read the key file \(file.path): create one with `ledgerctl keys generate --institution ID`")
+            throw PublishError(
+                .keyFileUnusable, "cannot read the key file \(file.path): create one with `ledgerctl keys generate --institution ID`")
         }
         guard let stored = try? JSONDecoder().decode(File.self, from: data), !stored.institution.isEmpty, !stored.keyId.isEmpty,
             let seed = Data(base64Encoded: stored.privateKey),
             let privateKey = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
         else {
             throw PublishError(
+                .keyFileUnusable,
                 "\(file.path) is not an institution key file: JSON with institution, keyId and privateKey (base64 of a 32-byte Ed25519 seed)"
             )
         }
@@ -66,15 +68,10 @@ public enum SecretFile {
         do {
             try PrivateFile.create(file, contents: contents)
         } catch let error as PrivateFileError where error.code == .exists {
-            throw PublishError("\(file.path) already exists; keys are never overwritten: choose another --out or remove it first")
+            throw PublishError(
+                .keyFileExists, "\(file.path) already exists; keys are never overwritten: choose another --out or remove it first")
         } catch let error as PrivateFileError {
-            throw PublishError("\(error)")
+            throw PublishError(.cannotCreateKeyFile, "\(error)")
         }
     }
-}
-
-/// A publishing failure, said so that the reader knows what to do next.
-public struct PublishError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

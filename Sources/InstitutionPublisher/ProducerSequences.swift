@@ -37,18 +37,21 @@ public struct ProducerSequences: Sendable {
     public static func read(_ data: Data, file: URL, institution: String, topic: String) throws -> [Int32: Int64] {
         guard let stored = try? JSONDecoder().decode(Stored.self, from: data) else {
             throw PublishError(
+                .sequenceFileMalformed,
                 "\(file.path) is not a producer sequence file: restore it from a backup (numbering again from 1 would make the ledger take new events for replays)"
             )
         }
         guard stored.institution == institution, stored.topic == topic else {
             throw PublishError(
+                .sequenceFileForeign,
                 "\(file.path) numbers \(stored.institution)'s events on \(stored.topic), not \(institution)'s on \(topic): use another --sequence-file"
             )
         }
         var last: [Int32: Int64] = [:]
         for (partition, number) in stored.last {
             guard let partition = Int32(partition), partition >= 0, number >= 0 else {
-                throw PublishError("\(file.path): \"\(partition)\": \(number) is not a partition and a sequence number")
+                throw PublishError(
+                    .sequenceFileMalformed, "\(file.path): \"\(partition)\": \(number) is not a partition and a sequence number")
             }
             last[partition] = number
         }
@@ -89,7 +92,8 @@ public struct ProducerSequences: Sendable {
             try handle.close()
             guard rename(temporary.path, file.path) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
-            throw PublishError("cannot write the producer sequence file \(file.path): \(error.localizedDescription)")
+            throw PublishError(
+                .sequenceFileUnwritable, "cannot write the producer sequence file \(file.path): \(error.localizedDescription)")
         }
     }
 }

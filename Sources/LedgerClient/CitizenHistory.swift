@@ -46,9 +46,11 @@ public struct CitizenHistory: Sendable {
         var proven: [String: (size: UInt64, entries: Set<String>)] = [:]
         var ledgers: [ProvenLedger] = []
         let keys = Set(completeness.ledgers.map(\.subjectKey))
-        guard keys.count <= 1 else { throw LedgerClientError("the ledgers name the citizen by \(keys.count) different subject keys") }
+        guard keys.count <= 1 else {
+            throw LedgerClientError(.unproven, "the ledgers name the citizen by \(keys.count) different subject keys")
+        }
         for answer in completeness.ledgers {
-            func fail(_ reason: String) -> LedgerClientError { LedgerClientError("\(answer.ledger): \(reason)") }
+            func fail(_ reason: String) -> LedgerClientError { LedgerClientError(.unproven, "\(answer.ledger): \(reason)") }
             let log = try NoteVerifier(name: answer.ledger, kind: .ed25519, publicKey: Array(ledgerKey.rawRepresentation))
             let policy = try TrustPolicy(log: log)
             let checkpoint: Checkpoint
@@ -77,7 +79,8 @@ public struct CitizenHistory: Sendable {
             let index = try unsigned(position.index, "the index of an access")
             let covered = proven[position.ledger].map { index < $0.size } ?? false
             if covered, proven[position.ledger]?.entries.contains("\(position.index)/\(position.leafHash)") != true {
-                throw LedgerClientError("\(position.ledger): the access shown at leaf \(position.index) is not in the proven history")
+                throw LedgerClientError(
+                    .unproven, "\(position.ledger): the access shown at leaf \(position.index) is not in the proven history")
             }
             return Access(
                 ledger: position.ledger, index: index, occurredAt: access.occurredAt, institution: access.institution.id,
@@ -93,7 +96,7 @@ extension Components.Schemas.MapProof {
     var subjectMapProof: SubjectMapProof {
         get throws {
             func hash(_ hex: String) throws -> SHA256Hash {
-                guard let hash = SHA256Hash(hex: hex) else { throw LedgerClientError("\(hex) is not a SHA-256 hash") }
+                guard let hash = SHA256Hash(hex: hex) else { throw LedgerClientError(.malformedAnswer, "\(hex) is not a SHA-256 hash") }
                 return hash
             }
             var terminal = SubjectMapProof.Terminal.empty

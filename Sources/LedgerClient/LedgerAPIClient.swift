@@ -54,7 +54,7 @@ public struct LedgerAPIClient: Sendable {
         do {
             return try await operation(client)
         } catch let error as ClientError {
-            throw LedgerClientError("ledgerd at \(url), \(error.operationID): \(error.underlyingError.localizedDescription)")
+            throw LedgerClientError(.unreachable, "ledgerd at \(url), \(error.operationID): \(error.underlyingError.localizedDescription)")
         }
     }
 
@@ -67,8 +67,9 @@ public struct LedgerAPIClient: Sendable {
                     name: $0.ledger, topic: $0.topic, partition: $0.partition, size: try unsigned($0.size, "the size of \($0.ledger)"),
                     checkpoint: $0.checkpoint)
             }
-        case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a regulator token")
-        case .undocumented(let status, _): throw LedgerClientError("ledgerd answered the ledger list with HTTP \(status)")
+        case .unauthorized, .forbidden: throw LedgerClientError(.tokenRefused, "ledgerd refused the token: this needs a regulator token")
+        case .undocumented(let status, _):
+            throw LedgerClientError(.unexpectedStatus, "ledgerd answered the ledger list with HTTP \(status)")
         }
     }
 
@@ -83,11 +84,12 @@ public struct LedgerAPIClient: Sendable {
                 try await $0.listLeaves(path: .init(partition: partition), query: .init(start: Int64(next), end: Int64(upTo)))
             }) {
             case .ok(let ok): page = try ok.body.json
-            default: throw LedgerClientError("ledgerd did not serve leaves \(next)..<\(upTo) of partition \(partition)")
+            default: throw LedgerClientError(.unexpectedStatus, "ledgerd did not serve leaves \(next)..<\(upTo) of partition \(partition)")
             }
             guard page.count == Int(upTo - next), page.enumerated().allSatisfy({ Int64(next) + Int64($0.offset) == $0.element.index })
             else {
-                throw LedgerClientError("ledgerd served \(page.count) leaves for \(next)..<\(upTo) of partition \(partition), not in order")
+                throw LedgerClientError(
+                    .malformedAnswer, "ledgerd served \(page.count) leaves for \(next)..<\(upTo) of partition \(partition), not in order")
             }
             leaves += try page.map {
                 Leaf(
@@ -117,7 +119,7 @@ public struct LedgerAPIClient: Sendable {
                         cosignatures: Dictionary(item.cosignatures.map { ($0.witness, $0.note) }, uniquingKeysWith: { first, _ in first }))
                 }
                 cursor = page.nextCursor
-            default: throw LedgerClientError("ledgerd did not serve the checkpoints of partition \(partition)")
+            default: throw LedgerClientError(.unexpectedStatus, "ledgerd did not serve the checkpoints of partition \(partition)")
             }
         } while cursor != nil
         return checkpoints
@@ -127,8 +129,9 @@ public struct LedgerAPIClient: Sendable {
     func completeness() async throws -> Components.Schemas.Completeness {
         switch try await call({ try await $0.getMyCompleteness() }) {
         case .ok(let ok): return try ok.body.json
-        case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a citizen token")
-        case .undocumented(let status, _): throw LedgerClientError("ledgerd answered the completeness request with HTTP \(status)")
+        case .unauthorized, .forbidden: throw LedgerClientError(.tokenRefused, "ledgerd refused the token: this needs a citizen token")
+        case .undocumented(let status, _):
+            throw LedgerClientError(.unexpectedStatus, "ledgerd answered the completeness request with HTTP \(status)")
         }
     }
 
@@ -142,8 +145,8 @@ public struct LedgerAPIClient: Sendable {
                 let page = try ok.body.json
                 items += page.items
                 cursor = page.nextCursor
-            case .unauthorized, .forbidden: throw LedgerClientError("ledgerd refused the token: this needs a citizen token")
-            default: throw LedgerClientError("ledgerd did not serve the list of accesses")
+            case .unauthorized, .forbidden: throw LedgerClientError(.tokenRefused, "ledgerd refused the token: this needs a citizen token")
+            default: throw LedgerClientError(.unexpectedStatus, "ledgerd did not serve the list of accesses")
             }
         } while cursor != nil
         return items
@@ -164,14 +167,10 @@ private struct BearerToken: ClientMiddleware {
     }
 }
 
-/// What went wrong talking to ledgerd, or with what it served.
-public struct LedgerClientError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// An index, size or count as a server sent it: ledgerd never sends a negative one, so one is refused, not trapped on.
 func unsigned(_ value: Int64, _ what: String) throws -> UInt64 {
-    guard let unsigned = UInt64(exactly: value) else { throw LedgerClientError("the server sent \(what) of \(value), which is negative") }
+    guard let unsigned = UInt64(exactly: value) else {
+        throw LedgerClientError(.malformedAnswer, "the server sent \(what) of \(value), which is negative")
+    }
     return unsigned
 }

@@ -97,6 +97,7 @@ public struct LedgerIdentity: Sendable {
     {
         if let consequence {
             throw IngestError(
+                .secretMissing,
                 "the data directory holds ledgers but there is no \(what) at \(file.path): restore it from this data directory's backup (ledgerctl backup copies it); a new one is not made, since \(consequence)"
             )
         }
@@ -108,7 +109,8 @@ public struct LedgerIdentity: Sendable {
 
     private static func readExisting(_ file: URL, in directory: URL) throws -> [UInt8] {
         guard let bytes = try read(file) else {
-            throw IngestError("\(file.path) does not exist: start ledgerd with --data-dir \(directory.path) first, which creates it")
+            throw IngestError(
+                .secretMissing, "\(file.path) does not exist: start ledgerd with --data-dir \(directory.path) first, which creates it")
         }
         return bytes
     }
@@ -118,14 +120,9 @@ public struct LedgerIdentity: Sendable {
     private static func read(_ file: URL) throws -> [UInt8]? {
         guard let data = try PrivateFile.readIfPresent(file) else { return nil }
         guard let bytes = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw IngestError("\(file.path) does not hold base64; restore it from backup, or remove it to start a new ledger")
+            throw IngestError(
+                .secretMalformed, "\(file.path) does not hold base64; restore it from backup, or remove it to start a new ledger")
         }
         return Array(bytes)
     }
-}
-
-/// A failure of the ingest pipeline, said plainly.
-public struct IngestError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -236,6 +236,7 @@ public final class LedgerIngest: Service, Sendable {
         } catch let error as KafkaError {
             try? await reader.close()
             throw IngestError(
+                .checkpointsUnreadable,
                 "cannot read \(configuration.checkpointsTopic) (\(error.reason)), against which every ledger is checked at start: check the topic exists (ledgerctl topics apply) and that ledgerd may read it"
             )
         }

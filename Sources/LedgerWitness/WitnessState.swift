@@ -16,11 +16,12 @@ struct WitnessState {
         self.file = file
         guard let data = try? Data(contentsOf: file) else { return }
         guard let entries = try? JSONDecoder().decode([String: Entry].self, from: data) else {
-            throw WitnessError("\(file.path) is not a witness state file; restore it, or move it away to start witnessing afresh")
+            throw WitnessError(
+                .stateFileMalformed, "\(file.path) is not a witness state file; restore it, or move it away to start witnessing afresh")
         }
         for (origin, entry) in entries {
             guard let root = Data(base64Encoded: entry.root).flatMap({ SHA256Hash(bytes: Array($0)) }) else {
-                throw WitnessError("\(file.path): the root of \(origin) is not base64 of 32 bytes")
+                throw WitnessError(.stateFileMalformed, "\(file.path): the root of \(origin) is not base64 of 32 bytes")
             }
             cosigned[origin] = (entry.size, root)
         }
@@ -34,13 +35,7 @@ struct WitnessState {
         do {
             try encoder.encode(entries).write(to: file, options: .atomic)
         } catch {
-            throw WitnessError("cannot write the witness state file \(file.path): \(error.localizedDescription)")
+            throw WitnessError(.stateFileUnwritable, "cannot write the witness state file \(file.path): \(error.localizedDescription)")
         }
     }
-}
-
-/// A witness failure that is not an alarm about a ledger: the witness could not keep its own state.
-public struct WitnessError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
 }

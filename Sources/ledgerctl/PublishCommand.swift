@@ -76,7 +76,7 @@ struct PublishCommand: AsyncParsableCommand {
         do {
             signingKey = try InstitutionKey.load(from: URL(fileURLWithPath: key))
             if let institution, institution != signingKey.institution {
-                throw PublishError("\(key) is \(signingKey.institution)'s key, not \(institution)'s")
+                throw PublishError(.wrongInstitution, "\(key) is \(signingKey.institution)'s key, not \(institution)'s")
             }
             lines = try LineReader(path: file)
         } catch let error as PublishError {
@@ -195,7 +195,7 @@ private final class LineReader {
         } else if !isStandardInput, let opened = fopen(path, "r") {
             stream = opened
         } else {
-            throw PublishError("cannot read \(path): \(String(cString: strerror(errno)))")
+            throw PublishError(.inputUnreadable, "cannot read \(path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -47,7 +47,7 @@ struct TokenCommand: AsyncParsableCommand {
         do {
             key = try LedgerIdentity.developmentTokenIssuer(
                 in: URL(fileURLWithPath: dataDir, isDirectory: true), create: false, logger: Logger(label: "ledgerctl"))
-        } catch let error as IngestError {
+        } catch {
             throw failure("\(error)")
         }
         let token = APIToken(

@@ -193,7 +193,7 @@ struct Ledgerd: AsyncParsableCommand {
             do {
                 configuration.witnesses = try TrustPolicy.witnesses(inPolicy: String(contentsOfFile: path, encoding: .utf8))
             } catch {
-                throw IngestError("--witnesses \(path): \(error)")
+                throw ValidationError("--witnesses \(path): \(error)")
             }
             logger.info("keeping the cosignatures of \(configuration.witnesses.map(\.name).joined(separator: ", "))")
         }
@@ -253,12 +253,12 @@ struct Ledgerd: AsyncParsableCommand {
             logger.info("API tokens: trusting the issuer keys of \(path), audience \(settings.tokenPolicy.audience)")
             let text: String
             do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-                throw IngestError("--token-keys \(path) cannot be read: \(error.localizedDescription)")
+                throw ValidationError("--token-keys \(path) cannot be read: \(error.localizedDescription)")
             }
             do {
                 return (try await TokenVerifier(jwks: text, policy: settings.tokenPolicy), nil)
             } catch {
-                throw IngestError("--token-keys \(path) \(error)")
+                throw ValidationError("--token-keys \(path) \(error)")
             }
         }
         let key = try LedgerIdentity.developmentTokenIssuer(in: dataDirectory, create: true, logger: logger)

@@ -121,10 +121,12 @@ struct PublisherTests {
         _ = try await fixture.publisher().publish(try fixture.grants(1))
         let other = InstitutionKey(institution: "bank-b", keyID: "bank-b/test")
         let producer = try fixture.producer()
-        await #expect(throws: PublishError.self) {
+        let foreign = await #expect(throws: PublishError.self) {
             _ = try await EventPublisher(producer: producer, key: other, sequenceFile: fixture.sequenceFile, topic: fixture.topic)
         }
+        #expect(foreign?.code == .sequenceFileForeign)
         try Data("{}".utf8).write(to: fixture.sequenceFile)
-        await #expect(throws: PublishError.self) { _ = try await fixture.publisher() }
+        let malformed = await #expect(throws: PublishError.self) { _ = try await fixture.publisher() }
+        #expect(malformed?.code == .sequenceFileMalformed)
     }
 }

@@ -56,9 +56,10 @@ struct CitizenHistoryTests {
     @Test("refuses a history whose checkpoints another key signed")
     func wrongKey() async throws {
         try await serve { url, token in
-            await #expect(throws: LedgerClientError.self) {
+            let error = await #expect(throws: LedgerClientError.self) {
                 _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: Curve25519.Signing.PrivateKey().publicKey)
             }
+            #expect(error?.code == .unproven)
         }
     }
 }

@@ -125,7 +125,7 @@ struct IngestEndToEndTests {
         while ingest.ledgerSizes.values.reduce(0, +) < UInt64(expected) {
             guard ContinuousClock.now < deadline else {
                 task.cancel()
-                throw IngestError("ingested \(ingest.ledgerSizes.values.reduce(0, +)) of \(expected) records within 60 s")
+                throw WaitedTooLong("ingested \(ingest.ledgerSizes.values.reduce(0, +)) of \(expected) records within 60 s")
             }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -454,14 +454,14 @@ struct IngestEndToEndTests {
         let runB = Task { try await b.run() }
         let deadline = ContinuousClock.now + .seconds(60)
         while a.ledgerSizes.isEmpty || b.ledgerSizes.isEmpty || a.ledgerSizes.values.reduce(0, +) == 0 {
-            guard ContinuousClock.now < deadline else { throw IngestError("the pair never shared the partitions") }
+            guard ContinuousClock.now < deadline else { throw WaitedTooLong("the pair never shared the partitions") }
             try await Task.sleep(for: .milliseconds(20))
         }
         let aHeld = Set(a.ledgerSizes.keys)
         runA.cancel()
         try await runA.value
         while b.ledgerSizes.values.reduce(0, +) < UInt64(total) {
-            guard ContinuousClock.now < deadline else { throw IngestError("b ingested \(b.ledgerSizes) of \(total)") }
+            guard ContinuousClock.now < deadline else { throw WaitedTooLong("b ingested \(b.ledgerSizes) of \(total)") }
             try await Task.sleep(for: .milliseconds(100))
         }
         runB.cancel()
@@ -631,4 +631,10 @@ struct IngestEndToEndTests {
 extension Dictionary where Value: Collection {
     /// How many elements all the values hold together: records sent over all partitions, receipts over all keys.
     var totalCount: Int { values.reduce(0) { $0 + $1.count } }
+}
+
+/// A wait in a test that ran out of time, and what it waited for.
+private struct WaitedTooLong: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

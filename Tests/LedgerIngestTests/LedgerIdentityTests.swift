@@ -1,0 +1,44 @@
+import ConsentModel
+import Foundation
+import LedgerIngest
+import Logging
+import Testing
+
+@Suite("the ledger's secrets")
+struct LedgerIdentityTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)")
+    let logger = Logger(label: "test")
+
+    @Test("made once, owner-only, and read back the same on the next start")
+    func createdThenRead() throws {
+        let first = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        let again = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        #expect(first.signingKey.rawRepresentation == again.signingKey.rawRepresentation)
+        #expect(
+            SubjectReference(subject: "CI-1", secret: first.subjectSecret) == SubjectReference(subject: "CI-1", secret: again.subjectSecret)
+        )
+        for file in [LedgerIdentity.signingKeyFile, LedgerIdentity.subjectSecretFile] {
+            let mode = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)[.posixPermissions]
+            #expect((mode as? NSNumber)?.intValue == 0o600, "\(file)")
+        }
+    }
+
+    @Test("beside ledgers, a missing secret is not made anew (secretMissing), and nothing is written")
+    func missingBesideLedgers() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data().write(to: directory.appendingPathComponent("consent-ledger.events.v1-0.sqlite"))
+        let error = try #require(throws: IngestError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
+        #expect(error.code == .secretMissing)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["consent-ledger.events.v1-0.sqlite"])
+    }
+
+    @Test("a secret file that does not hold base64 is refused (secretMalformed), not replaced")
+    func malformed() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let secret = directory.appendingPathComponent(LedgerIdentity.subjectSecretFile)
+        try Data("not base64!\n".utf8).write(to: secret)
+        let error = try #require(throws: IngestError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
+        #expect(error.code == .secretMalformed)
+        #expect(try Data(contentsOf: secret) == Data("not base64!\n".utf8))
+    }
+}
