@@ -31,8 +31,9 @@ struct Ledgerd: AsyncParsableCommand {
               ledgerd --brokers kafka-1:9092,kafka-2:9092 --data-dir /var/lib/consent-ledger --registry registry.json \\
                 --signing-key /etc/consent-ledger/ledger.key --token-keys issuers.jwks.json
 
-            Health, readiness and Prometheus metrics are served at http://<--http>/healthz, /readyz and /metrics; with \
-            port 0 the system picks one, and ledgerd prints it as a line http=HOST:PORT.
+            Health, readiness and Prometheus metrics are served at http://<--http>/healthz, /readyz and /metrics (or \
+            /metrics apart, for operators only, on --metrics-http); with port 0 the system picks one, and ledgerd prints \
+            it as a line http=HOST:PORT (metrics=HOST:PORT).
 
             The API for citizens, institutions and regulators (docs/api.md, docs/openapi.yaml) is served at \
             http://<--http>/v1/… and takes bearer JWTs signed with EdDSA. Give the issuers' public keys as a JSON Web Key Set:
@@ -59,7 +60,8 @@ struct Ledgerd: AsyncParsableCommand {
 
     @Option(
         help: """
-            The checkpoint signing key file, kept apart from the ledgers it signs (the production layout; created             owner-only on first start). Default: checkpoint-signing.key in the data directory
+            The checkpoint signing key file, kept apart from the ledgers it signs (the production layout; created \
+            owner-only on first start). Default: checkpoint-signing.key in the data directory
             """)
     var signingKey: String?
 
