@@ -5,19 +5,24 @@ let package = Package(
     name: "ConsentLedger",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        // Public API, for other programs: what an institution embeds to publish, what a citizen's, regulator's or
+        // witness's tool embeds to check, and the pure verifier core an auditor reads.
         .library(name: "MerkleLog", targets: ["MerkleLog"]),
         .library(name: "ConsentModel", targets: ["ConsentModel"]),
+        .library(name: "InstitutionPublisher", targets: ["InstitutionPublisher"]),
+        .library(name: "LedgerClient", targets: ["LedgerClient"]),
+        .library(name: "LedgerAudit", targets: ["LedgerAudit"]),
+        .library(name: "LedgerWitness", targets: ["LedgerWitness"]),
+        // For Benchmarks/Package.swift only, which measures the service's parts in a release build of its own: no
+        // promise of a stable API.
+        .library(name: "KafkaClient", targets: ["KafkaClient"]),
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
         .library(name: "LedgerIngest", targets: ["LedgerIngest"]),
         .library(name: "APITokens", targets: ["APITokens"]),
         .library(name: "LedgerAPI", targets: ["LedgerAPI"]),
-        .library(name: "LedgerAudit", targets: ["LedgerAudit"]),
-        .library(name: "InstitutionPublisher", targets: ["InstitutionPublisher"]),
-        .library(name: "LedgerClient", targets: ["LedgerClient"]),
-        .library(name: "LedgerWitness", targets: ["LedgerWitness"]),
         // For Fuzz/Package.swift, which runs these parsers under libFuzzer.
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
+        // The service and the command line.
         .executable(name: "ledgerctl", targets: ["ledgerctl"]),
         .executable(name: "ledgerd", targets: ["ledgerd"]),
     ],
