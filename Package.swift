@@ -9,6 +9,7 @@ let package = Package(
         // witness's tool embeds to check, and the pure verifier core an auditor reads.
         .library(name: "MerkleLog", targets: ["MerkleLog"]),
         .library(name: "ConsentModel", targets: ["ConsentModel"]),
+        .library(name: "LedgerFormat", targets: ["LedgerFormat"]),
         .library(name: "InstitutionPublisher", targets: ["InstitutionPublisher"]),
         .library(name: "LedgerClient", targets: ["LedgerClient"]),
         .library(name: "LedgerAudit", targets: ["LedgerAudit"]),
@@ -16,6 +17,7 @@ let package = Package(
         // For Benchmarks/Package.swift only, which measures the service's parts in a release build of its own: no
         // promise of a stable API.
         .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        .library(name: "LedgerIdentity", targets: ["LedgerIdentity"]),
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
         .library(name: "LedgerIngest", targets: ["LedgerIngest"]),
         .library(name: "APITokens", targets: ["APITokens"]),
@@ -64,17 +66,33 @@ let package = Package(
             name: "ConsentModel",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Everything an outside verifier needs beyond MerkleLog and ConsentModel: the leaf and stored-header encodings,
+        // and the names of topics, keys and headers. No I/O.
+        .target(
+            name: "LedgerFormat",
+            dependencies: ["MerkleLog", "ConsentModel", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The ledger's own secrets in its data directory: the checkpoint signing key, the subject reference secret, the
+        // development token issuer's key.
+        .target(
+            name: "LedgerIdentity",
+            dependencies: [
+                "ConsentModel", "MerkleLog", "PrivateFiles",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "LedgerStore",
             dependencies: [
-                "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift"),
+                "MerkleLog", "ConsentModel", "LedgerFormat", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "LedgerIngest",
             dependencies: [
-                "KafkaClient", "LedgerStore", "ConsentModel", "MerkleLog", "PrivateFiles",
+                "KafkaClient", "LedgerFormat", "LedgerIdentity", "LedgerStore", "ConsentModel", "MerkleLog", "PrivateFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -83,13 +101,16 @@ let package = Package(
         ),
         .target(
             name: "LedgerAudit",
-            dependencies: ["LedgerStore", "LedgerClient", "ConsentModel", "MerkleLog", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "LedgerFormat", "LedgerStore", "LedgerClient", "ConsentModel", "MerkleLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // What an institution embeds to publish signed events: no ledger code.
         .target(
             name: "InstitutionPublisher",
             dependencies: [
-                "KafkaClient", "ConsentModel", "PrivateFiles",
+                "KafkaClient", "ConsentModel", "LedgerFormat", "PrivateFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -114,7 +135,7 @@ let package = Package(
         .target(
             name: "LedgerWitness",
             dependencies: [
-                "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog", "LedgerClient",
+                "KafkaClient", "ConsentModel", "LedgerFormat", "MerkleLog", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -145,14 +166,15 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "APITokens", "ConsentModel", "MerkleLog", "LedgerStore", "LedgerIngest", "KafkaClient", "InstitutionPublisher",
+                "APITokens", "ConsentModel", "MerkleLog", "LedgerFormat", "LedgerStore", "LedgerIngest", "KafkaClient",
+                "InstitutionPublisher",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "ledgerd",
             dependencies: [
-                "APITokens", "LedgerIngest", "LedgerAPI", "KafkaClient", "ConsentModel", "MerkleLog",
+                "APITokens", "LedgerIdentity", "LedgerIngest", "LedgerAPI", "KafkaClient", "ConsentModel", "MerkleLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -164,9 +186,8 @@ let package = Package(
         .executableTarget(
             name: "ledgerctl",
             dependencies: [
-                "APITokens", "KafkaClient", "LedgerAPI", "LedgerIngest", "LedgerAudit", "ConsentModel", "InstitutionPublisher", "MerkleLog",
-                "PrivateFiles",
-                "MyDataSimulation", "LedgerWitness", "LedgerClient",
+                "APITokens", "KafkaClient", "LedgerAudit", "LedgerFormat", "LedgerIdentity", "LedgerStore", "ConsentModel",
+                "InstitutionPublisher", "MerkleLog", "PrivateFiles", "MyDataSimulation", "LedgerWitness", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -196,14 +217,17 @@ let package = Package(
             name: "ConsentModelTests",
             dependencies: ["ConsentModel", "ConsentFixtures", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat", "ConsentModel", "MerkleLog"]),
+        .testTarget(
+            name: "LedgerIdentityTests", dependencies: ["LedgerIdentity", "ConsentModel", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LedgerFormat", "LedgerStore", "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "LedgerIngestTests",
             dependencies: [
-                "LedgerIngest", "LedgerStore", "KafkaClient", "ConsentModel", "MerkleLog",
+                "LedgerIngest", "LedgerFormat", "LedgerIdentity", "LedgerStore", "KafkaClient", "ConsentModel", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -259,7 +283,7 @@ let package = Package(
         .testTarget(
             name: "ExecutableTests",
             dependencies: [
-                "APITokens", "KafkaClient", "ConsentModel", "LedgerStore", "MerkleLog",
+                "APITokens", "KafkaClient", "ConsentModel", "LedgerFormat", "LedgerStore", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -23,6 +23,8 @@ let package = Package(
                 .product(name: "ConsentModel", package: mainPackage),
                 .product(name: "KafkaClient", package: mainPackage),
                 .product(name: "LedgerIngest", package: mainPackage),
+                .product(name: "LedgerFormat", package: mainPackage),
+                .product(name: "LedgerIdentity", package: mainPackage),
                 .product(name: "LedgerStore", package: mainPackage),
                 .product(name: "APITokens", package: mainPackage),
                 .product(name: "LedgerAPI", package: mainPackage),

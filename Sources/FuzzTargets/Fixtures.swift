@@ -2,6 +2,7 @@ import APITokens
 import ConsentModel
 import Crypto
 import Foundation
+import LedgerFormat
 import MerkleLog
 
 /// Fixed keys and state the fuzz targets check inputs against, made once per process from constant seeds, so that
@@ -37,7 +38,7 @@ enum Fixtures {
 
     static let logKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(repeating: 7, count: 32))
     static let witnessKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(repeating: 9, count: 32))
-    static let origin = "consent-ledger.local/consent-ledger.events.v1/0"
+    static let origin = LedgerOrigin.of(ledgerName: "consent-ledger.local", topic: LedgerTopic.events, partition: 0)
 
     static let noteVerifiers = [
         try! NoteVerifier(name: origin, kind: .ed25519, publicKey: Array(logKey.publicKey.rawRepresentation)),

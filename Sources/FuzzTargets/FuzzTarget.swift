@@ -3,6 +3,7 @@ import ConsentModel
 import Foundation
 import InstitutionPublisher
 import KafkaClient
+import LedgerFormat
 import LedgerIngest
 import LedgerStore
 import MerkleLog
@@ -73,7 +74,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .verdict: _ = try? VerdictCodes(canonicalJSON: bytes)
         case .producerSequences:
             _ = try? ProducerSequences.read(
-                Data(bytes), file: URL(fileURLWithPath: "/fuzz.json"), institution: "bank-a", topic: "consent-ledger.events.v1")
+                Data(bytes), file: URL(fileURLWithPath: "/fuzz.json"), institution: "bank-a", topic: LedgerTopic.events)
         case .tokenKeys: Self.tokenKeys(bytes)
         case .apiToken: Self.apiToken(bytes)
         case .kafkaConfig: Self.kafkaConfig(bytes)
@@ -131,7 +132,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func cosignature(_ bytes: [UInt8]) {
         let parts = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false)
         let record = KafkaRecord(
-            topicPartition: KafkaTopicPartition(topic: "consent-ledger.checkpoints.v1", partition: 0), offset: 0, timestamp: nil,
+            topicPartition: KafkaTopicPartition(topic: LedgerTopic.checkpoints, partition: 0), offset: 0, timestamp: nil,
             key: Array(parts[0]), value: parts.count > 1 ? Array(parts[1]) : nil, headers: [])
         guard let cosigned = Cosigned(record) else { return }
         _ = try? cosigned.note.verify(trusting: Fixtures.noteVerifiers)

@@ -1,6 +1,7 @@
 import ConsentModel
 import Foundation
 import KafkaClient
+import LedgerFormat
 
 /// Where a published event went.
 public struct Publication: Sendable, Hashable {
@@ -19,7 +20,7 @@ public struct Publication: Sendable, Hashable {
 ///     let draft = try EventDraft(json: line, institution: key.institution, now: .now)
 ///     let results = try await publisher.publish([draft])
 public actor EventPublisher {
-    public static let defaultTopic = "consent-ledger.events.v1"
+    public static let defaultTopic = LedgerTopic.events
 
     public let topic: String
     public nonisolated let key: InstitutionKey

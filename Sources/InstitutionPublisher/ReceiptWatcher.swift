@@ -1,23 +1,12 @@
 import Foundation
 import KafkaClient
+import LedgerFormat
 import Logging
-
-/// What ledgerd says once an event is in a ledger: where it is, and the verdict.
-public struct Receipt: Sendable, Hashable, Decodable {
-    /// The partition ledger's origin, as in its checkpoints.
-    public let origin: String
-    public let index: Int64
-    public let offset: Int64
-    public let leafHash: String
-    /// The verdict's canonical JSON.
-    public let verdict: String
-    public let eventId: String?
-}
 
 /// Reads ledgerd's receipts topic from the moment it is created, so that receipts for events published
 /// afterwards cannot be missed.
 public final class ReceiptWatcher: Sendable {
-    public static let defaultTopic = "consent-ledger.receipts.v1"
+    public static let defaultTopic = LedgerTopic.receipts
     private let consumer: KafkaConsumer
 
     /// `properties` are librdkafka properties for the consumer (security settings, for one).

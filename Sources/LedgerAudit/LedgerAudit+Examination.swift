@@ -1,5 +1,6 @@
 import ConsentModel
 import Foundation
+import LedgerFormat
 import LedgerStore
 import MerkleLog
 import Synchronization

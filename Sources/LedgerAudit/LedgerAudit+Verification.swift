@@ -1,4 +1,5 @@
 import ConsentModel
+import LedgerFormat
 import LedgerStore
 import MerkleLog
 

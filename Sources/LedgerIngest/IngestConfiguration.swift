@@ -1,14 +1,15 @@
 import Foundation
+import LedgerFormat
 import MerkleLog
 
 /// How ``LedgerIngest`` consumes, batches, checkpoints and names its ledgers.
 public struct IngestConfiguration: Sendable {
     /// Topic names, as in `topics/`.
-    public var eventsTopic = "consent-ledger.events.v1"
-    public var checkpointsTopic = "consent-ledger.checkpoints.v1"
-    public var alertsTopic = "consent-ledger.alerts.v1"
-    public var rejectedTopic = "consent-ledger.rejected.v1"
-    public var receiptsTopic = "consent-ledger.receipts.v1"
+    public var eventsTopic = LedgerTopic.events
+    public var checkpointsTopic = LedgerTopic.checkpoints
+    public var alertsTopic = LedgerTopic.alerts
+    public var rejectedTopic = LedgerTopic.rejected
+    public var receiptsTopic = LedgerTopic.receipts
     /// The largest output record ledgerd publishes: the rejected topic's `max.message.bytes` (topics/rejected.json),
     /// which holds a record of the events topic's largest (1 MiB) with its headers and the ledger's. Give it to the
     /// producer as its ``KafkaProducerConfiguration/maximumRecordBytes``.
@@ -33,7 +34,7 @@ public struct IngestConfiguration: Sendable {
         self.dataDirectory = dataDirectory
     }
 
-    func origin(partition: Int32) -> String { "\(ledgerName)/\(eventsTopic)/\(partition)" }
+    func origin(partition: Int32) -> String { LedgerOrigin.of(ledgerName: ledgerName, topic: eventsTopic, partition: partition) }
 
     func databasePath(partition: Int32) -> String {
         dataDirectory.appendingPathComponent("\(eventsTopic)-\(partition).sqlite").path

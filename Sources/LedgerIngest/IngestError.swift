@@ -7,10 +7,6 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         private init(_ name: String) { self.name = name }
         public var description: String { name }
 
-        /// A secret of the ledger's identity is missing where something depends on it: it must be restored, not made.
-        public static let secretMissing = Code("secretMissing")
-        /// A secret file does not hold what it must (base64 of the key's bytes).
-        public static let secretMalformed = Code("secretMalformed")
         /// The checkpoints topic, against which every ledger is checked at start, cannot be read.
         public static let checkpointsUnreadable = Code("checkpointsUnreadable")
     }

@@ -1,6 +1,7 @@
 import ConsentModel
 import Foundation
 import KafkaClient
+import LedgerFormat
 import LedgerStore
 import MerkleLog
 
@@ -13,12 +14,12 @@ struct IngestOutputs {
     func records(index: UInt64, leafHash: SHA256Hash, entry: PartitionLedger.Entry, origin: String) -> [KafkaProducerRecord] {
         let verdict = entry.judgement.verdict
         let eventID = entry.judgement.event?.id
-        let coordinates = "\(origin)@\(entry.offset)"
-        let summary = Summary(
+        let coordinates = LedgerOrigin.coordinates(origin: origin, offset: entry.offset)
+        let receipt = Receipt(
             origin: origin, index: index, offset: entry.offset, leafHash: leafHash.hex,
             verdict: String(decoding: verdict.canonicalJSON, as: UTF8.self), eventId: eventID)
         // Cannot fail: only strings and integers.
-        let summaryBytes = try! CanonicalJSON.encode(summary)
+        let summaryBytes = try! CanonicalJSON.encode(receipt)
         var records = [
             KafkaProducerRecord(topic: configuration.receiptsTopic, key: Array((eventID ?? coordinates).utf8), value: summaryBytes)
         ]
@@ -27,8 +28,8 @@ struct IngestOutputs {
                 KafkaProducerRecord(topic: configuration.alertsTopic, key: Array((eventID ?? coordinates).utf8), value: summaryBytes))
         }
         if let rejection = verdict.rejection {
-            let reason = KafkaHeader(name: "consent-ledger-rejection", value: Array("\(rejection.code): \(rejection.detail)".utf8))
-            let leaf = KafkaHeader(name: "consent-ledger-leaf", value: Array("\(origin)/\(index)".utf8))
+            let reason = KafkaHeader(name: RejectedRecordHeader.reason, value: Array("\(rejection.code): \(rejection.detail)".utf8))
+            let leaf = KafkaHeader(name: RejectedRecordHeader.leaf, value: Array("\(origin)/\(index)".utf8))
             records.append(
                 KafkaProducerRecord(
                     topic: configuration.rejectedTopic, key: Array(coordinates.utf8), value: entry.value,
@@ -37,21 +38,10 @@ struct IngestOutputs {
         return records
     }
 
-    /// A receipt's (and an alert's) value.
-    private struct Summary: Encodable {
-        let origin: String
-        let index: UInt64
-        let offset: Int64
-        let leafHash: String
-        let verdict: String
-        let eventId: String?
-    }
-
-    /// A checkpoint's two signed notes for the checkpoints topic: the log checkpoint keyed by origin, the
-    /// subject-map checkpoint by `<origin>/subject-map`.
+    /// A checkpoint's two signed notes for the checkpoints topic: the log checkpoint and the subject-map checkpoint.
     func checkpoint(log: String, map: String, origin: String) -> [KafkaProducerRecord] {
-        [(log, origin), (map, "\(origin)/subject-map")].map { note, key in
-            KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(key.utf8), value: Array(note.utf8))
+        [(log, CheckpointsTopicKey.log(origin: origin)), (map, .subjectMap(origin: origin))].map { note, key in
+            KafkaProducerRecord(topic: configuration.checkpointsTopic, key: Array(key.key.utf8), value: Array(note.utf8))
         }
     }
 }

@@ -1,12 +1,12 @@
 import ConsentModel
 import KafkaClient
+import LedgerFormat
 import LedgerStore
 import MerkleLog
 
 /// A witness's cosigned copy of a checkpoint, as `ledgerctl witness` publishes it to the checkpoints topic
 /// (keyed `<origin>/cosigned-by/<witness>`).
 package struct Cosigned: Sendable {
-    static let marker = "/cosigned-by/"
     /// Longer than any origin or note key name this package writes (an origin is a ledger name, a topic and a partition).
     static let maximumKeyLength = 512
 
@@ -16,16 +16,18 @@ package struct Cosigned: Sendable {
 
     /// Whether the record is keyed as a cosignature, whether or not it is a usable one.
     static func isKeyed(_ record: KafkaRecord) -> Bool {
-        record.key.map { String(decoding: $0, as: UTF8.self).contains(marker) } ?? false
+        guard let key = record.key, case .cosignature = CheckpointsTopicKey(String(decoding: key, as: UTF8.self)) else { return false }
+        return true
     }
 
     /// `nil` for a record that is not keyed as a cosignature, or whose key or note cannot be one.
     package init?(_ record: KafkaRecord) {
         guard let key = record.key.map({ String(decoding: $0, as: UTF8.self) }), key.utf8.count <= Self.maximumKeyLength,
-            let marker = key.range(of: Self.marker), let value = record.value, let note = try? SignedNote(parsing: value)
+            case .cosignature(let origin, let witness) = CheckpointsTopicKey(key), let value = record.value,
+            let note = try? SignedNote(parsing: value)
         else { return nil }
-        origin = String(key[..<marker.lowerBound])
-        witness = String(key[marker.upperBound...])
+        self.origin = origin
+        self.witness = witness
         guard !origin.isEmpty, (try? NoteVerifier(name: witness, kind: .cosignatureV1, publicKey: Array(repeating: 0, count: 32))) != nil
         else { return nil }
         self.note = note

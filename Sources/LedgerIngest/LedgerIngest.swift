@@ -1,6 +1,8 @@
 import ConsentModel
 import Foundation
 import KafkaClient
+import LedgerFormat
+import LedgerIdentity
 import LedgerStore
 import Logging
 import MerkleLog
@@ -250,8 +252,8 @@ public final class LedgerIngest: Service, Sendable {
                 }
                 continue
             }
-            guard let value = record.value, let origin = record.key.map({ String(decoding: $0, as: UTF8.self) }),
-                !origin.hasSuffix("/subject-map")
+            guard let value = record.value, let key = record.key,
+                case .log(let origin) = CheckpointsTopicKey(String(decoding: key, as: UTF8.self))
             else { continue }
             do {
                 let note = try SignedNote(parsing: value)

@@ -1,6 +1,7 @@
 import ConsentModel
 import Foundation
 import GRDB
+import LedgerFormat
 
 /// What the query side (citizens' history, institutions' receipts, regulators' reports) looks leaves
 /// up by. Derived from a leaf and its event alone, so it can be rebuilt at any time and is not

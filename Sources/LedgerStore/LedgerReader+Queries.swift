@@ -1,6 +1,7 @@
 import ConsentModel
 import Foundation
 import GRDB
+import LedgerFormat
 import MerkleLog
 
 /// A leaf with its record's value and what the query index says of it.

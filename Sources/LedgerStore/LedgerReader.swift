@@ -2,6 +2,7 @@ import ConsentModel
 import Foundation
 import GRDB
 import GRDBSQLite
+import LedgerFormat
 import MerkleLog
 
 /// Reads one snapshot of a partition ledger: leaves, payloads, proofs, checkpoints.

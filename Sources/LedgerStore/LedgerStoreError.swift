@@ -6,8 +6,6 @@ public struct LedgerStoreError: Error, Sendable, CustomStringConvertible {
         private init(_ name: String) { self.name = name }
         public var description: String { name }
 
-        /// The bytes of a leaf (or of the headers stored beside it) do not follow the format.
-        public static let malformedLeaf = Code("malformedLeaf")
         /// The database belongs to another partition ledger than the one asked for.
         public static let wrongLedger = Code("wrongLedger")
         /// Stored state contradicts itself (a tree node, a chain link, a stored value is not what it must be).
@@ -36,7 +34,6 @@ public struct LedgerStoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch code {
-        case .malformedLeaf: "malformed leaf: \(reason)"
         case .corrupt: "the ledger database is inconsistent: \(reason); rebuild it by replaying the partition"
         case .outOfOrder: "out of order: \(reason)"
         default: reason

@@ -1,6 +1,7 @@
 import ConsentModel
 import Foundation
 import GRDB
+import LedgerFormat
 import MerkleLog
 import Synchronization
 

@@ -1,6 +1,6 @@
 import ConsentModel
 import KafkaClient
-import LedgerStore
+import LedgerFormat
 import MerkleLog
 
 /// One partition ledger as a witness rebuilds it: each leaf the ledger serves is checked against the

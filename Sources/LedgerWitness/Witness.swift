@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import KafkaClient
 import LedgerClient
+import LedgerFormat
 import MerkleLog
 
 /// What a witness made of one ledger in a round.
@@ -34,7 +35,7 @@ public actor Witness {
     /// a ledger that forked from them.
     public init(
         api: URL, token: String, consumer: KafkaConsumer, registry: InstitutionRegistry, ledgerKey: Curve25519.Signing.PublicKey,
-        signer: NoteSigner, stateFile: URL, eventsTopic: String = "consent-ledger.events.v1"
+        signer: NoteSigner, stateFile: URL, eventsTopic: String = LedgerTopic.events
     ) throws {
         self.api = LedgerAPIClient(url: api, token: token)
         self.consumer = consumer

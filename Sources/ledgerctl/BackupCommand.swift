@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LedgerIngest
+import LedgerIdentity
 import LedgerStore
 import PrivateFiles
 

@@ -3,7 +3,7 @@ import ConsentModel
 import Crypto
 import Foundation
 import InstitutionPublisher
-import LedgerIngest
+import LedgerIdentity
 import MerkleLog
 
 struct KeysCommand: AsyncParsableCommand {

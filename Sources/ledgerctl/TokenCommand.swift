@@ -2,8 +2,7 @@ import APITokens
 import ArgumentParser
 import Crypto
 import Foundation
-import LedgerAPI
-import LedgerIngest
+import LedgerIdentity
 import Logging
 
 /// Mints API tokens with the development issuer key ledgerd keeps in its data directory.

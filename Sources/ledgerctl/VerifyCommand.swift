@@ -4,7 +4,7 @@ import Crypto
 import Foundation
 import LedgerAudit
 import LedgerClient
-import LedgerIngest
+import LedgerIdentity
 
 /// The regulator's check of a data directory's ledgers, or of those a ledgerd serves.
 struct VerifyCommand: AsyncParsableCommand {

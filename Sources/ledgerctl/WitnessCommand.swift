@@ -3,6 +3,7 @@ import ConsentModel
 import Crypto
 import Foundation
 import KafkaClient
+import LedgerFormat
 import LedgerWitness
 import Logging
 import MerkleLog
@@ -113,7 +114,8 @@ struct WitnessCommand: AsyncParsableCommand {
                     emit("cosigned \(origin) at \(size) leaves")
                     records.append(
                         KafkaProducerRecord(
-                            topic: "consent-ledger.checkpoints.v1", key: Array("\(origin)/cosigned-by/\(name)".utf8),
+                            topic: LedgerTopic.checkpoints,
+                            key: Array(CheckpointsTopicKey.cosignature(origin: origin, witness: name).key.utf8),
                             value: Array(note.utf8)))
                 case .unchanged(let origin, let size):
                     if once { emit("unchanged \(origin) at \(size) leaves (cosigned before)") }
@@ -127,7 +129,7 @@ struct WitnessCommand: AsyncParsableCommand {
                     ]
                     records.append(
                         KafkaProducerRecord(
-                            topic: "consent-ledger.alerts.v1", key: Array("witness/\(name)/\(alarm.origin)".utf8),
+                            topic: LedgerTopic.alerts, key: Array(LedgerOrigin.witnessAlarmKey(witness: name, origin: alarm.origin).utf8),
                             value: Array(
                                 try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]))))
                 }

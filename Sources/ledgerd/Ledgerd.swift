@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import KafkaClient
 import LedgerAPI
+import LedgerIdentity
 import LedgerIngest
 import Logging
 import MerkleLog

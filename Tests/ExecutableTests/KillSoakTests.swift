@@ -1,5 +1,6 @@
 import Foundation
 import KafkaClient
+import LedgerFormat
 import LedgerStore
 import Logging
 import Testing

@@ -2,6 +2,7 @@ import ConsentModel
 import Crypto
 import Foundation
 import KafkaClient
+import LedgerFormat
 import LedgerStore
 import Logging
 import MerkleLog

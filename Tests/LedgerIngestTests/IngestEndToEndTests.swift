@@ -3,6 +3,8 @@ import Crypto
 import Foundation
 import GRDB
 import KafkaClient
+import LedgerFormat
+import LedgerIdentity
 import LedgerIngest
 import LedgerStore
 import Logging

@@ -2,6 +2,8 @@ import ConsentModel
 import Crypto
 import Foundation
 import KafkaClient
+import LedgerFormat
+import LedgerIdentity
 import LedgerIngest
 import LedgerStore
 import Logging
@@ -11,7 +13,7 @@ import Logging
 struct PipelineBenchmarks {
     let events: Int
     let command: String
-    let topic = "consent-ledger.events.v1"
+    let topic = LedgerTopic.events
     let partitions = 8
 
     func run() async throws -> [Figure] {
@@ -115,7 +117,7 @@ struct PipelineBenchmarks {
         var receiptsConfiguration = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers])
         receiptsConfiguration.additionalProperties["fetch.wait.max.ms"] = "10"
         let receipts = try KafkaConsumer(configuration: receiptsConfiguration, logger: logger)
-        try await receipts.assign([KafkaTopicPartition(topic: "consent-ledger.receipts.v1", partition: 0): .end])
+        try await receipts.assign([KafkaTopicPartition(topic: LedgerTopic.receipts, partition: 0): .end])
         let total = events
         let sequences = 2...(total + 1)
         let records = try Dictionary(uniqueKeysWithValues: sequences.map { ($0, try record($0, signedBy: key)) })
@@ -164,7 +166,7 @@ struct PipelineBenchmarks {
     private func makeCluster(logger: Logger) throws -> KafkaMockCluster {
         let cluster = try KafkaMockCluster(brokers: 1, logger: logger)
         for name in [
-            topic, "consent-ledger.checkpoints.v1", "consent-ledger.alerts.v1", "consent-ledger.rejected.v1", "consent-ledger.receipts.v1",
+            topic, LedgerTopic.checkpoints, LedgerTopic.alerts, LedgerTopic.rejected, LedgerTopic.receipts,
         ] {
             try cluster.createTopic(name, partitions: name == topic ? partitions : 1)
         }

@@ -47,7 +47,7 @@ struct ByteReader {
         let count = Int(try u16())
         // Validating a contiguous buffer takes the standard library's fast path; an ArraySlice does not.
         guard let text = try take(count).withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
-            throw LedgerStoreError(.malformedLeaf, "a string is not UTF-8")
+            throw LedgerFormatError(.malformedLeaf, "a string is not UTF-8")
         }
         return text
     }
@@ -59,7 +59,7 @@ struct ByteReader {
 
     private mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
         guard count <= bytes.count - position else {
-            throw LedgerStoreError(.malformedLeaf, "ends \(count - (bytes.count - position)) bytes early")
+            throw LedgerFormatError(.malformedLeaf, "ends \(count - (bytes.count - position)) bytes early")
         }
         defer { position += count }
         return bytes[position..<position + count]

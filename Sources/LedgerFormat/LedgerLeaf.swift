@@ -87,7 +87,7 @@ public struct LedgerLeaf: Hashable, Sendable {
     /// The version byte, which must be this format's, and the previous chain hash after it.
     private static func readHead(_ r: inout ByteReader) throws -> SHA256Hash {
         let version = try r.u8()
-        guard version == Self.version else { throw LedgerStoreError(.malformedLeaf, "version \(version) is not \(Self.version)") }
+        guard version == Self.version else { throw LedgerFormatError(.malformedLeaf, "version \(version) is not \(Self.version)") }
         return SHA256Hash(bytes: try r.raw(32))!
     }
 
@@ -102,7 +102,7 @@ public struct LedgerLeaf: Hashable, Sendable {
         switch try r.u8() {
         case 0: valueHash = nil
         case 1: valueHash = SHA256Hash(bytes: try r.raw(32))
-        case let kind: throw LedgerStoreError(.malformedLeaf, "value kind \(kind) is neither 0 nor 1")
+        case let kind: throw LedgerFormatError(.malformedLeaf, "value kind \(kind) is neither 0 nor 1")
         }
         eventID = try r.text()
         eventType = try r.text()
@@ -111,11 +111,11 @@ public struct LedgerLeaf: Hashable, Sendable {
         switch try r.u8() {
         case 0: subject = nil
         case 1: subject = SubjectReference(bytes: Array(try r.raw(32)))
-        case let flag: throw LedgerStoreError(.malformedLeaf, "subject flag \(flag) is neither 0 nor 1")
+        case let flag: throw LedgerFormatError(.malformedLeaf, "subject flag \(flag) is neither 0 nor 1")
         }
         previousSubjectHead = SHA256Hash(bytes: try r.raw(32))!
         verdict = try r.blob()
-        guard r.isAtEnd else { throw LedgerStoreError(.malformedLeaf, "trailing bytes after the verdict") }
+        guard r.isAtEnd else { throw LedgerFormatError(.malformedLeaf, "trailing bytes after the verdict") }
     }
 
     /// The next link of a subject's own chain: SHA-256(previous head ‖ leaf hash).

@@ -1,6 +1,6 @@
 import ConsentModel
 import Foundation
-import LedgerIngest
+import LedgerIdentity
 import Logging
 import Testing
 
@@ -27,7 +27,7 @@ struct LedgerIdentityTests {
     func missingBesideLedgers() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data().write(to: directory.appendingPathComponent("consent-ledger.events.v1-0.sqlite"))
-        let error = try #require(throws: IngestError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
+        let error = try #require(throws: LedgerIdentityError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
         #expect(error.code == .secretMissing)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["consent-ledger.events.v1-0.sqlite"])
     }
@@ -37,7 +37,7 @@ struct LedgerIdentityTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let secret = directory.appendingPathComponent(LedgerIdentity.subjectSecretFile)
         try Data("not base64!\n".utf8).write(to: secret)
-        let error = try #require(throws: IngestError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
+        let error = try #require(throws: LedgerIdentityError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
         #expect(error.code == .secretMalformed)
         #expect(try Data(contentsOf: secret) == Data("not base64!\n".utf8))
     }

@@ -96,7 +96,7 @@ public struct LedgerIdentity: Sendable {
         -> [UInt8]
     {
         if let consequence {
-            throw IngestError(
+            throw LedgerIdentityError(
                 .secretMissing,
                 "the data directory holds ledgers but there is no \(what) at \(file.path): restore it from this data directory's backup (ledgerctl backup copies it); a new one is not made, since \(consequence)"
             )
@@ -109,7 +109,7 @@ public struct LedgerIdentity: Sendable {
 
     private static func readExisting(_ file: URL, in directory: URL) throws -> [UInt8] {
         guard let bytes = try read(file) else {
-            throw IngestError(
+            throw LedgerIdentityError(
                 .secretMissing, "\(file.path) does not exist: start ledgerd with --data-dir \(directory.path) first, which creates it")
         }
         return bytes
@@ -120,7 +120,7 @@ public struct LedgerIdentity: Sendable {
     private static func read(_ file: URL) throws -> [UInt8]? {
         guard let data = try PrivateFile.readIfPresent(file) else { return nil }
         guard let bytes = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw IngestError(
+            throw LedgerIdentityError(
                 .secretMalformed, "\(file.path) does not hold base64; restore it from backup, or remove it to start a new ledger")
         }
         return Array(bytes)

@@ -21,7 +21,7 @@ package enum StoredHeaders {
             let length = try r.u32()
             headers.append((name, length == .max ? nil : Array(try r.raw(Int(length)))))
         }
-        guard r.isAtEnd else { throw LedgerStoreError(.malformedLeaf, "trailing bytes after the stored headers") }
+        guard r.isAtEnd else { throw LedgerFormatError(.malformedLeaf, "trailing bytes after the stored headers") }
         return headers
     }
 }
