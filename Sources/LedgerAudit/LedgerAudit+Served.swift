@@ -40,7 +40,7 @@ extension LedgerAudit {
             let end = verification.size + UInt64(batch.count)
             if end < total { next = fetch(from: end) }
             let examined = ExaminedBatch(batch, preparingWith: preparer)
-            try await Self.onOwnThread { examined.examineOnAllCores() }
+            try await OwnThread.run { examined.examineOnAllCores() }
             try verification.check(examined)
             progress(verification.size, total)
         }

@@ -67,7 +67,7 @@ public struct LedgerAudit: Sendable {
     /// total: what async code calls, since the check waits for its reader and helpers, which must not hold a thread of
     /// Swift's cooperative pool.
     public func verify(file path: String, progress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) async throws -> Summary {
-        try await Self.onOwnThread { try verify(path: path, progress: progress) }
+        try await OwnThread.run { try verify(path: path, progress: progress) }
     }
 
     /// Checks the ledger file at `path`, calling `progress` with the leaves checked so far and the total. Blocks while
@@ -105,14 +105,6 @@ public struct LedgerAudit: Sendable {
             let verification = try checks.finish()
             progress(verification.size, total)
             return try verification.finish(subjectRows: try reader.subjectRows())
-        }
-    }
-
-    /// Runs blocking work (semaphore waits, `concurrentPerform`) on a thread of its own, never on one of the few
-    /// threads of Swift's cooperative pool that every task shares.
-    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result(catching: body)) }.start()
         }
     }
 

@@ -1,4 +1,3 @@
-import Dispatch
 import KafkaClient
 import LedgerStore
 import Metrics
@@ -22,20 +21,6 @@ public struct Quarantine: Sendable {
     }
 }
 
-/// Each partition this instance holds: open (ingesting) or quarantined.
-enum PartitionState: Sendable {
-    case open(LedgerIngest.OpenPartition)
-    case quarantined(Quarantine)
-
-    var open: LedgerIngest.OpenPartition? {
-        if case .open(let open) = self { open } else { nil }
-    }
-
-    var quarantine: Quarantine? {
-        if case .quarantined(let quarantine) = self { quarantine } else { nil }
-    }
-}
-
 extension LedgerIngest {
     /// The partitions this instance holds but cannot ingest now, and why.
     public var quarantined: [Quarantine] {
@@ -54,13 +39,15 @@ extension LedgerIngest {
     }
 
     /// Takes a partition out of ingestion after a fault: it is no longer fetched, its records are left in the topic
-    /// where its ledger ends, and it is reopened later (both by ``tendQuarantined(consumer:)``).
+    /// where its ledger ends, and it is reopened later (both by ``tendQuarantined(consumer:)``). What its outbox holds
+    /// is still delivered, but nothing more is queued, and how far it went is not recorded: reopening publishes again.
     func quarantine(_ partition: Int32, _ error: any Error, servable: PartitionLedger? = nil) {
         let fault = PartitionFault(error, path: configuration.databasePath(partition: partition))
         let now = ContinuousClock.now
         let quarantine = partitions.withLock { states -> Quarantine in
             // Still quarantined, or reopened but not yet committed since: the same quarantine goes on.
             let earlier = states[partition]?.quarantine ?? states[partition]?.open?.leftQuarantine
+            states[partition]?.open?.outbox.abandon()
             let attempts = earlier.map { $0.attempts + 1 } ?? 0
             let quarantine = Quarantine(
                 partition: partition, fault: fault, since: earlier?.since ?? now, attempts: attempts,
@@ -106,8 +93,7 @@ extension LedgerIngest {
             let held = partitions.withLock { $0[partition]?.quarantine }
             do {
                 // Opening replays the ledger, which blocks: off Swift's cooperative pool.
-                let next = try await Self.offThePool { [self] in try open(partition) }
-                updateOpen(partition) { $0.leftQuarantine = held }
+                let next = try await OwnThread.run { [self] in try open(partition, leaving: held) }
                 // Resumed, then moved: a seek on a paused partition may wait for it to be fetched again. No poll comes
                 // between the two, and the seek discards whatever was fetched from the old position.
                 try consumer.resume([topicPartition])
@@ -118,13 +104,6 @@ extension LedgerIngest {
             } catch {
                 quarantine(partition, error)
             }
-        }
-    }
-
-    /// Runs blocking work on a thread of its own, so that it holds no thread of Swift's cooperative pool.
-    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result(catching: body)) }
         }
     }
 }

@@ -295,7 +295,7 @@ public final class PartitionLedger: Sendable {
     }
 
     /// Signs a log checkpoint and a subject-map checkpoint of the last committed batch, and stores
-    /// them (idempotent). Call it between appends, so that the tree and the map are of one state.
+    /// them (idempotent). LedgerIngest signs only a ready partition (`PartitionState`): no append of it is running.
     ///
     /// Batches commit with `synchronous=NORMAL`, so the last ones may still be only in the OS's cache. A
     /// signed checkpoint is a promise to the world, so it is stored with `synchronous=FULL`: its commit
