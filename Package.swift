@@ -194,9 +194,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // What a disk's owner can do to a ledger file behind its ledger's back: the one fixture that writes its tables.
+        .target(
+            name: "LedgerStoreFixtures", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/LedgerStoreFixtures"),
+        // Waits that fail a test after a time limit instead of hanging it: every test target that waits uses these.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "KafkaClientTests",
-            dependencies: ["KafkaClient"]
+            dependencies: ["KafkaClient", "TestSupport"]
         ),
         .testTarget(
             name: "MerkleLogTests",
@@ -227,8 +232,10 @@ let package = Package(
         .testTarget(
             name: "LedgerIngestTests",
             dependencies: [
-                "LedgerIngest", "LedgerFormat", "LedgerIdentity", "LedgerStore", "KafkaClient", "ConsentModel", "MerkleLog",
-                .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+                "LedgerIngest", "LedgerFormat", "LedgerIdentity", "LedgerStore", "LedgerStoreFixtures", "KafkaClient", "ConsentModel",
+                "MerkleLog",
+                "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
@@ -243,9 +250,8 @@ let package = Package(
         .testTarget(
             name: "LedgerAuditTests",
             dependencies: [
-                "LedgerAudit", "LedgerClient", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                "LedgerAudit", "LedgerClient", "LedgerStore", "LedgerStoreFixtures", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
@@ -283,7 +289,7 @@ let package = Package(
         .testTarget(
             name: "ExecutableTests",
             dependencies: [
-                "APITokens", "KafkaClient", "ConsentModel", "LedgerFormat", "LedgerStore", "MerkleLog",
+                "APITokens", "KafkaClient", "ConsentModel", "LedgerFormat", "LedgerStore", "MerkleLog", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -19,8 +19,9 @@ public struct IngestConfiguration: Sendable {
     public var witnesses: [NoteVerifier] = []
     /// Where each partition's SQLite ledger lives (`<topic>-<partition>.sqlite`).
     public var dataDirectory: URL
-    /// The first part of every ledger origin: `<ledgerName>/<topic>/<partition>`. Default `consent-ledger.local`.
-    public var ledgerName = "consent-ledger.local"
+    /// The first part of every ledger origin: `<ledgerName>/<topic>/<partition>`. Default ``defaultLedgerName``.
+    public var ledgerName = Self.defaultLedgerName
+    public static let defaultLedgerName = "consent-ledger.local"
     /// A batch ends at this many records… Default 1,000.
     public var batchSize = 1_000
     /// …or when no record arrives for this long. Default 50 ms.

@@ -30,7 +30,7 @@ extension LedgerIngest {
                 let letGo = partitions.withLock { states in revoked.compactMap { states.removeValue(forKey: $0.partition) } }
                 for partition in revoked.map(\.partition) { IngestMetrics.quarantine(partition: partition, cause: nil) }
                 await finishDeliveries(of: letGo.compactMap(\.open))
-                logger.info("let go of partitions \(revoked.map(\.partition))")
+                logger.info("let go of partitions \(revoked.map(\.partition))", metadata: ["partitions": "\(revoked.map(\.partition))"])
             case .rebalance(.assigned):
                 break  // opened (or quarantined) by the assignment callback, before any of their records
             }

@@ -2,6 +2,7 @@ import ConsentModel
 import KafkaClient
 import LedgerFormat
 import LedgerStore
+import Logging
 import MerkleLog
 
 /// A witness's cosigned copy of a checkpoint, as `ledgerctl witness` publishes it to the checkpoints topic
@@ -32,6 +33,9 @@ package struct Cosigned: Sendable {
         else { return nil }
         self.note = note
     }
+
+    /// What a log line about it carries besides its words.
+    var metadata: Logger.Metadata { ["origin": "\(origin)", "witness": "\(EchoedText.capped(witness))"] }
 }
 
 extension LedgerIngest {
@@ -66,19 +70,21 @@ extension LedgerIngest {
         guard verified.contains(where: { $0.verifier.name == cosigned.witness && $0.timestamp != nil }) else {
             IngestMetrics.cosignatureIgnored()
             logger.warning(
-                "a cosignature of \(cosigned.origin) published as \(EchoedText.capped(cosigned.witness))'s carries no valid signature of a witness this ledgerd is configured with (--witnesses); not kept"
-            )
+                "a cosignature of \(cosigned.origin) published as \(EchoedText.capped(cosigned.witness))'s carries no valid signature of a witness this ledgerd is configured with (--witnesses); not kept",
+                metadata: cosigned.metadata)
             return
         }
         do {
             if try await ledger.storeCosigned(cosigned.note, witness: cosigned.witness) {
-                logger.info("kept \(cosigned.witness)'s cosignature of \(cosigned.origin)")
+                logger.info("kept \(cosigned.witness)'s cosignature of \(cosigned.origin)", metadata: cosigned.metadata)
             } else {
                 IngestMetrics.cosignatureIgnored()
-                logger.warning("\(cosigned.witness) cosigned a checkpoint of \(cosigned.origin) that this ledger did not sign; not kept")
+                logger.warning(
+                    "\(cosigned.witness) cosigned a checkpoint of \(cosigned.origin) that this ledger did not sign; not kept",
+                    metadata: cosigned.metadata)
             }
         } catch {
-            logger.warning("could not keep \(cosigned.witness)'s cosignature of \(cosigned.origin): \(error)")
+            logger.warning("could not keep \(cosigned.witness)'s cosignature of \(cosigned.origin): \(error)", metadata: cosigned.metadata)
         }
     }
 
@@ -86,7 +92,7 @@ extension LedgerIngest {
     func ignoreCosignature(_ record: KafkaRecord) {
         IngestMetrics.cosignatureIgnored()
         logger.warning(
-            "the record at offset \(record.offset) of \(configuration.checkpointsTopic), keyed \(EchoedText.capped(String(decoding: record.key ?? [], as: UTF8.self))), is no cosignature ledgerd can read; ignored"
-        )
+            "the record at offset \(record.offset) of \(configuration.checkpointsTopic), keyed \(EchoedText.capped(String(decoding: record.key ?? [], as: UTF8.self))), is no cosignature ledgerd can read; ignored",
+            metadata: ["topic": "\(configuration.checkpointsTopic)", "offset": "\(record.offset)"])
     }
 }

@@ -56,8 +56,8 @@ extension LedgerIngest {
                 if error.code == .recordTooLarge {
                     IngestMetrics.undeliverable(topic: record.topic)
                     logger.error(
-                        "an output to \(record.topic) keyed \(EchoedText.capped(String(decoding: record.key ?? [], as: UTF8.self))) is too large to publish, and is skipped (its leaf holds what it says): \(error.reason)"
-                    )
+                        "an output to \(record.topic) keyed \(EchoedText.capped(String(decoding: record.key ?? [], as: UTF8.self))) is too large to publish, and is skipped (its leaf holds what it says): \(error.reason)",
+                        metadata: ["topic": "\(record.topic)"])
                 } else {
                     failed.append((record, error))
                 }
@@ -65,8 +65,8 @@ extension LedgerIngest {
             guard let first = failed.first else { return true }
             let next = retry < 3 ? "sending them again in \(1 << retry) s" : "they are published again when the ledger is next opened"
             logger.warning(
-                "could not publish \(failed.count) of \(records.count) outputs, the first to \(first.record.topic): \(first.error.reason); \(next)"
-            )
+                "could not publish \(failed.count) of \(records.count) outputs, the first to \(first.record.topic): \(first.error.reason); \(next)",
+                metadata: ["topic": "\(first.record.topic)"])
             pending = failed.map(\.record)
         }
         return false

@@ -83,7 +83,9 @@ extension LedgerIngest {
         }
         if !unpaused.isEmpty {
             do { try consumer.pause(unpaused) } catch {
-                logger.warning("could not pause quarantined partitions \(unpaused.map(\.partition)): \(error)")
+                logger.warning(
+                    "could not pause quarantined partitions \(unpaused.map(\.partition)): \(error)",
+                    metadata: ["partitions": "\(unpaused.map(\.partition))"])
             }
         }
         let now = ContinuousClock.now

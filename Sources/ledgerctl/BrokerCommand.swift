@@ -25,26 +25,28 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Number of brokers in the embedded cluster (topics with replication factor 3 need 3).")
     var brokers: Int = 3
 
-    @OptionGroup var options: CommonOptions
+    @OptionGroup var topics: TopicDefinitionsOption
+
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
         guard (1...64).contains(brokers) else { throw ValidationError("--brokers is the number of embedded brokers, from 1 to 64") }
     }
 
     func run() async throws {
-        let logger = options.makeLogger(label: "ledgerctl.broker")
+        let logger = logging.makeLogger(label: "ledgerctl.broker")
         try await reportingFailures {
-            let definitions = try options.topicDefinitions()
+            let definitions = try topics.load()
             let cluster = try KafkaMockCluster(brokers: brokers, topics: definitions, logger: logger)
             emit("bootstrap.servers=\(cluster.bootstrapServers)")
-            logger.info("embedded broker ready with \(brokers) brokers and \(definitions.count) topics; Ctrl-C stops it")
+            logger.notice("embedded broker ready with \(brokers) brokers and \(definitions.count) topics; Ctrl-C stops it")
             let group = ServiceGroup(
                 services: [EmbeddedBrokerService(cluster: cluster)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
             try await group.run()
-            logger.info("embedded broker stopped")
+            logger.notice("embedded broker stopped")
         }
     }
 }

@@ -1,32 +1,87 @@
 import ArgumentParser
+import ConsentModel
 import Foundation
 import KafkaClient
 import Logging
 
-/// Options every subcommand takes.
-struct CommonOptions: ParsableArguments {
+/// How much a command logs, to standard error (standard output stays for lines that scripts read). Every command has
+/// the same default.
+struct LoggingOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .info
+    var logLevel: Logger.Level = .notice
 
-    @Option(help: "Directory of topic definitions (one JSON file per topic).")
-    var topics: String = "topics"
-
-    /// Logs go to standard error, so standard output stays for lines that scripts read.
     func makeLogger(label: String) -> Logger {
-        Self.makeLogger(label: label, level: logLevel)
-    }
-
-    static func makeLogger(label: String, level: Logger.Level) -> Logger {
-        LoggingSystem.bootstrap { label in
+        LoggingSystem.bootstrap { [logLevel] label in
             var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
+            handler.logLevel = logLevel
             return handler
         }
         return Logger(label: label)
     }
+}
 
-    func topicDefinitions() throws -> [KafkaTopicDefinition] {
+/// The topic definitions a command creates or checks.
+struct TopicDefinitionsOption: ParsableArguments {
+    @Option(help: "Directory of topic definitions (one JSON file per topic).")
+    var topics: String = "topics"
+
+    func load() throws -> [KafkaTopicDefinition] {
         try KafkaTopicDefinition.loadAll(from: URL(fileURLWithPath: topics, isDirectory: true))
+    }
+}
+
+/// Where the Kafka cluster is and how to reach it: every command that talks to one takes these.
+struct KafkaOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "A bootstrap server of the cluster; repeat the option or separate servers with commas (ledgerd prints the embedded broker's address).",
+            valueName: "host:port"))
+    var brokers: [String] = []
+
+    @Option(
+        help: """
+            librdkafka properties, key=value lines (security.protocol, sasl.*, ssl.*, …), for a cluster that requires TLS \
+            or SASL (docs/kafka.md). librdkafka checks each one.
+            """)
+    var kafkaConfig: String?
+
+    /// Every server given, each a `host:port`.
+    var servers: [String] {
+        brokers.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    func validate() throws {
+        for server in servers {
+            guard let colon = server.lastIndex(of: ":"), colon != server.startIndex,
+                let port = UInt16(server[server.index(after: colon)...]), port > 0
+            else {
+                throw ValidationError("--brokers takes host:port, such as 127.0.0.1:9092; \"\(EchoedText.capped(server))\" is not one")
+            }
+        }
+    }
+
+    /// For a command that cannot work without a cluster: says what to give when none was.
+    func requireBrokers() throws {
+        guard !servers.isEmpty else {
+            throw ValidationError("--brokers is required: the cluster's bootstrap servers (ledgerd prints the embedded broker's address)")
+        }
+    }
+
+    /// The file's properties; none without the option.
+    func properties() throws -> [String: String] {
+        try kafkaConfig.map { try KafkaProperties.load(from: URL(fileURLWithPath: $0)) } ?? [:]
+    }
+
+    func producerConfiguration() throws -> KafkaProducerConfiguration {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: servers)
+        configuration.additionalProperties = try properties()
+        return configuration
+    }
+
+    func consumerConfiguration() throws -> KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: servers)
+        configuration.additionalProperties = try properties()
+        return configuration
     }
 }
 
@@ -49,20 +104,5 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let error as KafkaError {
         throw failure(error.reason)
-    }
-}
-
-/// librdkafka properties for talking to a real cluster (TLS, SASL): every command that reaches Kafka takes them.
-struct KafkaConfigOption: ParsableArguments {
-    @Option(
-        help: """
-            librdkafka properties, key=value lines (security.protocol, sasl.*, ssl.*, …), for a cluster that requires TLS \
-            or SASL (docs/kafka.md). librdkafka checks each one.
-            """)
-    var kafkaConfig: String?
-
-    /// The file's properties; none without the option.
-    func properties() throws -> [String: String] {
-        try kafkaConfig.map { try KafkaProperties.load(from: URL(fileURLWithPath: $0)) } ?? [:]
     }
 }

@@ -27,10 +27,7 @@ struct PublishCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Kafka bootstrap servers, comma-separated (ledgerd prints the embedded broker's address).")
-    var brokers: String
-
-    @OptionGroup var kafka: KafkaConfigOption
+    @OptionGroup var kafka: KafkaOptions
 
     @Option(help: "The institution key file (from `ledgerctl keys generate --institution`).")
     var key: String
@@ -56,13 +53,13 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the receipts of a batch, with --await-receipt.")
     var receiptTimeout: Int = 30
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .warning
+    @OptionGroup var logging: LoggingOptions
 
     @Argument(help: "The JSON Lines file to publish; - (the default) reads standard input.")
     var file: String = "-"
 
     func validate() throws {
+        try kafka.requireBrokers()
         guard (1...100_000).contains(batch) else { throw ValidationError("--batch is lines sent together, from 1 to 100,000") }
         guard (1...86_400).contains(timeout), (1...86_400).contains(receiptTimeout) else {
             throw ValidationError("--timeout and --receipt-timeout are seconds, from 1 to 86,400 (a day)")
@@ -70,7 +67,7 @@ struct PublishCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = CommonOptions.makeLogger(label: "ledgerctl.publish", level: logLevel)
+        let logger = logging.makeLogger(label: "ledgerctl.publish")
         let signingKey: InstitutionKey
         let lines: LineReader
         do {
@@ -82,10 +79,8 @@ struct PublishCommand: AsyncParsableCommand {
         } catch let error as PublishError {
             fail("\(error)")
         }
-        let servers = brokers.split(separator: ",").map(String.init)
-        var configuration = KafkaProducerConfiguration(bootstrapServers: servers)
+        var configuration = try kafka.producerConfiguration()
         configuration.deliveryTimeout = .seconds(timeout)
-        configuration.additionalProperties = try kafka.properties()
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         var tally = Tally(awaitsReceipts: awaitReceipt)
         do {
@@ -93,7 +88,7 @@ struct PublishCommand: AsyncParsableCommand {
                 producer: producer, key: signingKey, sequenceFile: URL(fileURLWithPath: sequenceFile ?? defaultSequenceFile), topic: topic)
             let receipts =
                 awaitReceipt
-                ? try await ReceiptWatcher(brokers: servers, properties: configuration.additionalProperties, logger: logger) : nil
+                ? try await ReceiptWatcher(brokers: kafka.servers, properties: configuration.additionalProperties, logger: logger) : nil
             var pending: [(line: Int, draft: EventDraft)] = []
             while let (number, line) = lines.next() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
@@ -112,7 +107,7 @@ struct PublishCommand: AsyncParsableCommand {
             try await receipts?.close()
         } catch let error as KafkaError {
             await producer.shutdown(timeout: .seconds(5))
-            fail("\(error.reason); is a broker listening at \(brokers)? \(tally.summary)")
+            fail("\(error.reason); is a broker listening at \(kafka.servers.joined(separator: ","))? \(tally.summary)")
         } catch let error as PublishError {
             await producer.shutdown(timeout: .seconds(5))
             fail("\(error). \(tally.summary)")

@@ -26,10 +26,7 @@ struct SimulateCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Kafka bootstrap servers, comma-separated (required unless --setup-only).")
-    var brokers: String?
-
-    @OptionGroup var kafka: KafkaConfigOption
+    @OptionGroup var kafka: KafkaOptions
 
     @Option(help: "Directory for the simulation's registry and institution keys.")
     var out: String = "simulation"
@@ -55,11 +52,10 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(help: "Write the registry and keys, then stop.")
     var setupOnly = false
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .warning
+    @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard setupOnly || brokers != nil else { throw ValidationError("--brokers is required (or --setup-only)") }
+        if !setupOnly { try kafka.requireBrokers() }
         guard (1...1_000_000).contains(rate) else { throw ValidationError("--rate is events per second, from 1 to 1,000,000") }
         guard (1...31_536_000).contains(duration) else { throw ValidationError("--duration is seconds, from 1 to 31,536,000 (a year)") }
         guard (1...100_000_000).contains(subjects) else {
@@ -72,7 +68,7 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = CommonOptions.makeLogger(label: "ledgerctl.simulate", level: logLevel)
+        let logger = logging.makeLogger(label: "ledgerctl.simulate")
         var traffic = MyDataTraffic(institutions: institutions, subjects: subjects, violationRate: violationRate, seed: seed)
         let (setup, created) = try SimulationSetup.prepare(
             in: URL(fileURLWithPath: out, isDirectory: true), institutions: traffic.institutions, validFrom: keysValidFrom)
@@ -81,11 +77,9 @@ struct SimulateCommand: AsyncParsableCommand {
                 "registry of \(traffic.institutions.count) institutions in \(setup.registryFile.path): start ledgerd with --registry \(setup.registryFile.path)"
             )
         }
-        guard !setupOnly, let brokers else { return }
+        guard !setupOnly else { return }
 
-        var configuration = KafkaProducerConfiguration(bootstrapServers: brokers.split(separator: ",").map(String.init))
-        configuration.additionalProperties = try kafka.properties()
-        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let producer = try KafkaProducer(configuration: try kafka.producerConfiguration(), logger: logger)
         var publishers: [String: EventPublisher] = [:]
         var counts: [SimulatedEvent.Intent: Int] = [:]
         var failed = 0
@@ -126,7 +120,9 @@ struct SimulateCommand: AsyncParsableCommand {
             }
         } catch let error as KafkaError {
             await producer.shutdown(timeout: .seconds(5))
-            note("error: \(error.reason); is a broker listening at \(brokers)? \(summary(counts, failed: failed))")
+            note(
+                "error: \(error.reason); is a broker listening at \(kafka.servers.joined(separator: ","))? \(summary(counts, failed: failed))"
+            )
             throw ExitCode.failure
         }
         await producer.shutdown()

@@ -25,26 +25,26 @@ struct TopicsCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "Comma-separated host:port list of the cluster's brokers.")
-        var brokers: String
-
-        @OptionGroup var kafka: KafkaConfigOption
+        @OptionGroup var kafka: KafkaOptions
 
         @Option(help: "Seconds to wait for the cluster's answers.")
         var timeout: Int = 10
 
-        @OptionGroup var options: CommonOptions
+        @OptionGroup var topics: TopicDefinitionsOption
+
+        @OptionGroup var logging: LoggingOptions
 
         func validate() throws {
+            try kafka.requireBrokers()
             guard (1...3_600).contains(timeout) else { throw ValidationError("--timeout is seconds, from 1 to 3,600") }
         }
 
         func run() async throws {
-            let logger = options.makeLogger(label: "ledgerctl.topics")
+            let logger = logging.makeLogger(label: "ledgerctl.topics")
             try await reportingFailures {
-                let definitions = try options.topicDefinitions()
+                let definitions = try topics.load()
                 let admin = try KafkaAdmin(
-                    bootstrapServers: brokers.split(separator: ",").map(String.init), properties: try kafka.properties(),
+                    bootstrapServers: kafka.servers, properties: try kafka.properties(),
                     timeout: .seconds(timeout),
                     logger: logger
                 )

@@ -29,10 +29,7 @@ struct WitnessCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Kafka bootstrap servers, comma-separated.")
-    var brokers: String
-
-    @OptionGroup var kafka: KafkaConfigOption
+    @OptionGroup var kafka: KafkaOptions
 
     @Option(help: "The ledgerd API's base URL.")
     var url: String
@@ -58,12 +55,15 @@ struct WitnessCommand: AsyncParsableCommand {
     @Option(help: "Seconds between checks when watching.")
     var interval: Int = 10
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
-    var logLevel: Logger.Level = .notice
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        try kafka.requireBrokers()
+        guard (1...86_400).contains(interval) else { throw ValidationError("--interval is seconds, from 1 to 86,400 (a day)") }
+    }
 
     func run() async throws {
-        let logger = CommonOptions.makeLogger(label: "ledgerctl.witness", level: logLevel)
-        guard (1...86_400).contains(interval) else { throw ValidationError("--interval is seconds, from 1 to 86,400 (a day)") }
+        let logger = logging.makeLogger(label: "ledgerctl.witness")
         guard let token = token ?? ProcessInfo.processInfo.environment["LEDGER_API_TOKEN"] else {
             throw ValidationError("a regulator token is needed: --token, or LEDGER_API_TOKEN")
         }
@@ -82,14 +82,8 @@ struct WitnessCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot read --key or --registry: \(error)")
         }
-        let servers = brokers.split(separator: ",").map(String.init)
-        let properties = try kafka.properties()
-        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: servers)
-        consumerConfiguration.additionalProperties = properties
-        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: servers)
-        producerConfiguration.additionalProperties = properties
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
-        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let consumer = try KafkaConsumer(configuration: try kafka.consumerConfiguration(), logger: logger)
+        let producer = try KafkaProducer(configuration: try kafka.producerConfiguration(), logger: logger)
         let stateFile = state ?? URL(fileURLWithPath: key).deletingPathExtension().appendingPathExtension("state.json").path
         let witness = try Witness(
             api: api, token: token, consumer: consumer, registry: institutions, ledgerKey: publicKey, signer: signer,

@@ -56,23 +56,23 @@ struct Ledgerd: AsyncParsableCommand {
     @Option(help: "Kafka bootstrap servers (host:port,…). Default: host an embedded broker.")
     var brokers: String?
 
-    @Option(help: "Where the ledgers and the ledger's secrets live (made owner-only, 0700). Default: ./data")
+    @Option(help: "Where the ledgers and the ledger's secrets live (made owner-only, 0700). Default: ./\(Settings.Default.dataDirectory)")
     var dataDir: String?
 
     @Option(
         help: """
             The checkpoint signing key file, kept apart from the ledgers it signs (the production layout; created \
-            owner-only on first start). Default: checkpoint-signing.key in the data directory
+            owner-only on first start). Default: \(LedgerIdentity.signingKeyFile) in the data directory
             """)
     var signingKey: String?
 
     @Option(help: "The institution registry (JSON). Without one, every event is rejected as signed by an unknown key.")
     var registry: String?
 
-    @Option(help: "Topic definitions, for the embedded broker. Default: ./topics")
+    @Option(help: "Topic definitions, for the embedded broker. Default: ./\(Settings.Default.topics)")
     var topics: String?
 
-    @Option(help: "First part of each ledger origin, <name>/<topic>/<partition>. Default: consent-ledger.local")
+    @Option(help: "First part of each ledger origin, <name>/<topic>/<partition>. Default: \(Settings.Default.ledgerName)")
     var ledgerName: String?
 
     @Option(
@@ -82,12 +82,12 @@ struct Ledgerd: AsyncParsableCommand {
             """)
     var kafkaConfig: String?
 
-    @Option(help: "Consumer group shared by all ledgerd instances of one deployment. Default: consent-ledger-ledgerd")
+    @Option(help: "Consumer group shared by all ledgerd instances of one deployment. Default: \(Settings.Default.group)")
     var group: String?
 
     @Option(
         help:
-            "Where to serve the API, /healthz, /readyz and (without --metrics-http) /metrics (HOST:PORT; port 0 picks one). Default: 127.0.0.1:8080"
+            "Where the API (/v1/…) is served, with /healthz, /readyz and (without --metrics-http) /metrics (HOST:PORT; port 0 picks one). Default: \(Settings.Default.http)"
     )
     var http: String?
 
@@ -114,15 +114,16 @@ struct Ledgerd: AsyncParsableCommand {
     @Flag(help: "Trust the development token issuer in the data directory even with --brokers: for test clusters only.")
     var devTokens = false
 
-    @Option(help: "The aud every API token must name. Default: \(TokenPolicy.defaultAudience)")
+    @Option(help: "The aud every API token must name. Default: \(Settings.Default.tokenPolicy.audience)")
     var tokenAudience: String?
 
     @Option(
         help:
-            "The longest API token lifetime accepted (exp − iat), in seconds. Default: \(TokenPolicy().maximumLifetime.components.seconds)")
+            "The longest API token lifetime accepted (exp − iat), in seconds. Default: \(Settings.Default.tokenPolicy.maximumLifetime.components.seconds)"
+    )
     var tokenMaxLifetime: Int?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical. Default: info")
+    @Option(help: "trace, debug, info, notice, warning, error or critical. Default: \(Settings.Default.logLevel)")
     var logLevel: String?
 
     func run() async throws {

@@ -1,6 +1,7 @@
 import APITokens
 import ArgumentParser
 import LedgerAPI
+import LedgerIngest
 import Logging
 
 /// ledgerd's settings, resolved in one place: a flag, else the environment, else the default.
@@ -28,12 +29,12 @@ struct Settings {
             flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
         }
         brokers = value(flags.brokers, "LEDGERD_BROKERS")
-        dataDirectory = value(flags.dataDir, "LEDGERD_DATA_DIR") ?? "data"
+        dataDirectory = value(flags.dataDir, "LEDGERD_DATA_DIR") ?? Default.dataDirectory
         registry = value(flags.registry, "LEDGERD_REGISTRY")
-        topics = value(flags.topics, "LEDGERD_TOPICS") ?? "topics"
-        ledgerName = value(flags.ledgerName, "LEDGERD_LEDGER_NAME") ?? "consent-ledger.local"
-        group = value(flags.group, "LEDGERD_GROUP") ?? "consent-ledger-ledgerd"
-        (httpHost, httpPort) = try Self.address(value(flags.http, "LEDGERD_HTTP") ?? "127.0.0.1:8080", flag: "--http")
+        topics = value(flags.topics, "LEDGERD_TOPICS") ?? Default.topics
+        ledgerName = value(flags.ledgerName, "LEDGERD_LEDGER_NAME") ?? Default.ledgerName
+        group = value(flags.group, "LEDGERD_GROUP") ?? Default.group
+        (httpHost, httpPort) = try Self.address(value(flags.http, "LEDGERD_HTTP") ?? Default.http, flag: "--http")
         metrics = try value(flags.metricsHTTP, "LEDGERD_METRICS_HTTP").map { try Self.address($0, flag: "--metrics-http") }
         tokenKeys = value(flags.tokenKeys, "LEDGERD_TOKEN_KEYS")
         devTokens = flags.devTokens || ["1", "true", "yes"].contains(environment["LEDGERD_DEV_TOKENS"]?.lowercased() ?? "")
@@ -44,7 +45,7 @@ struct Settings {
                 "with --brokers, give the API token issuers' public keys: --token-keys issuers.jwks.json (docs/api.md); for a test cluster, --dev-tokens trusts a development issuer in the data directory"
             )
         }
-        var policy = TokenPolicy()
+        var policy = Default.tokenPolicy
         if let audience = value(flags.tokenAudience, "LEDGERD_TOKEN_AUDIENCE") { policy.audience = audience }
         if let lifetime = value(flags.tokenMaxLifetime.map(String.init), "LEDGERD_TOKEN_MAX_LIFETIME") {
             guard let seconds = Int(lifetime), (60...31_622_400).contains(seconds) else {
@@ -56,11 +57,22 @@ struct Settings {
         signingKey = value(flags.signingKey, "LEDGERD_SIGNING_KEY")
         witnesses = value(flags.witnesses, "LEDGERD_WITNESSES")
         kafkaConfig = value(flags.kafkaConfig, "LEDGERD_KAFKA_CONFIG")
-        let level = value(flags.logLevel, "LEDGERD_LOG_LEVEL") ?? "info"
+        let level = value(flags.logLevel, "LEDGERD_LOG_LEVEL") ?? Default.logLevel.rawValue
         guard let parsed = Logger.Level(rawValue: level) else {
             throw ValidationError("log level \"\(level)\" is not one of trace, debug, info, notice, warning, error, critical")
         }
         logLevel = parsed
+    }
+
+    /// What ledgerd uses where neither a flag nor the environment says: written here only, and quoted by `--help`.
+    enum Default {
+        static let dataDirectory = "data"
+        static let topics = "topics"
+        static let ledgerName = IngestConfiguration.defaultLedgerName
+        static let group = "consent-ledger-ledgerd"
+        static let http = "127.0.0.1:8080"
+        static let logLevel = Logger.Level.info
+        static let tokenPolicy = TokenPolicy()
     }
 
     private static func address(_ text: String, flag: String) throws -> (host: String, port: Int) {

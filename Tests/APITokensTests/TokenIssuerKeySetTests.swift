@@ -1,7 +1,7 @@
 import APITokens
 import Testing
 
-@Suite("issuer key sets")
+@Suite("issuer key sets", .timeLimit(.minutes(10)))
 struct TokenIssuerKeySetTests {
     @Test("a key set names each key's kid, iss and roles; a key without roles may mint every role")
     func keySet() throws {

@@ -4,7 +4,7 @@ import Crypto
 import Foundation
 import Testing
 
-@Suite("Strict decoding")
+@Suite("Strict decoding", .timeLimit(.minutes(10)))
 struct DecodingTests {
     let base = Fixtures.envelope(
         type: "consent.granted", id: "e1", source: "bank-a", seq: 1, time: "2026-03-01T00:00:00Z", data: Fixtures.grant("c1"))
@@ -169,7 +169,7 @@ struct DecodingTests {
     }
 }
 
-@Suite("RFC 3339 timestamps")
+@Suite("RFC 3339 timestamps", .timeLimit(.minutes(10)))
 struct TimestampTests {
     @Test(
         "valid forms give the same instant however they are written",

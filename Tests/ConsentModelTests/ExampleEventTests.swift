@@ -3,7 +3,7 @@ import ConsentModel
 import Foundation
 import Testing
 
-@Suite("topics/examples")
+@Suite("topics/examples", .timeLimit(.minutes(10)))
 struct ExampleEventTests {
     static func files(_ kind: String) -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: examplesDirectory.appendingPathComponent(kind).path))?

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The signing example of docs/events.md, computed independently with Python's `cryptography`.
-@Suite("docs/events.md signing example")
+@Suite("docs/events.md signing example", .timeLimit(.minutes(10)))
 struct ProducerGuideExampleTests {
     let value = Array(try! Data(contentsOf: examplesDirectory.appendingPathComponent("valid/access-performed.json")))
     // RFC 8032 §7.1 test 1's secret key: never use a published key for real.

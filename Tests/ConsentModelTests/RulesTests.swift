@@ -2,7 +2,7 @@ import ConsentFixtures
 import ConsentModel
 import Testing
 
-@Suite("Producer checks and determinism, rules/v1")
+@Suite("Producer checks and determinism, rules/v1", .timeLimit(.minutes(10)))
 struct RulesTests {
     let fixtures = Fixtures()
 

@@ -4,7 +4,7 @@ import Crypto
 import Foundation
 import Testing
 
-@Suite("Producer signatures and the registry")
+@Suite("Producer signatures and the registry", .timeLimit(.minutes(10)))
 struct SignatureTests {
     let fixtures = Fixtures()
     let event = Fixtures.envelope(

@@ -2,7 +2,7 @@ import ConsentFixtures
 import ConsentModel
 import Testing
 
-@Suite("Access verdicts, rules/v1")
+@Suite("Access verdicts, rules/v1", .timeLimit(.minutes(10)))
 struct VerdictTests {
     let fixtures = Fixtures()
 
@@ -155,7 +155,7 @@ struct VerdictTests {
     }
 }
 
-@Suite("Canonical verdict bytes")
+@Suite("Canonical verdict bytes", .timeLimit(.minutes(10)))
 struct CanonicalVerdictTests {
     /// The bytes a leaf commits to, exactly as docs/ledger-format.md describes them: an independent verifier
     /// compares its own encoding with these, so any change here would split every existing ledger.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("Backing up a data directory", .serialized)
+@Suite("Backing up a data directory", .serialized, .timeLimit(.minutes(10)))
 struct BackupTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("backup-\(UUID().uuidString)")
     var simulation: String { directory.appendingPathComponent("simulation").path }

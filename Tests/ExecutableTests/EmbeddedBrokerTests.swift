@@ -3,7 +3,7 @@ import KafkaClient
 import Logging
 import Testing
 
-@Suite("ledgerctl broker", .serialized)
+@Suite("ledgerctl broker", .serialized, .timeLimit(.minutes(10)))
 struct EmbeddedBrokerTests {
     let topicsDirectory = packageRoot.appendingPathComponent("topics").path
     let topic = "consent-ledger.events.v1"

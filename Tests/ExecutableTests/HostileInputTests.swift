@@ -1,11 +1,12 @@
 import Foundation
 import KafkaClient
 import Logging
+import TestSupport
 import Testing
 
 /// Each input that once aborted ledgerd, sent to a live ledgerd: it stays up and answers, and the input becomes
 /// evidence (a rejected leaf, an ignored and counted note) or a 400.
-@Suite("ledgerd against hostile input", .serialized)
+@Suite("ledgerd against hostile input", .serialized, .timeLimit(.minutes(10)))
 struct HostileInputTests {
     let topic = "consent-ledger.events.v1"
     let example = packageRoot.appendingPathComponent("topics/examples/valid/access-performed.json")
@@ -57,18 +58,15 @@ struct HostileInputTests {
         let note =
             "\(origin)\n9223372036854775808\n\(Data(count: 32).base64EncodedString())\n\n— \(origin) \(Data(count: 68).base64EncodedString())\n"
         let metrics = "http://\(http)/metrics"
-        let deadline = ContinuousClock.now + .seconds(60)
-        while !(try get(metrics).body.contains("ledger_events_in_total 3")) {
-            guard ContinuousClock.now < deadline else { throw ChildProcessError(message: "ledgerd did not ingest the three records") }
-            try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil("ledgerd ingests the three records", every: .milliseconds(200)) {
+            try get(metrics).body.contains("ledger_events_in_total 3")
         }
         _ = try await producer.send(
             KafkaProducerRecord(
                 topic: "consent-ledger.checkpoints.v1", key: Array("\(origin)/cosigned-by/witness.example".utf8), value: Array(note.utf8)))
         await producer.shutdown()
-        while !(try get(metrics).body.contains("ledger_cosignatures_ignored_total 1")) {
-            guard ContinuousClock.now < deadline else { throw ChildProcessError(message: "the cosignature was not counted as ignored") }
-            try await Task.sleep(for: .milliseconds(200))
+        try await waitUntil("the cosignature is counted as ignored", every: .milliseconds(200)) {
+            try get(metrics).body.contains("ledger_cosignatures_ignored_total 1")
         }
         #expect(try get("http://\(http)/healthz").status == 200)
 
@@ -76,7 +74,7 @@ struct HostileInputTests {
         let reader = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: [bootstrap]), logger: logger)
         var receipts: [String] = []
         // Receipts are keyed by event id or coordinates, so they spread over the receipts topic's partitions.
-        while receipts.count < 3, ContinuousClock.now < deadline {
+        try await waitUntil("three receipts", every: .zero) {
             receipts = []
             for receiptPartition in 0..<Int32(try await reader.partitionCount(of: "consent-ledger.receipts.v1")) {
                 receipts += try await reader.readToEnd(
@@ -84,6 +82,7 @@ struct HostileInputTests {
                 )
                 .compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }
             }
+            return receipts.count >= 3
         }
         try await reader.close()
         #expect(receipts.count == 3)

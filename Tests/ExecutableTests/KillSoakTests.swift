@@ -3,11 +3,14 @@ import KafkaClient
 import LedgerFormat
 import LedgerStore
 import Logging
+import TestSupport
 import Testing
 
 /// `make soak`: ledgerd under continuous signed traffic, killed at random moments again and again, restarted each
 /// time on the same data directory and broker. Runs only when SOAK_KILLS is set (`make soak` sets 100; `.ci/run` 10).
-@Suite("Kill soak", .serialized, .enabled(if: ProcessInfo.processInfo.environment["SOAK_KILLS"] != nil, "make soak runs it"))
+@Suite(
+    "Kill soak", .serialized, .enabled(if: ProcessInfo.processInfo.environment["SOAK_KILLS"] != nil, "make soak runs it"),
+    .timeLimit(.minutes(60)))
 struct KillSoakTests {
     let topic = "consent-ledger.events.v1"
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("soak-\(UUID().uuidString)")
@@ -59,10 +62,8 @@ struct KillSoakTests {
     func ingestToTheEnd(_ bootstrap: String, dataDir: String, run: Int) async throws {
         let ends = try await ends(of: topic, bootstrap)
         let ledgerd = try startLedgerd(bootstrap, dataDir: dataDir, run: run)
-        let deadline = ContinuousClock.now + .seconds(600)
-        while try await leaves(in: dataDir).mapValues({ Int64($0.count) }).filter({ $0.value > 0 }) != ends.filter({ $0.value > 0 }) {
-            guard ContinuousClock.now < deadline else { throw ChildProcessError(message: "ledgerd did not catch up within 10 minutes") }
-            try await Task.sleep(for: .seconds(1))
+        try await waitUntil("ledgerd catches up with the topic", timeout: .seconds(600), every: .seconds(1)) {
+            try await leaves(in: dataDir).mapValues({ Int64($0.count) }).filter({ $0.value > 0 }) == ends.filter({ $0.value > 0 })
         }
         ledgerd.process.terminate()
         #expect(ledgerd.finish().status == 0)

@@ -8,7 +8,7 @@ import Logging
 import MerkleLog
 import Testing
 
-@Suite("ledgerd crash safety", .serialized)
+@Suite("ledgerd crash safety", .serialized, .timeLimit(.minutes(10)))
 struct LedgerdCrashTests {
     let topic = "consent-ledger.events.v1"
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")

@@ -3,7 +3,7 @@ import KafkaClient
 import Logging
 import Testing
 
-@Suite("ledgerd as a service", .serialized)
+@Suite("ledgerd as a service", .serialized, .timeLimit(.minutes(10)))
 struct LedgerdServiceTests {
     @Test("on its embedded broker: prints both addresses, is healthy and ready, counts what it ingests, stops cleanly on SIGTERM")
     func embedded() async throws {

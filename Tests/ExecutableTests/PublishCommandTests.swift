@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@Suite("ledgerctl keys and publish, as an institution uses them", .serialized)
+@Suite("ledgerctl keys and publish, as an institution uses them", .serialized, .timeLimit(.minutes(10)))
 struct PublishCommandTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("publish-\(UUID().uuidString)")
 
@@ -30,6 +30,24 @@ struct PublishCommandTests {
 
     func grant(_ consent: String, subject: String) -> String {
         #"{"type":"consent.granted","subject":"\#(subject)","data":{"consentId":"\#(consent)","dataHolder":"bank-a","recipients":["op-1"],"purposes":["service-provision"],"dataCategories":["finance.account.balance"],"legalBasis":"consent","validFrom":"2026-01-01T00:00:00Z","validUntil":"2027-01-01T00:00:00Z","notice":{"uri":"https://bank-a.example/notice","sha256":"\#(String(repeating: "ab", count: 32))"}}}"#
+    }
+
+    @Test("every command that reaches Kafka says what a broker address is, and that one is needed, before it tries")
+    func brokerAddresses() throws {
+        for command in [
+            ["publish", "--key", "k"], ["witness", "--url", "http://x", "--key", "k", "--ledger-key", "l", "--registry", "r"],
+        ] {
+            let missing = try ChildProcess.run(ledgerctl, command)
+            #expect(missing.status == 64 && missing.stderr.contains("--brokers is required"), "\(command): \(missing.stderr)")
+            let malformed = try ChildProcess.run(ledgerctl, command + ["--brokers", "127.0.0.1:9092,kafka-2"])
+            #expect(
+                malformed.status == 64
+                    && malformed.stderr.contains(#"--brokers takes host:port, such as 127.0.0.1:9092; "kafka-2" is not one"#),
+                "\(command): \(malformed.stderr)")
+        }
+        let setupOnly = try ChildProcess.run(
+            ledgerctl, ["simulate", "--setup-only", "--out", directory.appendingPathComponent("sim").path])
+        #expect(setupOnly.status == 0, "simulate --setup-only needs no broker: \(setupOnly.stderr)")
     }
 
     @Test("publishes the valid lines of a file with receipts, reports the invalid ones by line, and a second run continues the numbering")

@@ -3,10 +3,11 @@ import KafkaClient
 import LedgerFormat
 import LedgerStore
 import Logging
+import TestSupport
 import Testing
 
 /// A fault in one partition's ledger stops that partition only, with ledgerd and ledgerctl as an operator runs them.
-@Suite("ledgerd quarantines a faulty partition", .serialized)
+@Suite("ledgerd quarantines a faulty partition", .serialized, .timeLimit(.minutes(10)))
 struct QuarantineTests {
     let topic = "consent-ledger.events.v1"
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quarantine-\(UUID().uuidString)")
@@ -45,15 +46,6 @@ struct QuarantineTests {
         guard served.status == 200, let ledgers = try JSONSerialization.jsonObject(with: Data(served.body.utf8)) as? [[String: Any]]
         else { return [:] }
         return Dictionary(uniqueKeysWithValues: ledgers.map { (Int32($0["partition"] as! Int), Int64($0["size"] as! Int)) })
-    }
-
-    /// Polls until `condition` holds, or fails the test after `timeout`.
-    func wait(_ what: String, timeout: Duration = .seconds(90), until condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try !condition() {
-            guard ContinuousClock.now < deadline else { throw ChildProcessError(message: "not within \(timeout): \(what)") }
-            try await Task.sleep(for: .milliseconds(250))
-        }
     }
 
     /// Each partition's end offset: every record the topic holds.
@@ -98,7 +90,7 @@ struct QuarantineTests {
         var (ledgerd, http) = try startLedgerd(bootstrap, dataDir: dataDir, run: 1)
         try simulate(bootstrap, seed: 1)
         let sent = try await topicEnds(bootstrap)
-        try await wait("the first traffic ingested") {
+        try await waitUntil("the first traffic ingested", timeout: .seconds(90), every: .milliseconds(250)) {
             try get("http://\(http)/metrics").body.contains("ledger_events_in_total \(sent.values.reduce(0, +))")
         }
         ledgerd.process.terminate()
@@ -113,7 +105,7 @@ struct QuarantineTests {
 
         (ledgerd, http) = try startLedgerd(bootstrap, dataDir: dataDir, run: 2)
         var readiness = ""
-        try await wait("readiness names the quarantined partition") {
+        try await waitUntil("readiness names the quarantined partition", timeout: .seconds(90), every: .milliseconds(250)) {
             readiness = try get("http://\(http)/readyz").body
             return readiness.contains("partition \(damaged) quarantined (corrupt")
         }
@@ -125,7 +117,7 @@ struct QuarantineTests {
         // The others go on ingesting, and are served; the citizen is told which ledger cannot be shown.
         try simulate(bootstrap, seed: 2)
         let ends = try await topicEnds(bootstrap)
-        try await wait("the other partitions ingest the new traffic") {
+        try await waitUntil("the other partitions ingest the new traffic", timeout: .seconds(90), every: .milliseconds(250)) {
             var others = ends
             others[damaged] = nil
             return try servedSizes(http: http, dataDir: dataDir) == others
@@ -136,8 +128,12 @@ struct QuarantineTests {
 
         // Moved aside while ledgerd runs: rebuilt from the topic, checked against what it published, resumed.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerPath(dataDir, damaged) + suffix) }
-        try await wait("the partition leaves quarantine") { try get("http://\(http)/readyz").body.hasPrefix("ready\n") }
-        try await wait("everything ingested") { try servedSizes(http: http, dataDir: dataDir) == ends }
+        try await waitUntil("the partition leaves quarantine", timeout: .seconds(90), every: .milliseconds(250)) {
+            try get("http://\(http)/readyz").body.hasPrefix("ready\n")
+        }
+        try await waitUntil("everything ingested", timeout: .seconds(90), every: .milliseconds(250)) {
+            try servedSizes(http: http, dataDir: dataDir) == ends
+        }
         ledgerd.process.terminate()
         #expect(ledgerd.finish().status == 0)
         try await expectEverythingOnce(bootstrap, dataDir: dataDir)
@@ -158,7 +154,7 @@ struct QuarantineTests {
         try simulate(bootstrap, seed: 1)
         try simulate(bootstrap, seed: 2)
         var readiness = ""
-        try await wait("readiness names a partition whose disk is full") {
+        try await waitUntil("readiness names a partition whose disk is full", timeout: .seconds(90), every: .milliseconds(250)) {
             readiness = try get("http://\(http)/readyz").body
             return readiness.contains("quarantined (disk-full")
         }
@@ -168,9 +164,13 @@ struct QuarantineTests {
         #expect(try get("http://\(http)/v1/ledgers", token: developmentToken("regulator", "auditor", dataDir: dataDir)).status == 200)
 
         #expect(try ChildProcess.run(URL(fileURLWithPath: "/usr/bin/mount"), ["-o", "remount,size=64m", mount]).status == 0)
-        try await wait("ingestion resumes by itself") { try get("http://\(http)/readyz").body.hasPrefix("ready\n") }
+        try await waitUntil("ingestion resumes by itself", timeout: .seconds(90), every: .milliseconds(250)) {
+            try get("http://\(http)/readyz").body.hasPrefix("ready\n")
+        }
         let ends = try await topicEnds(bootstrap)
-        try await wait("every record ingested") { try servedSizes(http: http, dataDir: dataDir) == ends }
+        try await waitUntil("every record ingested", timeout: .seconds(90), every: .milliseconds(250)) {
+            try servedSizes(http: http, dataDir: dataDir) == ends
+        }
         ledgerd.process.terminate()
         #expect(ledgerd.finish().status == 0)
         try await expectEverythingOnce(bootstrap, dataDir: dataDir)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// ledgerd's secrets and ledger files: owner-only from their first byte, and never silently replaced.
-@Suite("ledgerd's secrets and files", .serialized)
+@Suite("ledgerd's secrets and files", .serialized, .timeLimit(.minutes(10)))
 struct SecretsAndFilesTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("secrets-\(UUID().uuidString)")
     var topics: String { packageRoot.appendingPathComponent("topics").path }

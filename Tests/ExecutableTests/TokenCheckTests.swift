@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// ledgerd's API tokens as a client meets them: a live ledgerd trusting a key set of two issuers.
-@Suite("API tokens against a live ledgerd", .serialized)
+@Suite("API tokens against a live ledgerd", .serialized, .timeLimit(.minutes(10)))
 struct TokenCheckTests {
     let citizensIdP = Curve25519.Signing.PrivateKey()
     let regulatorsIdP = Curve25519.Signing.PrivateKey()

@@ -28,7 +28,7 @@ func seeds(of target: FuzzTarget) throws -> [(name: String, bytes: [UInt8])] {
     return seeds
 }
 
-@Suite("Fuzz targets on their corpus")
+@Suite("Fuzz targets on their corpus", .timeLimit(.minutes(10)))
 struct CorpusReplayTests {
     @Test("every committed input of every target runs through without a trap or a broken round trip", arguments: FuzzTarget.allCases)
     func replay(target: FuzzTarget) throws {

@@ -4,7 +4,7 @@ import Foundation
 import InstitutionPublisher
 import Testing
 
-@Suite("An event draft: completed for its institution, checked as the ledger will check it")
+@Suite("An event draft: completed for its institution, checked as the ledger will check it", .timeLimit(.minutes(10)))
 struct EventDraftTests {
     let now = t("2026-12-01T09:30:00.125Z")
 

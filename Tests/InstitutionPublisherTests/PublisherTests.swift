@@ -66,7 +66,7 @@ struct PublishingFixture {
     }
 }
 
-@Suite("Publishing an institution's events", .serialized)
+@Suite("Publishing an institution's events", .serialized, .timeLimit(.minutes(10)))
 struct PublisherTests {
     @Test("numbers events per partition from 1, signs them, and a restarted publisher continues without gap or repeat")
     func numbersAndContinues() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import KafkaClient
 import Testing
 
-@Suite("Configuration")
+@Suite("Configuration", .timeLimit(.minutes(10)))
 struct KafkaConfigurationTests {
     @Test("an unknown property fails at construction with librdkafka's own message")
     func unknownProperty() throws {

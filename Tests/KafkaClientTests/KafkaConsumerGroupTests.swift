@@ -1,8 +1,9 @@
 import KafkaClient
 import Synchronization
+import TestSupport
 import Testing
 
-@Suite("Consumer groups")
+@Suite("Consumer groups", .timeLimit(.minutes(10)))
 struct KafkaConsumerGroupTests {
     /// What one group member has seen.
     final class Member: Sendable {
@@ -32,14 +33,6 @@ struct KafkaConsumerGroupTests {
         var partitions: Set<KafkaTopicPartition> { assignment.withLock { $0 } }
     }
 
-    func waitUntil(_ condition: () -> Bool, timeout: Duration = .seconds(60), _ what: String) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw TestTimeout(message: "timed out waiting until \(what)") }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
     @Test("two members split the partitions; when one leaves, the other continues from its committed offsets")
     func splitAndTakeOver() async throws {
         let (cluster, topic) = try makeCluster(partitions: 8)
@@ -63,15 +56,15 @@ struct KafkaConsumerGroupTests {
         let runA = Task { try await a.run(limit: 600) }
         let runB = Task { try await b.run() }
 
-        try await waitUntil({ a.partitions.count == 4 && b.partitions.count == 4 }, "both members hold four partitions")
+        try await waitUntil("both members hold four partitions") { a.partitions.count == 4 && b.partitions.count == 4 }
         #expect(a.partitions.isDisjoint(with: b.partitions))
         _ = try await runA.value
         let leftBehind = a.partitions
         try await a.consumer.close()  // commits what a stored, then leaves the group
         let committed = try await b.consumer.committedOffsets(for: Array(leftBehind))
 
-        try await waitUntil({ b.partitions.count == 8 }, "the remaining member holds every partition")
-        try await waitUntil({ a.count + b.count >= total }, "every record has been read")
+        try await waitUntil("the remaining member holds every partition") { b.partitions.count == 8 }
+        try await waitUntil("every record has been read") { a.count + b.count >= total }
         try await Task.sleep(for: .milliseconds(500))  // anything read twice would arrive now
         runB.cancel()
         _ = try await runB.value
@@ -133,10 +126,13 @@ struct KafkaConsumerGroupTests {
             }
         )
         try consumer.subscribe(topics: [topic])
-        var events: [KafkaConsumerEvent] = []
-        for try await event in consumer.events {
-            events.append(event)
-            if events.count == 7 { break }  // the assignment, then three records from each partition
+        let events = try await withTimeout(.seconds(60), "the assignment and six records") {
+            var events: [KafkaConsumerEvent] = []
+            for try await event in consumer.events {
+                events.append(event)
+                if events.count == 7 { break }  // the assignment, then three records from each partition
+            }
+            return events
         }
         try await consumer.close()
         guard case .rebalance(.assigned(let partitions)) = events.first else {

@@ -1,7 +1,7 @@
 import KafkaClient
 import Testing
 
-@Suite("Faults")
+@Suite("Faults", .timeLimit(.minutes(10)))
 struct KafkaFaultTests {
     @Test("with one of three brokers down mid-stream, the idempotent producer delivers every record exactly once")
     func brokerDown() async throws {

@@ -1,7 +1,7 @@
 import KafkaClient
 import Testing
 
-@Suite("Choosing a key's partition before sending")
+@Suite("Choosing a key's partition before sending", .timeLimit(.minutes(10)))
 struct KafkaPartitionerTests {
     @Test("KafkaPartitioner names the partition the producer puts a keyed record in")
     func agreesWithProducer() async throws {

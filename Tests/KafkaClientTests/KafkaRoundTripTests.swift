@@ -1,7 +1,7 @@
 import KafkaClient
 import Testing
 
-@Suite("Produce and consume")
+@Suite("Produce and consume", .timeLimit(.minutes(10)))
 struct KafkaRoundTripTests {
     @Test("10,000 keyed records over 8 partitions: contiguous offsets, per-key order kept")
     func roundTrip() async throws {

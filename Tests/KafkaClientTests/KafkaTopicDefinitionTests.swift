@@ -2,7 +2,7 @@ import Foundation
 import KafkaClient
 import Testing
 
-@Suite("Topic definitions")
+@Suite("Topic definitions", .timeLimit(.minutes(10)))
 struct KafkaTopicDefinitionTests {
     static let repositoryTopics = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -65,7 +65,7 @@ struct KafkaTopicDefinitionTests {
     }
 }
 
-@Suite("Topic comparison")
+@Suite("Topic comparison", .timeLimit(.minutes(10)))
 struct KafkaTopicComparisonTests {
     let definition = KafkaTopicDefinition(
         name: "t", purpose: "p", partitions: 8, replicationFactor: 3,

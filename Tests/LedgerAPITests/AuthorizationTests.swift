@@ -6,7 +6,7 @@ import HummingbirdTesting
 import LedgerAPI
 import Testing
 
-@Suite("Who may ask what")
+@Suite("Who may ask what", .timeLimit(.minutes(10)))
 struct AuthorizationTests {
     typealias Status = HTTPResponse.Status
 

@@ -5,7 +5,7 @@ import Prometheus
 import Synchronization
 import Testing
 
-@Suite("Operations routes")
+@Suite("Operations routes", .timeLimit(.minutes(10)))
 struct OperationsRoutesTests {
     @Test("healthz answers, readyz follows readiness, and metrics speaks the Prometheus text format")
     func routes() async throws {

@@ -6,7 +6,7 @@ import MerkleLog
 import Testing
 
 /// The API's answers are checked here with MerkleLog alone, as a citizen's or regulator's own client would.
-@Suite("Proofs served by the API")
+@Suite("Proofs served by the API", .timeLimit(.minutes(10)))
 struct ProofTests {
     struct Position: Decodable { let ledger: String, partition: Int32, index: UInt64, leafHash: String }
     struct MapProof: Decodable { let siblings: [String], leafKey: String?, leafCount: UInt64?, leafChainHead: String? }

@@ -6,7 +6,7 @@ import LedgerAPI
 import MerkleLog
 import Testing
 
-@Suite("What each audience reads")
+@Suite("What each audience reads", .timeLimit(.minutes(10)))
 struct QueryTests {
     struct Position: Decodable, Equatable { let partition: Int32, index: UInt64, leafHash: String }
     struct Access: Decodable { let position: Position, outcome: String, consentId: String?, purpose: String?, institution: Institution }

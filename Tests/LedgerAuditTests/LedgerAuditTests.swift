@@ -2,15 +2,15 @@ import ConsentFixtures
 import ConsentModel
 import Crypto
 import Foundation
-import GRDB
 import LedgerAudit
 import LedgerStore
+import LedgerStoreFixtures
 import MerkleLog
 import Testing
 
 /// An honest ledger of eight leaves (a consent, covered and uncovered accesses, a revocation, a
 /// forged record, a second subject), checkpointed at 4 and 8; then each tamper a regulator must catch.
-@Suite("Offline verification of a ledger")
+@Suite("Offline verification of a ledger", .timeLimit(.minutes(10)))
 struct LedgerAuditTests {
     let fixtures = Fixtures()
     let key = Curve25519.Signing.PrivateKey()
@@ -51,10 +51,7 @@ struct LedgerAuditTests {
     var audit: LedgerAudit { LedgerAudit(registry: fixtures.registry, ledgerKey: key.publicKey) }
 
     /// Changes the file behind the ledger's back, as someone with access to the disk could.
-    func tamper(_ sql: String, arguments: StatementArguments = []) throws {
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { try $0.execute(sql: sql, arguments: arguments) }
-    }
+    var tamper: LedgerFileTampering { LedgerFileTampering(path: path) }
 
     func expectFailure(at index: UInt64?, mentioning words: String) {
         #expect {
@@ -90,7 +87,7 @@ struct LedgerAuditTests {
         #expect(summary.leaves == 10_000 && summary.verdictsRecomputed == 10_000)
         #expect(reported.count > 2 && reported == reported.sorted() && reported.last == 10_000)
         for index in [9_000, 10] {
-            try tamper("UPDATE payload SET value = ? WHERE idx = ?", arguments: [Data("{}".utf8), index])
+            try tamper.replaceValue(ofLeaf: UInt64(index), with: Array("{}".utf8))
             expectFailure(at: UInt64(index), mentioning: "record's bytes")
         }
     }
@@ -98,31 +95,30 @@ struct LedgerAuditTests {
     @Test("a leaf's bytes changed: the stored hashes no longer match")
     func leafChanged() async throws {
         _ = try await write()
-        let leaf = try await DatabaseQueue(path: path).read { try Data.fetchOne($0, sql: "SELECT leaf FROM leaf WHERE idx = 2")! }
-        var bytes = Array(leaf)
+        var bytes = try tamper.leaf(2)
         bytes[bytes.count - 3] ^= 1
-        try tamper("UPDATE leaf SET leaf = ? WHERE idx = 2", arguments: [Data(bytes)])
+        try tamper.replaceLeaf(2, with: bytes)
         expectFailure(at: 2, mentioning: "stored leaf hash")
     }
 
     @Test("a record's stored bytes changed: they no longer hash to what the leaf commits to")
     func payloadChanged() async throws {
         _ = try await write()
-        try tamper("UPDATE payload SET value = ? WHERE idx = 1", arguments: [Data("{}".utf8)])
+        try tamper.replaceValue(ofLeaf: 1, with: Array("{}".utf8))
         expectFailure(at: 1, mentioning: "record's bytes")
     }
 
     @Test("a leaf deleted: the gap is named")
     func leafDeleted() async throws {
         _ = try await write()
-        try tamper("DELETE FROM leaf WHERE idx = 3")
+        try tamper.deleteLeaf(3)
         expectFailure(at: 3, mentioning: "missing")
     }
 
     @Test("the last leaves truncated: the signed checkpoint covers more than is left")
     func truncated() async throws {
         _ = try await write()
-        try tamper("DELETE FROM leaf WHERE idx >= 6")
+        try tamper.deleteLeaves(from: 6)
         expectFailure(at: nil, mentioning: "covers 8 leaves, but the ledger holds 6")
     }
 
@@ -133,7 +129,7 @@ struct LedgerAuditTests {
         // The note's third line is the root: put the 8-leaf root under the 4-leaf checkpoint's signature.
         var lines = note.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines[2] = ledger.root.base64
-        try tamper("UPDATE checkpoint SET note = ? WHERE size = 4", arguments: [lines.joined(separator: "\n")])
+        try tamper.replaceCheckpoint(size: 4, with: lines.joined(separator: "\n"))
         expectFailure(at: nil, mentioning: "checkpoint at size 4 does not verify")
     }
 
@@ -146,8 +142,8 @@ struct LedgerAuditTests {
         // An insider with the key signs a map that leaves out a subject; a later record is changed as well.
         var mapNote = try SignedNote(text: MapCheckpoint(log: log, keyCount: 1, mapRoot: SubjectMap().rootHash).text)
         try mapNote.sign(with: signer)
-        try tamper("UPDATE checkpoint SET map_note = ? WHERE size = 4", arguments: [mapNote.formatted])
-        try tamper("UPDATE payload SET value = ? WHERE idx = 6", arguments: [Data("{}".utf8)])
+        try tamper.replaceMapCheckpoint(size: 4, with: mapNote.formatted)
+        try tamper.replaceValue(ofLeaf: 6, with: Array("{}".utf8))
         expectFailure(at: nil, mentioning: "subject map of the first 4 leaves")
     }
 
@@ -156,7 +152,7 @@ struct LedgerAuditTests {
         let ledger = try await write()
         let other = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: .init())
         let note = try SignedNote.checkpoint(try Checkpoint(origin: ledger.origin, size: ledger.size, root: ledger.root), signedBy: other)
-        try tamper("UPDATE checkpoint SET note = ? WHERE size = 8", arguments: [note.formatted])
+        try tamper.replaceCheckpoint(size: 8, with: note.formatted)
         expectFailure(at: nil, mentioning: "checkpoint at size 8 does not verify")
     }
 
@@ -174,19 +170,19 @@ struct LedgerAuditTests {
         _ = try await write(judgingWith: try InstitutionRegistry(institutions: []))
         let summary = try structural.verify(path: path)
         #expect(summary.leaves == 8 && summary.checkpoints == 2 && summary.verdictsRecomputed == 0)
-        try tamper("UPDATE payload SET value = ? WHERE idx = 1", arguments: [Data("{}".utf8)])
+        try tamper.replaceValue(ofLeaf: 1, with: Array("{}".utf8))
         #expect(throws: LedgerAudit.Failure.self) { _ = try structural.verify(path: path) }
     }
 
     @Test("a subject row edited in the materialized state: it disagrees with the leaves")
     func subjectRowEdited() async throws {
         _ = try await write()
-        try tamper("UPDATE subject SET count = count + 1")
+        try tamper.inflateSubjectCounts()
         expectFailure(at: nil, mentioning: "subject rows")
     }
 }
 
-@Suite("Offline verification under a witness policy")
+@Suite("Offline verification under a witness policy", .timeLimit(.minutes(10)))
 struct WitnessPolicyAuditTests {
     let base = LedgerAuditTests()
     let witnesses = (0..<3).map { try! NoteSigner(name: "witness-\($0).example", kind: .cosignatureV1, privateKey: .init()) }

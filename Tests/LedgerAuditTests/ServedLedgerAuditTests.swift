@@ -1,7 +1,6 @@
 import ConsentFixtures
 import ConsentModel
 import Foundation
-import GRDB
 import LedgerAudit
 import LedgerClient
 import LedgerStore
@@ -10,7 +9,7 @@ import Testing
 
 /// The same ledger as ``LedgerAuditTests``, checked through a ledgerd's API rather than its file: what the
 /// server serves is held to the same checks, and a server that lies fails them the same way.
-@Suite("Verification of a ledger as a ledgerd serves it")
+@Suite("Verification of a ledger as a ledgerd serves it", .timeLimit(.minutes(10)))
 struct ServedLedgerAuditTests {
     let base = LedgerAuditTests()
 
@@ -40,14 +39,14 @@ struct ServedLedgerAuditTests {
     @Test("a record changed on the server: its bytes no longer hash to what the leaf commits to")
     func payloadChanged() async throws {
         let ledger = try await base.write()
-        try base.tamper("UPDATE payload SET value = ? WHERE idx = 1", arguments: [Data("{}".utf8)])
+        try base.tamper.replaceValue(ofLeaf: 1, with: Array("{}".utf8))
         await expectFailure(ledger, at: 1, mentioning: "record's bytes")
     }
 
     @Test("a record's signature header stripped on the server: the verdict recomputed differs")
     func headersChanged() async throws {
         let ledger = try await base.write()
-        try base.tamper("UPDATE payload SET headers = x'00000000' WHERE idx = 0")
+        try base.tamper.replaceHeaders(ofLeaf: 0, with: [0, 0, 0, 0])
         await expectFailure(ledger, at: 0, mentioning: "is not what rules/v1 makes of the record")
     }
 
@@ -62,14 +61,14 @@ struct ServedLedgerAuditTests {
         let ledger = try await base.write()
         let other = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: .init())
         let note = try SignedNote.checkpoint(try Checkpoint(origin: ledger.origin, size: ledger.size, root: ledger.root), signedBy: other)
-        try base.tamper("UPDATE checkpoint SET note = ? WHERE size = 8", arguments: [note.formatted])
+        try base.tamper.replaceCheckpoint(size: 8, with: note.formatted)
         await expectFailure(ledger, at: nil, mentioning: "checkpoint at size 8 does not verify")
     }
 
     @Test("leaves gone from the server's disk: the check stops where they are missing")
     func truncated() async throws {
         let ledger = try await base.write()
-        try base.tamper("DELETE FROM leaf WHERE idx >= 6")
+        try base.tamper.deleteLeaves(from: 6)
         await expectFailure(ledger, at: nil, mentioning: "served 6 leaves for 0..<8")
     }
 

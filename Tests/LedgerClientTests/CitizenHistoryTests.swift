@@ -9,7 +9,7 @@ import MerkleLog
 import Testing
 
 /// A citizen's history served by the real API over HTTP, as `ledgerctl history` reads it.
-@Suite("A citizen's verified history", .serialized)
+@Suite("A citizen's verified history", .serialized, .timeLimit(.minutes(10)))
 struct CitizenHistoryTests {
     let fixtures = Fixtures()
     let ledgerKey = Curve25519.Signing.PrivateKey()

@@ -3,7 +3,7 @@ import LedgerFormat
 import MerkleLog
 import Testing
 
-@Suite("the leaf encoding")
+@Suite("the leaf encoding", .timeLimit(.minutes(10)))
 struct LedgerLeafTests {
     static let leaf = LedgerLeaf(
         previousChainHash: HashChain.genesis, topic: "t", partition: -1, offset: 42, timestamp: nil, valueHash: nil, eventID: "é",

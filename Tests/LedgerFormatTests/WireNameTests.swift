@@ -1,7 +1,7 @@
 import LedgerFormat
 import Testing
 
-@Suite("the names of what ledgerd publishes")
+@Suite("the names of what ledgerd publishes", .timeLimit(.minutes(10)))
 struct WireNameTests {
     @Test("a checkpoints-topic key reads back as what it was written as, whatever a witness is called")
     func checkpointsTopicKeys() {

@@ -4,7 +4,7 @@ import LedgerIdentity
 import Logging
 import Testing
 
-@Suite("the ledger's secrets")
+@Suite("the ledger's secrets", .timeLimit(.minutes(10)))
 struct LedgerIdentityTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)")
     let logger = Logger(label: "test")

@@ -1,17 +1,18 @@
 import ConsentModel
 import Crypto
 import Foundation
-import GRDB
 import KafkaClient
 import LedgerFormat
 import LedgerIdentity
 import LedgerIngest
 import LedgerStore
+import LedgerStoreFixtures
 import Logging
 import MerkleLog
+import TestSupport
 import Testing
 
-@Suite("Ingest end to end on the embedded broker")
+@Suite("Ingest end to end on the embedded broker", .timeLimit(.minutes(10)))
 struct IngestEndToEndTests {
     let topic = "consent-ledger.events.v1"
     let partitionCount = 4
@@ -123,13 +124,13 @@ struct IngestEndToEndTests {
     ) async throws {
         let (ingest, producer) = try makeIngest(cluster, identity: identity, directory: directory, group: group)
         let task = Task { try await ingest.run() }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ingest.ledgerSizes.values.reduce(0, +) < UInt64(expected) {
-            guard ContinuousClock.now < deadline else {
-                task.cancel()
-                throw WaitedTooLong("ingested \(ingest.ledgerSizes.values.reduce(0, +)) of \(expected) records within 60 s")
+        do {
+            try await waitUntil("\(expected) records ingested", every: .milliseconds(100)) {
+                ingest.ledgerSizes.values.reduce(0, +) >= UInt64(expected)
             }
-            try await Task.sleep(for: .milliseconds(100))
+        } catch {
+            task.cancel()
+            throw error
         }
         task.cancel()
         try await task.value
@@ -337,9 +338,7 @@ struct IngestEndToEndTests {
             let back = min(3, Int(ledger.size))
             rewound += back
             let through = Int(ledger.size) - back
-            try await DatabaseQueue(path: ledgerPath(partition)).write { db in
-                try db.execute(sql: "UPDATE published SET through = ?", arguments: [through])
-            }
+            try LedgerFileTampering(path: ledgerPath(partition)).markOutputsPublished(through: UInt64(through))
         }
         try await runIngest(cluster, until: total, identity: identity)
         let second = try await receiptCounts(cluster)
@@ -454,17 +453,14 @@ struct IngestEndToEndTests {
         let (b, producerB) = try makeIngest(cluster, identity: identity, directory: directory.appendingPathComponent("b"), group: "pair")
         let runA = Task { try await a.run() }
         let runB = Task { try await b.run() }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while a.ledgerSizes.isEmpty || b.ledgerSizes.isEmpty || a.ledgerSizes.values.reduce(0, +) == 0 {
-            guard ContinuousClock.now < deadline else { throw WaitedTooLong("the pair never shared the partitions") }
-            try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("the pair shares the partitions", every: .milliseconds(20)) {
+            !a.ledgerSizes.isEmpty && !b.ledgerSizes.isEmpty && a.ledgerSizes.values.reduce(0, +) > 0
         }
         let aHeld = Set(a.ledgerSizes.keys)
         runA.cancel()
         try await runA.value
-        while b.ledgerSizes.values.reduce(0, +) < UInt64(total) {
-            guard ContinuousClock.now < deadline else { throw WaitedTooLong("b ingested \(b.ledgerSizes) of \(total)") }
-            try await Task.sleep(for: .milliseconds(100))
+        try await waitUntil("b ingests all \(total) records", every: .milliseconds(100)) {
+            b.ledgerSizes.values.reduce(0, +) >= UInt64(total)
         }
         runB.cancel()
         try await runB.value
@@ -538,10 +534,14 @@ struct IngestEndToEndTests {
         let consumer = try KafkaConsumer(
             configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
         try await consumer.assign([KafkaTopicPartition(topic: "consent-ledger.rejected.v1", partition: 0): .beginning])
-        var evidence: [KafkaRecord] = []
-        for try await record in consumer.records {
-            evidence.append(record)
-            if evidence.count == inputs.count { break }
+        let rejectedCount = inputs.count
+        let evidence = try await withTimeout(.seconds(60), "\(rejectedCount) records on the rejected topic") {
+            var evidence: [KafkaRecord] = []
+            for try await record in consumer.records {
+                evidence.append(record)
+                if evidence.count == rejectedCount { break }
+            }
+            return evidence
         }
         #expect(Set(evidence.map { $0.value ?? [] }) == Set(inputs.map { $0.value ?? [] }))
         #expect(evidence.allSatisfy { $0.headers.first(named: "consent-ledger-rejection") != nil })
@@ -633,10 +633,4 @@ struct IngestEndToEndTests {
 extension Dictionary where Value: Collection {
     /// How many elements all the values hold together: records sent over all partitions, receipts over all keys.
     var totalCount: Int { values.reduce(0) { $0 + $1.count } }
-}
-
-/// A wait in a test that ran out of time, and what it waited for.
-private struct WaitedTooLong: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -6,7 +6,7 @@ import LedgerStore
 import MerkleLog
 import Testing
 
-@Suite("Partition ledger on SQLite")
+@Suite("Partition ledger on SQLite", .timeLimit(.minutes(10)))
 struct PartitionLedgerTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
     let origin = "test.example/consent-ledger.events.v1/3"

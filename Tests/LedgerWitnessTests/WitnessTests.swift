@@ -99,7 +99,7 @@ final class WitnessFixture: Sendable {
     }
 }
 
-@Suite("A witness", .serialized)
+@Suite("A witness", .serialized, .timeLimit(.minutes(10)))
 struct WitnessTests {
     @Test("cosigns an honest ledger's checkpoint, then only what is new, and its cosignature verifies under a witness policy")
     func honest() async throws {

@@ -1,7 +1,7 @@
 import MerkleLog
 import Testing
 
-@Suite("Checkpoints, policies and proof bundles")
+@Suite("Checkpoints, policies and proof bundles", .timeLimit(.minutes(10)))
 struct CheckpointTests {
     let origin = "consent-ledger.example/events.v1/3"
     let log: NoteSigner

@@ -1,7 +1,7 @@
 import MerkleLog
 import Testing
 
-@Suite("Hash chain bound to the tree")
+@Suite("Hash chain bound to the tree", .timeLimit(.minutes(10)))
 struct HashChainTests {
     /// A toy leaf format for the test: the previous chain hash, then a payload.
     func leaves(_ payloads: [String]) -> [[UInt8]] {

@@ -1,7 +1,7 @@
 import MerkleLog
 import Testing
 
-@Suite("Proofs over many tree sizes")
+@Suite("Proofs over many tree sizes", .timeLimit(.minutes(10)))
 struct ProofPropertyTests {
     static let sizes: [UInt64] = [
         1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1000, 1023, 1024, 1025, 4095, 4096,
@@ -110,7 +110,7 @@ extension SHA256Hash {
     }
 }
 
-@Suite("Proof cost")
+@Suite("Proof cost", .timeLimit(.minutes(10)))
 struct ProofCostTests {
     /// Counts how many stored nodes a proof reads.
     final class CountingSource: MerkleNodeSource {

@@ -1,7 +1,7 @@
 import MerkleLog
 import Testing
 
-@Suite("RFC 6962 known answers")
+@Suite("RFC 6962 known answers", .timeLimit(.minutes(10)))
 struct RFC6962Tests {
     let leafHashes = ReferenceTree.leaves.map(RFC6962.leafHash)
 

@@ -3,7 +3,7 @@ import Foundation
 import MerkleLog
 import Testing
 
-@Suite("Signed notes")
+@Suite("Signed notes", .timeLimit(.minutes(10)))
 struct SignedNoteTests {
     // golang.org/x/mod/sumdb/note, note.go's package example and note_test.go.
     static let goSignerKey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"

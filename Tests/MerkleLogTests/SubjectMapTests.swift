@@ -1,7 +1,7 @@
 import MerkleLog
 import Testing
 
-@Suite("Subject map")
+@Suite("Subject map", .timeLimit(.minutes(10)))
 struct SubjectMapTests {
     static func key(_ i: Int) -> SHA256Hash { SHA256Hash.of(Array("subject-\(i)".utf8)) }
     static func value(_ i: Int) -> SubjectMapValue { SubjectMapValue(count: UInt64(i + 1), chainHead: SHA256Hash.of([UInt8(i % 256)])) }

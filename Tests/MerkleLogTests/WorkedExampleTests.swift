@@ -3,7 +3,7 @@ import Testing
 
 /// The worked example of docs/ledger-format.md. Its values were computed independently with
 /// Python's hashlib, so this test holds the code and the page to the same bytes.
-@Suite("docs/ledger-format.md worked example")
+@Suite("docs/ledger-format.md worked example", .timeLimit(.minutes(10)))
 struct WorkedExampleTests {
     @Test("chain genesis, a leaf hash and the first chain link")
     func chain() {

@@ -6,7 +6,7 @@ import InstitutionPublisher
 import MyDataSimulation
 import Testing
 
-@Suite("Simulated MyData traffic")
+@Suite("Simulated MyData traffic", .timeLimit(.minutes(10)))
 struct TrafficTests {
     /// Every event of `traffic`, signed by its institution and judged in order by the ledger's rules, as one partition would be.
     func judge(_ count: Int, of traffic: inout MyDataTraffic) throws -> [(SimulatedEvent, Judgement)] {

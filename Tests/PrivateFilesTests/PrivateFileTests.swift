@@ -2,7 +2,7 @@ import Foundation
 import PrivateFiles
 import Testing
 
-@Suite("Private files")
+@Suite("Private files", .timeLimit(.minutes(10)))
 struct PrivateFileTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("private-\(UUID().uuidString)")
 

@@ -1,6 +1,7 @@
 import Foundation
 import KafkaClient
 import Logging
+import TestSupport
 
 /// A quiet logger for tests: only errors and worse reach the output.
 let testLogger: Logger = {
@@ -49,30 +50,15 @@ func sendAll(_ records: [KafkaProducerRecord], with producer: KafkaProducer) asy
 func collect(_ count: Int, from consumer: KafkaConsumer, timeout: Duration = .seconds(60), store: Bool = false) async throws
     -> [KafkaRecord]
 {
-    try await withThrowingTaskGroup(of: [KafkaRecord]?.self) { group in
-        group.addTask {
-            var records: [KafkaRecord] = []
-            for try await record in consumer.records {
-                records.append(record)
-                if store { try consumer.storeOffset(of: record) }
-                if records.count == count { break }
-            }
-            return records
+    try await withTimeout(timeout, "\(count) records") {
+        var records: [KafkaRecord] = []
+        for try await record in consumer.records {
+            records.append(record)
+            if store { try consumer.storeOffset(of: record) }
+            if records.count == count { break }
         }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        let first = try await group.next()!
-        group.cancelAll()
-        guard let records = first else { throw TestTimeout(message: "fewer than \(count) records within \(timeout)") }
         return records
     }
-}
-
-struct TestTimeout: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
 }
 
 extension String {

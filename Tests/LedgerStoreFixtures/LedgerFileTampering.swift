@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+
+/// What someone with access to the disk (a dishonest operator, a failing drive) can do to a ledger file behind its
+/// ledger's back, for the tests of what must notice. The one place outside LedgerStore that writes its tables
+/// (Sources/LedgerStore/PartitionLedger+Schema.swift): a change of schema changes this file, not every test.
+public struct LedgerFileTampering {
+    public let path: String
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// The encoded leaf at `index`, as stored.
+    public func leaf(_ index: UInt64) throws -> [UInt8] {
+        try DatabaseQueue(path: path).read { db in
+            Array(try Data.fetchOne(db, sql: "SELECT leaf FROM leaf WHERE idx = ?", arguments: [Int64(index)]) ?? Data())
+        }
+    }
+
+    public func replaceLeaf(_ index: UInt64, with bytes: [UInt8]) throws {
+        try write("UPDATE leaf SET leaf = ? WHERE idx = ?", [Data(bytes), Int64(index)])
+    }
+
+    /// Changes the record's bytes stored beside the leaf at `index`.
+    public func replaceValue(ofLeaf index: UInt64, with value: [UInt8]) throws {
+        try write("UPDATE payload SET value = ? WHERE idx = ?", [Data(value), Int64(index)])
+    }
+
+    /// Changes the stored headers beside the leaf at `index` (bytes in the stored-header format, or not).
+    public func replaceHeaders(ofLeaf index: UInt64, with bytes: [UInt8]) throws {
+        try write("UPDATE payload SET headers = ? WHERE idx = ?", [Data(bytes), Int64(index)])
+    }
+
+    public func deleteLeaf(_ index: UInt64) throws {
+        try write("DELETE FROM leaf WHERE idx = ?", [Int64(index)])
+    }
+
+    /// Deletes the leaf at `index` and every later one, as a truncated file would.
+    public func deleteLeaves(from index: UInt64) throws {
+        try write("DELETE FROM leaf WHERE idx >= ?", [Int64(index)])
+    }
+
+    /// Replaces the signed log checkpoint stored at `size`.
+    public func replaceCheckpoint(size: UInt64, with note: String) throws {
+        try write("UPDATE checkpoint SET note = ? WHERE size = ?", [note, Int64(size)])
+    }
+
+    /// Replaces the signed subject-map checkpoint stored at `size`.
+    public func replaceMapCheckpoint(size: UInt64, with note: String) throws {
+        try write("UPDATE checkpoint SET map_note = ? WHERE size = ?", [note, Int64(size)])
+    }
+
+    /// Counts one more leaf for every subject in the materialized state than its chain holds.
+    public func inflateSubjectCounts() throws {
+        try write("UPDATE subject SET count = count + 1")
+    }
+
+    /// Moves back the mark of how far the ledger's outputs were delivered, as a crash before it was saved would.
+    public func markOutputsPublished(through index: UInt64) throws {
+        try write("UPDATE published SET through = ?", [Int64(index)])
+    }
+
+    private func write(_ sql: String, _ arguments: StatementArguments = []) throws {
+        try DatabaseQueue(path: path).write { try $0.execute(sql: sql, arguments: arguments) }
+    }
+}
