@@ -49,6 +49,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // The one shape of our modules' errors: a code to match, a reason in words, the throw site.
+        .target(name: "CodedErrors"),
         // Files only their owner may read (secrets, keys, ledgers): created owner-only from their first byte, never replaced.
         .target(name: "PrivateFiles"),
         .target(
@@ -70,14 +72,14 @@ let package = Package(
         // and the names of topics, keys and headers. No I/O.
         .target(
             name: "LedgerFormat",
-            dependencies: ["MerkleLog", "ConsentModel", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CodedErrors", "MerkleLog", "ConsentModel", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The ledger's own secrets in its data directory: the checkpoint signing key, the subject reference secret, the
         // development token issuer's key.
         .target(
             name: "LedgerIdentity",
             dependencies: [
-                "ConsentModel", "MerkleLog", "PrivateFiles",
+                "CodedErrors", "ConsentModel", "MerkleLog", "PrivateFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -85,14 +87,14 @@ let package = Package(
         .target(
             name: "LedgerStore",
             dependencies: [
-                "MerkleLog", "ConsentModel", "LedgerFormat", .product(name: "GRDB", package: "GRDB.swift"),
+                "CodedErrors", "MerkleLog", "ConsentModel", "LedgerFormat", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "LedgerIngest",
             dependencies: [
-                "KafkaClient", "LedgerFormat", "LedgerIdentity", "LedgerStore", "ConsentModel", "MerkleLog", "PrivateFiles",
+                "CodedErrors", "KafkaClient", "LedgerFormat", "LedgerIdentity", "LedgerStore", "ConsentModel", "MerkleLog", "PrivateFiles",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -110,7 +112,7 @@ let package = Package(
         .target(
             name: "InstitutionPublisher",
             dependencies: [
-                "KafkaClient", "ConsentModel", "LedgerFormat", "PrivateFiles",
+                "CodedErrors", "KafkaClient", "ConsentModel", "LedgerFormat", "PrivateFiles",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -124,7 +126,7 @@ let package = Package(
         .target(
             name: "LedgerClient",
             dependencies: [
-                "MerkleLog",
+                "CodedErrors", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
@@ -135,7 +137,7 @@ let package = Package(
         .target(
             name: "LedgerWitness",
             dependencies: [
-                "KafkaClient", "ConsentModel", "LedgerFormat", "MerkleLog", "LedgerClient",
+                "CodedErrors", "KafkaClient", "ConsentModel", "LedgerFormat", "MerkleLog", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -144,7 +146,7 @@ let package = Package(
         .target(
             name: "APITokens",
             dependencies: [
-                "ConsentModel",
+                "CodedErrors", "ConsentModel",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]

@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # Each pure target, and everything it may depend on or import: its fellow pure targets, swift-crypto, the standard
 # library's modules. Foundation is allowed for its value types and coders; the source check below refuses its file
 # and process APIs.
-PURE = {"MerkleLog", "ConsentModel", "LedgerFormat"}
+PURE = {"MerkleLog", "ConsentModel", "LedgerFormat", "CodedErrors"}
 ALLOWED_PRODUCTS = {("Crypto", "swift-crypto")}
 ALLOWED_IMPORTS = PURE | {"Crypto", "Foundation", "Synchronization"}
 IO_APIS = re.compile(r"\b(FileManager|FileHandle|Process|URLSession|fopen|open\(|socket\(|DispatchIO)\b")
