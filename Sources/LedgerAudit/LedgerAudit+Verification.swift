@@ -78,15 +78,22 @@ extension LedgerAudit {
             }
         }
 
-        /// Ends the check once every leaf was given: no signed checkpoint may cover more, and the stored
-        /// per-subject rows (when the source has them) must be what the leaves say.
-        func finish(subjectRows: [SHA256Hash: SubjectMapValue]?) throws -> Summary {
+        /// Ends the check once every leaf was given: no signed checkpoint may cover more, and what a file stores beside
+        /// its leaves (when the source is one) must be what the leaves say: the per-subject rows, and a next offset to
+        /// consume past the last leaf's (one moved back would have ledgerd append records it holds already).
+        func finish(subjectRows: [SHA256Hash: SubjectMapValue]?, consumedNextOffset: Int64? = nil) throws -> Summary {
             try mapChecks.finish()
             if nextCheckpoint < checkpoints.endIndex, let last = checkpoints.last {
                 throw fail(nil, "a signed checkpoint covers \(last.log.size) leaves, but the ledger holds \(size): leaves are missing")
             }
             if let subjectRows, subjectRows != heads {
                 throw fail(nil, "the stored subject rows (leaf count and chain head per subject) disagree with the leaves")
+            }
+            if let consumedNextOffset, size > 0, consumedNextOffset <= previousOffset {
+                throw fail(
+                    nil,
+                    "the stored next offset to consume, \(consumedNextOffset), is not past the last leaf's offset \(previousOffset): ledgerd would append records it holds already"
+                )
             }
             return Summary(
                 origin: origin, leaves: size, checkpoints: checkpoints.count, subjects: heads.count, verdictsRecomputed: recomputed,

@@ -104,7 +104,9 @@ public struct LedgerAudit: Sendable {
             _ = try checks.submit(batch)
             let verification = try checks.finish()
             progress(verification.size, total)
-            return try verification.finish(subjectRows: try reader.subjectRows())
+            let summary = try verification.finish(subjectRows: try reader.subjectRows(), consumedNextOffset: try reader.consumedNextOffset)
+            try Self.checkStoredNodes(reader, origin: origin)
+            return summary
         }
     }
 

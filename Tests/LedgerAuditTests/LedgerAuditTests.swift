@@ -174,6 +174,20 @@ struct LedgerAuditTests {
         #expect(throws: LedgerAudit.Failure.self) { _ = try structural.verify(path: path) }
     }
 
+    @Test("a stored tree node changed: proofs read from it would fail, and verify names it")
+    func treeNodeChanged() async throws {
+        _ = try await write()
+        try tamper.replaceNode(level: 2, index: 1, with: Array(repeating: 7, count: 32))
+        expectFailure(at: nil, mentioning: "the stored tree node(level 2, index 1) is not the hash of the leaves below it")
+    }
+
+    @Test("the next offset to consume moved back: ledgerd would append records it holds, and verify names it")
+    func consumedOffsetMovedBack() async throws {
+        _ = try await write()
+        try tamper.setConsumedNextOffset(3)
+        expectFailure(at: nil, mentioning: "the stored next offset to consume, 3, is not past the last leaf's offset")
+    }
+
     @Test("a subject row edited in the materialized state: it disagrees with the leaves")
     func subjectRowEdited() async throws {
         _ = try await write()

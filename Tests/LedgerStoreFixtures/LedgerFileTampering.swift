@@ -51,6 +51,16 @@ public struct LedgerFileTampering {
         try write("UPDATE checkpoint SET map_note = ? WHERE size = ?", [note, Int64(size)])
     }
 
+    /// Replaces the stored hash of the tree node at `level` (≥ 1) and `index`.
+    public func replaceNode(level: Int, index: UInt64, with hash: [UInt8]) throws {
+        try write("UPDATE node SET hash = ? WHERE level = ? AND idx = ?", [Data(hash), level, Int64(index)])
+    }
+
+    /// Moves the next offset to consume, as a restore of an older bookkeeping row would.
+    public func setConsumedNextOffset(_ offset: Int64) throws {
+        try write("UPDATE consumed SET next_offset = ?", [offset])
+    }
+
     /// Counts one more leaf for every subject in the materialized state than its chain holds.
     public func inflateSubjectCounts() throws {
         try write("UPDATE subject SET count = count + 1")
