@@ -106,6 +106,9 @@ public struct LedgerAudit: Sendable {
             progress(verification.size, total)
             let summary = try verification.finish(subjectRows: try reader.subjectRows(), consumedNextOffset: try reader.consumedNextOffset)
             try Self.checkStoredNodes(reader, origin: origin)
+            if let disagreement = try reader.firstQueryIndexDisagreement() {
+                throw Failure(origin: origin, index: disagreement.index, reason: disagreement.reason)
+            }
             return summary
         }
     }

@@ -21,6 +21,20 @@ struct EntryIndex: Equatable {
     /// When it happened, in nanoseconds since the epoch: an access's `occurredAt`, otherwise the event's `time`.
     var occurredAt: Int64?
 
+    /// A row as stored.
+    init(
+        institution: String, eventType: String, outcome: String, isViolation: Bool, findings: String, purpose: String?, occurredAt: Int64?
+    ) {
+        self.institution = institution
+        self.eventType = eventType
+        self.outcome = outcome
+        self.isViolation = isViolation
+        self.findings = findings
+        self.purpose = purpose
+        self.occurredAt = occurredAt
+    }
+
+    /// The row the writer makes for `leaf`, whose record decoded to `event`.
     init(leaf: LedgerLeaf, verdict: VerdictCodes, event: Event?) {
         institution = leaf.producer
         eventType = leaf.eventType

@@ -188,6 +188,13 @@ struct LedgerAuditTests {
         expectFailure(at: nil, mentioning: "the stored next offset to consume, 3, is not past the last leaf's offset")
     }
 
+    @Test("an access's outcome changed in the query index the API lists from: named at its leaf")
+    func indexedOutcomeChanged() async throws {
+        _ = try await write()
+        try tamper.replaceIndexedOutcome(ofLeaf: 4, with: "covered")  // an access after the revocation
+        expectFailure(at: 4, mentioning: "its row in the query index (what the API lists) is not what the leaf and its record say")
+    }
+
     @Test("a subject row edited in the materialized state: it disagrees with the leaves")
     func subjectRowEdited() async throws {
         _ = try await write()

@@ -61,6 +61,11 @@ public struct LedgerFileTampering {
         try write("UPDATE consumed SET next_offset = ?", [offset])
     }
 
+    /// Changes the query index's outcome of the leaf at `index` (what the API lists a citizen's access as).
+    public func replaceIndexedOutcome(ofLeaf index: UInt64, with outcome: String) throws {
+        try write("UPDATE entry SET outcome = ? WHERE idx = ?", [outcome, Int64(index)])
+    }
+
     /// Counts one more leaf for every subject in the materialized state than its chain holds.
     public func inflateSubjectCounts() throws {
         try write("UPDATE subject SET count = count + 1")
