@@ -76,6 +76,19 @@ $ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" | 
 step "5. The witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
     --registry "$work/sim/registry.json" --token "$regulator" --once --log-level error | sed 's/^/   /'
+echo "   The citizen checks again, now requiring the witness's cosignature on every checkpoint (ledgerctl history --policy):"
+# As for the regulator below: ledgerd keeps the cosignatures it reads from the checkpoints topic, in a moment.
+witnessed=false
+for _ in $(seq 1 30); do
+    if history=$($ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" \
+        --policy "$work/witness/policy.txt" 2>&1); then
+        witnessed=true
+        break
+    fi
+    sleep 0.5
+done
+echo "$history" | tail -1 | sed 's/^/   /'
+$witnessed || { echo "the citizen's history did not verify under the witness policy" >&2; exit 1; }
 
 step "6. A regulator verifies every ledger: chains, trees, signed and witnessed checkpoints, subject maps, every verdict"
 echo "   Online, as the running ledgerd serves them (ledgerctl verify --url):"

@@ -30,7 +30,7 @@ extension LedgerAPIHandler {
         let items = checkpoints.map { checkpoint in
             Components.Schemas.CheckpointPage.ItemsPayloadPayload(
                 size: Int64(checkpoint.size), checkpoint: checkpoint.note, mapCheckpoint: checkpoint.mapNote,
-                cosignatures: (cosigned[checkpoint.size] ?? [:]).sorted { $0.key < $1.key }.map { .init(witness: $0.key, note: $0.value) })
+                cosignatures: .init(cosigned[checkpoint.size] ?? [:]))
         }
         let next = checkpoints.count == limit ? checkpoints.last.map { String($0.size) } : nil
         return .ok(.init(body: .json(.init(items: items, nextCursor: next))))

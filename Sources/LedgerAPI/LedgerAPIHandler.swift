@@ -60,8 +60,16 @@ struct LedgerAPIHandler: APIProtocol {
             let entries = try await ledger.read { [filter] in try $0.entries(matching: filter, after: nil, limit: Int(value.count)) }
             positions = entries.map { .init(ledger, $0) }
         }
+        let cosigned = try await ledger.read { [size = checkpoint.size] in try $0.cosignedCheckpoints(sizes: size...size)[size] ?? [:] }
         return .init(
-            ledger: ledger.origin, partition: ledger.partition, checkpoint: checkpoint.note, mapCheckpoint: checkpoint.mapNote,
-            subjectKey: key.hex, proof: .init(checkpoint.subjects.proof(for: key)), entries: positions)
+            ledger: ledger.origin, partition: ledger.partition, checkpoint: checkpoint.note, cosignatures: .init(cosigned),
+            mapCheckpoint: checkpoint.mapNote, subjectKey: key.hex, proof: .init(checkpoint.subjects.proof(for: key)), entries: positions)
+    }
+}
+
+extension Components.Schemas.Cosignatures {
+    /// Witnesses' cosigned notes, by witness name, in name order.
+    init(_ notes: [String: String]) {
+        self = notes.sorted { $0.key < $1.key }.map { .init(witness: $0.key, note: $0.value) }
     }
 }

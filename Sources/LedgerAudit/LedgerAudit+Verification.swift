@@ -173,12 +173,7 @@ extension LedgerAudit {
             _ checkpoints: [Checkpoint], by policy: TrustPolicy, cosigned: [UInt64: [String: String]], origin: String
         ) throws -> UInt64 {
             for checkpoint in checkpoints.reversed() {
-                let notes = cosigned[checkpoint.size] ?? [:]
-                let cosigners = policy.witnesses.filter { witness in
-                    guard let text = notes[witness.name], let note = try? SignedNote(parsing: Array(text.utf8)) else { return false }
-                    return (try? TrustPolicy(log: policy.log, witnesses: [witness], quorum: 1).verify(note)) == checkpoint
-                }
-                if cosigners.count >= policy.quorum { return checkpoint.size }
+                if policy.cosigners(of: checkpoint, in: cosigned[checkpoint.size] ?? [:]).count >= policy.quorum { return checkpoint.size }
             }
             throw Failure(
                 origin: origin, index: nil,

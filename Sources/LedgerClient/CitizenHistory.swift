@@ -8,7 +8,9 @@ import MerkleLog
 /// the ledger key and agree; the subject-map proof shows that the entries listed are the citizen's whole
 /// history up to that checkpoint (their count and chain head, or nothing). Then every access shown that a
 /// checkpoint covers must be one of those entries, so an access cannot be hidden from the list, nor one
-/// shown that the ledger does not hold.
+/// shown that the ledger does not hold. Under a witness policy, each checkpoint relied on must carry a quorum of its
+/// witnesses' cosignatures: a ledger key alone could sign a private view for one citizen, but not make witnesses
+/// cosign it.
 public struct CitizenHistory: Sendable {
     public struct Access: Sendable {
         public let ledger: String
@@ -31,15 +33,22 @@ public struct CitizenHistory: Sendable {
         public let size: UInt64
         /// The citizen's entries (all event types) in it.
         public let entries: Int
+        /// The witness policy's witnesses that cosigned the checkpoint, by name; empty without a policy.
+        public let witnessedBy: [String]
     }
 
     public let accesses: [Access]
     public let ledgers: [ProvenLedger]
     /// Ledgers without a checkpoint yet, whose entries cannot be proven.
     public let pending: [String]
+    /// Whether every checkpoint relied on carries the quorum of a witness policy (`false` without one).
+    public let isWitnessed: Bool
 
-    /// Fetches the history of the token's citizen from `url` and checks it under `ledgerKey`.
-    public static func fetch(from url: URL, token: String, ledgerKey: Curve25519.Signing.PublicKey) async throws -> CitizenHistory {
+    /// Fetches the history of the token's citizen from `url` and checks it under `ledgerKey`, and under
+    /// `witnessPolicy` (the text of a trust policy's `witness` and `quorum` lines, ledger-format.md §7) if given.
+    public static func fetch(
+        from url: URL, token: String, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil
+    ) async throws -> CitizenHistory {
         let api = LedgerAPIClient(url: url, token: token)
         let completeness = try await api.completeness()
         let accesses = try await api.accesses()
@@ -62,6 +71,17 @@ public struct CitizenHistory: Sendable {
                 throw fail("its checkpoints are not signed by the ledger key: \(error)")
             }
             guard map.log == checkpoint else { throw fail("the subject-map checkpoint is of another tree than the log checkpoint") }
+            var witnessedBy: [String] = []
+            if let witnessPolicy {
+                let witnesses = try TrustPolicy(text: witnessPolicy, log: log)
+                let notes = Dictionary(answer.cosignatures.map { ($0.witness, $0.note) }, uniquingKeysWith: { first, _ in first })
+                witnessedBy = witnesses.cosigners(of: checkpoint, in: notes).map(\.name)
+                guard witnessedBy.count >= witnesses.quorum else {
+                    throw fail(
+                        "its checkpoint at \(checkpoint.size) leaves carries the cosignatures of \(witnessedBy.count) of the \(witnesses.quorum) witnesses the policy requires, so it could be a view shown to you alone; try again once the witnesses have cosigned it"
+                    )
+                }
+            }
             let leafHashes = answer.entries.compactMap { SHA256Hash(hex: $0.leafHash) }
             guard let key = SHA256Hash(hex: answer.subjectKey), leafHashes.count == answer.entries.count,
                 answer.entries.allSatisfy({ $0.ledger == answer.ledger && UInt64(exactly: $0.index).map { $0 < checkpoint.size } ?? false })
@@ -72,7 +92,8 @@ public struct CitizenHistory: Sendable {
                 throw fail("the entries listed are not the citizen's whole history at the checkpoint: \(error)")
             }
             proven[answer.ledger] = (checkpoint.size, Set(answer.entries.map { "\($0.index)/\($0.leafHash)" }))
-            ledgers.append(ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: answer.entries.count))
+            ledgers.append(
+                ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: answer.entries.count, witnessedBy: witnessedBy))
         }
         let checked = try accesses.map { access in
             let position = access.position
@@ -87,7 +108,7 @@ public struct CitizenHistory: Sendable {
                 action: access.action, purpose: access.purpose, dataHolder: access.dataHolder, dataCategories: access.dataCategories ?? [],
                 outcome: access.outcome.rawValue, isProven: covered)
         }
-        return CitizenHistory(accesses: checked, ledgers: ledgers, pending: completeness.pending)
+        return CitizenHistory(accesses: checked, ledgers: ledgers, pending: completeness.pending, isWitnessed: witnessPolicy != nil)
     }
 }
 

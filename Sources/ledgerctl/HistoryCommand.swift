@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import LedgerClient
+import MerkleLog
 
 /// The citizen's own check: who accessed my data, and the proof that the list is complete.
 struct HistoryCommand: AsyncParsableCommand {
@@ -12,9 +13,11 @@ struct HistoryCommand: AsyncParsableCommand {
             Fetches the token's citizen's accesses and completeness proofs, and checks them under --ledger-key: each \
             ledger's checkpoints are signed by the ledger, its subject-map proof shows the listed entries are the \
             citizen's whole history up to the checkpoint, and every access shown that a checkpoint covers is one of \
-            them. Nothing is taken on the server's word.
+            them. With --policy, each checkpoint must also carry the cosignatures of the policy's quorum of witnesses: \
+            the ledger key alone could sign a private view for one citizen, witnesses would not cosign it. Nothing is \
+            taken on the server's word.
               TOKEN=$(ledgerctl token --role citizen --subject CI-KR-0000000000001)
-              ledgerctl history --url http://127.0.0.1:8080 --token "$TOKEN" --ledger-key 3kF1…=
+              ledgerctl history --url http://127.0.0.1:8080 --token "$TOKEN" --ledger-key 3kF1…= --policy witnesses.policy
             One line per access (time, institution, what, for which purpose, verdict; "unproven" when no checkpoint \
             covers it yet), then a summary. Exit code 0 when the history verifies, 1 when it does not.
             """
@@ -29,6 +32,12 @@ struct HistoryCommand: AsyncParsableCommand {
     @Option(help: "The ledger's checkpoint public key (base64), as ledgerd prints it (ledger-key=…).")
     var ledgerKey: String
 
+    @Option(
+        help:
+            "A witness policy: \"witness VKEY\" lines and \"quorum N\" (docs/ledger-format.md §7). Without it the history is not witnessed."
+    )
+    var policy: String?
+
     func run() async throws {
         guard let token = token ?? ProcessInfo.processInfo.environment["LEDGER_API_TOKEN"] else {
             throw ValidationError("a citizen token is needed: --token, or LEDGER_API_TOKEN")
@@ -39,9 +48,16 @@ struct HistoryCommand: AsyncParsableCommand {
         guard let bytes = Data(base64Encoded: ledgerKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes) else {
             throw ValidationError("--ledger-key must be the base64 of a 32-byte Ed25519 public key")
         }
+        let witnessPolicy: String?
+        do {
+            witnessPolicy = try policy.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            _ = try witnessPolicy.map(TrustPolicy.witnesses(inPolicy:))
+        } catch {
+            throw ValidationError("--policy must be a readable witness policy file: \(error)")
+        }
         let history: CitizenHistory
         do {
-            history = try await CitizenHistory.fetch(from: api, token: token, ledgerKey: key)
+            history = try await CitizenHistory.fetch(from: api, token: token, ledgerKey: key, witnessPolicy: witnessPolicy)
         } catch {
             FileHandle.standardError.write(Data("NOT VERIFIED: \(error)\n".utf8))
             throw ExitCode.failure
@@ -59,6 +75,9 @@ struct HistoryCommand: AsyncParsableCommand {
             "verified: \(history.accesses.count) accesses (\(violations) not covered by a consent); the history is complete up to the "
                 + "signed checkpoints of \(history.ledgers.count) ledgers"
                 + (unproven > 0 ? "; \(unproven) newer accesses await a checkpoint" : "")
-                + (history.pending.isEmpty ? "" : "; \(history.pending.count) ledgers have no checkpoint yet"))
+                + (history.pending.isEmpty ? "" : "; \(history.pending.count) ledgers have no checkpoint yet")
+                + (history.isWitnessed
+                    ? "; every checkpoint witnessed by the policy's quorum"
+                    : "; not witnessed (give --policy FILE to require the witnesses' cosignatures)"))
     }
 }

@@ -15,8 +15,8 @@ struct CitizenHistoryTests {
     let ledgerKey = Curve25519.Signing.PrivateKey()
 
     /// Citizen A: a consent, a covered access and one for a purpose not consented, checkpointed; then one
-    /// more access no checkpoint covers yet. Citizen B: a consent only.
-    func serve(_ body: (URL, String) async throws -> Void) async throws {
+    /// more access no checkpoint covers yet. Citizen B: a consent only. `witness`, if given, cosigns the checkpoint.
+    func serve(cosignedBy witness: NoteSigner? = nil, _ body: (URL, String) async throws -> Void) async throws {
         let ledger = try PartitionLedger(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path,
             origin: "test-ledger/events/0", topic: "events", partition: 0)
@@ -34,7 +34,11 @@ struct CitizenHistoryTests {
                 event("consent.granted", 3, "CI-B", Fixtures.grant("c-2")),
                 event("access.performed", 4, "CI-A", Fixtures.access(at: "2026-04-04T00:00:00Z", purpose: "marketing")),
             ], judgedBy: &rules)
-        try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
+        var (_, note, _) = try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
+        if let witness {
+            try note.sign(with: witness, timestamp: 1_775_000_000)
+            #expect(try await ledger.storeCosigned(note, witness: witness.verifier.name))
+        }
         try await ledger.append([event("access.performed", 5, "CI-A", Fixtures.access(at: "2026-04-05T00:00:00Z"))], judgedBy: &rules)
 
         try await servingAPI([ledger], registry: fixtures.registry, secret: fixtures.secret) { url, token in
@@ -60,6 +64,30 @@ struct CitizenHistoryTests {
                 _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: Curve25519.Signing.PrivateKey().publicKey)
             }
             #expect(error?.code == .unproven)
+        }
+    }
+
+    @Test("under a witness policy: checkpoints its quorum cosigned verify; without those cosignatures, or with a stranger's, refused")
+    func witnessed() async throws {
+        let witness = try NoteSigner(name: "witness.example", kind: .cosignatureV1, privateKey: .init())
+        let stranger = try NoteSigner(name: "stranger.example", kind: .cosignatureV1, privateKey: .init())
+        let policy = "witness \(witness.verifier.vkey)\nquorum 1\n"
+        try await serve(cosignedBy: witness) { url, token in
+            let history = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey, witnessPolicy: policy)
+            #expect(history.isWitnessed && history.ledgers.map(\.witnessedBy) == [["witness.example"]])
+            let unwitnessed = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
+            #expect(!unwitnessed.isWitnessed && unwitnessed.ledgers.map(\.witnessedBy) == [[]], "no policy, nothing claimed")
+        }
+        for cosigner in [nil, stranger] {
+            try await serve(cosignedBy: cosigner) { url, token in
+                let error = await #expect(throws: LedgerClientError.self) {
+                    _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey, witnessPolicy: policy)
+                }
+                #expect(error?.code == .unproven)
+                #expect(
+                    error?.reason.contains("carries the cosignatures of 0 of the 1 witnesses the policy requires") == true,
+                    "\(String(describing: error))")
+            }
         }
     }
 }
