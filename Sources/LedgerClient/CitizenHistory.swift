@@ -22,9 +22,17 @@ public struct CitizenHistory: Sendable {
         public let purpose: String?
         public let dataHolder: String?
         public let dataCategories: [String]
+        /// The verdict: an access outcome (`covered`, `no-consent`, …), or `rejected` (the record failed its checks)
+        /// or `not-applied` (a duplicate or a replay).
         public let outcome: String
+        /// The producer findings about the record (`sequence-gap`, `clock-skew`, …).
+        public let findings: [String]
         /// Covered by a checkpoint, and so proven part of the complete history.
         public let isProven: Bool
+
+        /// An access the ledger judged and no consent in force covered. A rejected or not-applied record is none:
+        /// it was never judged as an access.
+        public var isViolation: Bool { !["covered", "rejected", "not-applied", "recorded"].contains(outcome) }
     }
 
     public struct ProvenLedger: Sendable {
@@ -106,7 +114,7 @@ public struct CitizenHistory: Sendable {
             return Access(
                 ledger: position.ledger, index: index, occurredAt: access.occurredAt, institution: access.institution.id,
                 action: access.action, purpose: access.purpose, dataHolder: access.dataHolder, dataCategories: access.dataCategories ?? [],
-                outcome: access.outcome.rawValue, isProven: covered)
+                outcome: access.outcome.rawValue, findings: access.findings, isProven: covered)
         }
         return CitizenHistory(accesses: checked, ledgers: ledgers, pending: completeness.pending, isWitnessed: witnessPolicy != nil)
     }

@@ -67,12 +67,16 @@ struct HistoryCommand: AsyncParsableCommand {
                 .compactMap { $0 }.joined(separator: " ")
             emit(
                 "\(access.occurredAt ?? "-")  \(access.institution)  \(what)  for \(access.purpose ?? "-")  \(access.outcome)"
+                    + (access.findings.isEmpty ? "" : "  findings: \(access.findings.joined(separator: ","))")
                     + (access.isProven ? "" : "  (unproven: no checkpoint covers it yet)"))
         }
-        let violations = history.accesses.filter { $0.outcome != "covered" }.count
+        let count = { (outcome: String) in history.accesses.filter { $0.outcome == outcome }.count }
+        let violations = history.accesses.filter(\.isViolation).count
         let unproven = history.accesses.filter { !$0.isProven }.count
+        let others = [(count("rejected"), "rejected: failed their checks"), (count("not-applied"), "not applied: duplicates or replays")]
+            .filter { $0.0 > 0 }.map { "; \($0.0) \($0.1)" }.joined()
         emit(
-            "verified: \(history.accesses.count) accesses (\(violations) not covered by a consent); the history is complete up to the "
+            "verified: \(history.accesses.count) accesses (\(violations) not covered by a consent\(others)); the history is complete up to the "
                 + "signed checkpoints of \(history.ledgers.count) ledgers"
                 + (unproven > 0 ? "; \(unproven) newer accesses await a checkpoint" : "")
                 + (history.pending.isEmpty ? "" : "; \(history.pending.count) ledgers have no checkpoint yet")

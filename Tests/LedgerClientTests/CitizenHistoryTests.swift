@@ -15,8 +15,9 @@ struct CitizenHistoryTests {
     let ledgerKey = Curve25519.Signing.PrivateKey()
 
     /// Citizen A: a consent, a covered access and one for a purpose not consented, checkpointed; then one
-    /// more access no checkpoint covers yet. Citizen B: a consent only. `witness`, if given, cosigns the checkpoint.
-    func serve(cosignedBy witness: NoteSigner? = nil, _ body: (URL, String) async throws -> Void) async throws {
+    /// more access no checkpoint covers yet. Citizen B: a consent only. `witness`, if given, cosigns the checkpoint;
+    /// with `noise`, A's history also holds a forged access (its signature fails) and a replayed one.
+    func serve(cosignedBy witness: NoteSigner? = nil, noise: Bool = false, _ body: (URL, String) async throws -> Void) async throws {
         let ledger = try PartitionLedger(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path,
             origin: "test-ledger/events/0", topic: "events", partition: 0)
@@ -34,6 +35,12 @@ struct CitizenHistoryTests {
                 event("consent.granted", 3, "CI-B", Fixtures.grant("c-2")),
                 event("access.performed", 4, "CI-A", Fixtures.access(at: "2026-04-04T00:00:00Z", purpose: "marketing")),
             ], judgedBy: &rules)
+        if noise {
+            var forged = event("access.performed", 6, "CI-A", Fixtures.access(at: "2026-04-06T00:00:00Z"))
+            forged.value = forged.value.map { $0 + Array(" ".utf8) }
+            try await ledger.append(
+                [forged, event("access.performed", 2, "CI-A", Fixtures.access(at: "2026-04-02T00:00:00Z"))], judgedBy: &rules)
+        }
         var (_, note, _) = try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
         if let witness {
             try note.sign(with: witness, timestamp: 1_775_000_000)
@@ -88,6 +95,17 @@ struct CitizenHistoryTests {
                     error?.reason.contains("carries the cosignatures of 0 of the 1 witnesses the policy requires") == true,
                     "\(String(describing: error))")
             }
+        }
+    }
+
+    @Test("counts as violations only accesses no consent covered: a forged record and a replay are named for what they are")
+    func violationsCounted() async throws {
+        try await serve(noise: true) { url, token in
+            let history = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
+            #expect(history.accesses.map(\.outcome).sorted() == ["covered", "covered", "not-applied", "purpose-not-covered", "rejected"])
+            #expect(history.accesses.filter(\.isViolation).map(\.outcome) == ["purpose-not-covered"])
+            let replay = history.accesses.first { $0.outcome == "not-applied" }
+            #expect(replay?.findings == ["duplicate-event-id", "sequence-replay"], "the replay says why")
         }
     }
 }
