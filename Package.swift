@@ -95,7 +95,6 @@ let package = Package(
             name: "LedgerIngest",
             dependencies: [
                 "CodedErrors", "KafkaClient", "LedgerFormat", "LedgerIdentity", "LedgerStore", "ConsentModel", "MerkleLog", "PrivateFiles",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,3 @@
-import GRDB
 import LedgerStore
 
 /// Why a partition's ledger cannot go on, and what an operator should do: what quarantines the partition.
@@ -51,20 +50,20 @@ public struct PartitionFault: Error, Sendable, CustomStringConvertible {
     init(_ error: any Error, path: String) {
         let restore =
             "move \(path) aside (with its -wal and -shm files) and ledgerd rebuilds it from the topic, or restore it from a backup (docs/operations.md)"
-        switch error {
-        case let fault as PartitionFault:
+        switch (error, StorageFailure(error)) {
+        case (let fault as PartitionFault, _):
             self = fault
-        case let error as DatabaseError where error.resultCode == .SQLITE_FULL:
+        case (_, .diskFull(let message)):
             self.init(
-                .diskFull, "\(path): the disk is full (\(error.message ?? "SQLITE_FULL"))",
+                .diskFull, "\(path): the disk is full (\(message))",
                 remedy: "free space on the data directory's file system; ingestion resumes by itself", isServable: true)
-        case let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode):
-            self.init(.corrupt, "\(path) is damaged: \(error.message ?? "\(error.resultCode)")", remedy: restore)
-        case let error as DatabaseError where [.SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM].contains(error.resultCode):
+        case (_, .damaged(let message)):
+            self.init(.corrupt, "\(path) is damaged: \(message)", remedy: restore)
+        case (_, .inaccessible(let message)):
             self.init(
-                .io, "\(path) cannot be read or written: \(error.message ?? "\(error.resultCode)")",
+                .io, "\(path) cannot be read or written: \(message)",
                 remedy: "check the data directory's disk, mount and permissions; ledgerd retries by itself", isServable: true)
-        case let error as LedgerStoreError:
+        case (let error as LedgerStoreError, _):
             if error.code == .wrongLedger {
                 self.init(.wrongLedger, "\(path): \(error)", remedy: "check --data-dir and --ledger-name")
             } else {
