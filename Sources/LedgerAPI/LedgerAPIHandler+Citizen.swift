@@ -66,6 +66,27 @@ extension LedgerAPIHandler {
         return .ok(.init(body: .json(.init(ledgers: proofs, pending: pending))))
     }
 
+    func listMyCompletenessEntries(_ input: Operations.ListMyCompletenessEntries.Input) async throws
+        -> Operations.ListMyCompletenessEntries.Output
+    {
+        let key = SHA256Hash(bytes: try myReference().bytes)!
+        // A ledger this ledgerd does not hold looks as another citizen's entries would.
+        guard let ledger = ledgers().first(where: { $0.partition == input.path.partition }) else { throw Problem.forbidden }
+        let limit = try PageLimit.limit(input.query.limit)
+        guard let size = UInt64(exactly: input.query.size), size <= ledger.size else {
+            throw Problem.badRequest(
+                "size \(input.query.size) is beyond the ledger's \(ledger.size) leaves; give the size of the checkpoint the answer proves")
+        }
+        let after = try input.query.cursor.map { text in
+            let cursor = try Problem.whenMalformed(PageCursor(text))
+            guard cursor.partition == ledger.partition else {
+                throw Problem.badRequest("cursor \(text) is of partition \(cursor.partition), not \(ledger.partition)")
+            }
+            return cursor.index
+        }
+        return .ok(.init(body: .json(try await subjectEntries(ledger, key: key, below: size, after: after, limit: limit))))
+    }
+
     func getMyEntryProof(_ input: Operations.GetMyEntryProof.Input) async throws -> Operations.GetMyEntryProof.Output {
         let subject = try myReference()
         // Another's entry, a missing one and a missing ledger all look the same to a citizen.

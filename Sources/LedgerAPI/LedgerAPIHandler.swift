@@ -53,17 +53,29 @@ struct LedgerAPIHandler: APIProtocol {
     {
         let checkpoint = try latestCheckpoint(of: ledger)
         var positions: [Components.Schemas.Position] = []
+        var nextCursor: String?
         if withEntries, let value = checkpoint.subjects.value(for: key) {
-            var filter = EntryFilter()
-            filter.subject = SubjectReference(bytes: key.bytes)
-            // A subject's leaves are indexed in order, so its first `count` are those the checkpoint covers.
-            let entries = try await ledger.read { [filter] in try $0.entries(matching: filter, after: nil, limit: Int(value.count)) }
-            positions = entries.map { .init(ledger, $0) }
+            let page = try await subjectEntries(ledger, key: key, below: checkpoint.size, after: nil, limit: PageLimit.maximumLimit)
+            positions = page.items
+            nextCursor = value.count > UInt64(positions.count) ? page.nextCursor : nil
         }
         let cosigned = try await ledger.read { [size = checkpoint.size] in try $0.cosignedCheckpoints(sizes: size...size)[size] ?? [:] }
         return .init(
             ledger: ledger.origin, partition: ledger.partition, checkpoint: checkpoint.note, cosignatures: .init(cosigned),
-            mapCheckpoint: checkpoint.mapNote, subjectKey: key.hex, proof: .init(checkpoint.subjects.proof(for: key)), entries: positions)
+            mapCheckpoint: checkpoint.mapNote, subjectKey: key.hex, proof: .init(checkpoint.subjects.proof(for: key)), entries: positions,
+            nextCursor: nextCursor)
+    }
+
+    /// A page of a subject's leaves below `size` (those a checkpoint of that size covers), in order.
+    func subjectEntries(_ ledger: PartitionLedger, key: SHA256Hash, below size: UInt64, after: UInt64?, limit: Int) async throws
+        -> Components.Schemas.PositionPage
+    {
+        var filter = EntryFilter()
+        filter.subject = SubjectReference(bytes: key.bytes)
+        filter.below = size
+        let entries = try await ledger.read { [filter] in try $0.entries(matching: filter, after: after, limit: limit) }
+        let next = entries.count == limit ? entries.last.map { PageCursor(partition: ledger.partition, index: $0.index).text } : nil
+        return .init(items: entries.map { .init(ledger, $0) }, nextCursor: next)
     }
 }
 

@@ -90,18 +90,20 @@ public struct CitizenHistory: Sendable {
                     )
                 }
             }
-            let leafHashes = answer.entries.compactMap { SHA256Hash(hex: $0.leafHash) }
-            guard let key = SHA256Hash(hex: answer.subjectKey), leafHashes.count == answer.entries.count,
-                answer.entries.allSatisfy({ $0.ledger == answer.ledger && UInt64(exactly: $0.index).map { $0 < checkpoint.size } ?? false })
+            guard let key = SHA256Hash(hex: answer.subjectKey) else { throw fail("the subject key is not a SHA-256 hash") }
+            let proof = try answer.proof.subjectMapProof
+            let entries = try await api.entries(of: answer, size: checkpoint.size, count: proof.count(of: key))
+            let leafHashes = entries.compactMap { SHA256Hash(hex: $0.leafHash) }
+            guard leafHashes.count == entries.count,
+                entries.allSatisfy({ $0.ledger == answer.ledger && UInt64(exactly: $0.index).map { $0 < checkpoint.size } ?? false })
             else { throw fail("the entries listed are not leaves of this ledger below its checkpoint") }
             do {
-                try answer.proof.subjectMapProof.verifyHistory(key: key, leafHashes: leafHashes, root: map.mapRoot)
+                try proof.verifyHistory(key: key, leafHashes: leafHashes, root: map.mapRoot)
             } catch {
                 throw fail("the entries listed are not the citizen's whole history at the checkpoint: \(error)")
             }
-            proven[answer.ledger] = (checkpoint.size, Set(answer.entries.map { "\($0.index)/\($0.leafHash)" }))
-            ledgers.append(
-                ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: answer.entries.count, witnessedBy: witnessedBy))
+            proven[answer.ledger] = (checkpoint.size, Set(entries.map { "\($0.index)/\($0.leafHash)" }))
+            ledgers.append(ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: entries.count, witnessedBy: witnessedBy))
         }
         let checked = try accesses.map { access in
             let position = access.position
@@ -136,5 +138,13 @@ extension Components.Schemas.MapProof {
             }
             return SubjectMapProof(siblings: try siblings.map(hash), terminal: terminal)
         }
+    }
+}
+
+extension SubjectMapProof {
+    /// How many leaves the proof says `key` has: its own leaf's count, or none when the path ends elsewhere. Only a
+    /// bound on what to fetch: ``verifyHistory(key:leafHashes:root:)`` decides.
+    func count(of key: SHA256Hash) -> UInt64 {
+        if case .leaf(key, let value) = terminal { value.count } else { 0 }
     }
 }

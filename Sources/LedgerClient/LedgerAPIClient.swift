@@ -135,6 +135,30 @@ public struct LedgerAPIClient: Sendable {
         }
     }
 
+    /// A completeness answer's entries, all pages: its first page, then the rest at the checkpoint's size, until
+    /// `count` (the proven number of entries) are read or the server has no more.
+    func entries(of answer: Components.Schemas.SubjectCompleteness, size: UInt64, count: UInt64) async throws
+        -> [Components.Schemas.Position]
+    {
+        var entries = answer.entries
+        var cursor = answer.nextCursor
+        while let next = cursor, UInt64(entries.count) < count {
+            let query = Operations.ListMyCompletenessEntries.Input.Query(size: Int64(clamping: size), cursor: next, limit: 100)
+            switch try await call({ try await $0.listMyCompletenessEntries(path: .init(partition: answer.partition), query: query) }) {
+            case .ok(let ok):
+                let page = try ok.body.json
+                guard !page.items.isEmpty else {
+                    throw LedgerClientError(.malformedAnswer, "\(answer.ledger): an empty page of entries with a next cursor")
+                }
+                entries += page.items
+                cursor = page.nextCursor
+            case .unauthorized, .forbidden: throw LedgerClientError(.tokenRefused, "ledgerd refused the token: this needs a citizen token")
+            default: throw LedgerClientError(.unexpectedStatus, "ledgerd did not serve the entries of \(answer.ledger)")
+            }
+        }
+        return entries
+    }
+
     /// Every access to the caller's data, all pages (a citizen's token).
     func accesses() async throws -> [Components.Schemas.AccessEntry] {
         var items: [Components.Schemas.AccessEntry] = []

@@ -33,6 +33,8 @@ public struct EntryFilter: Sendable {
     public var occurredFrom: Int64?
     /// Exclusive, in nanoseconds since the epoch.
     public var occurredBefore: Int64?
+    /// Only leaves below this index: those a checkpoint of this size covers.
+    public var below: UInt64?
 
     public init() {}
 }
@@ -67,6 +69,7 @@ extension LedgerReader {
         require("entry.purpose = ?", filter.purpose)
         require("entry.occurred_at >= ?", filter.occurredFrom)
         require("entry.occurred_at < ?", filter.occurredBefore)
+        require("leaf.idx < ?", filter.below.map { Int64(clamping: $0) })
         if filter.violationsOnly { conditions.append("entry.violation = 1") }
         if filter.excludeRejected { conditions.append("entry.outcome != 'rejected'") }
         arguments.append(limit)

@@ -108,4 +108,27 @@ struct CitizenHistoryTests {
             #expect(replay?.findings == ["duplicate-event-id", "sequence-replay"], "the replay says why")
         }
     }
+
+    @Test("a history longer than one page is fetched page by page, and every page chains into the proven head")
+    func pagedHistory() async throws {
+        let ledger = try PartitionLedger(
+            path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path,
+            origin: "test-ledger/events/0", topic: "events", partition: 0)
+        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        let records = [Fixtures.grant("c-1")] + (0..<230).map { _ in Fixtures.access(at: "2026-04-02T00:00:00Z") }
+        try await ledger.append(
+            records.enumerated().map { offset, data in
+                fixtures.record(
+                    Fixtures.envelope(
+                        type: offset == 0 ? "consent.granted" : "access.performed", id: "e-\(offset)", source: "mydata-op-1",
+                        seq: Int64(offset + 1), time: "2026-04-02T00:00:00Z", subject: "CI-A", data: data))
+            }, judgedBy: &rules)
+        try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
+        try await servingAPI([ledger], registry: fixtures.registry, secret: fixtures.secret) { url, token in
+            let history = try await CitizenHistory.fetch(
+                from: url, token: try await token(.citizen, "CI-A"), ledgerKey: ledgerKey.publicKey)
+            #expect(history.ledgers.map(\.entries) == [231], "the consent and 230 accesses, over three pages")
+            #expect(history.accesses.count == 230 && history.accesses.allSatisfy(\.isProven))
+        }
+    }
 }
