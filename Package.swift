@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "LedgerClient",
             dependencies: [
-                "CodedErrors", "MerkleLog",
+                "CodedErrors", "ConsentModel", "LedgerFormat", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession"),
@@ -276,7 +276,7 @@ let package = Package(
         .testTarget(
             name: "LedgerClientTests",
             dependencies: [
-                "LedgerClient", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                "LedgerClient", "LedgerAPI", "LedgerStore", "LedgerStoreFixtures", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

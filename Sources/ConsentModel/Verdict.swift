@@ -225,4 +225,16 @@ public struct VerdictCodes: Sendable, Equatable {
         access = document.access?.code
         consentId = document.access?.consentId
     }
+
+    /// How an entry is listed (the API's `outcome`): `rejected`, `not-applied` (a duplicate or replay), the access
+    /// outcome's code (`covered`, `no-consent`, …), or `recorded` (an applied consent event).
+    public var listedOutcome: String {
+        if rejection != nil { return "rejected" }
+        if let access { return access }
+        if findings.contains(where: ProducerFinding.notApplyingCodes.contains) { return "not-applied" }
+        return "recorded"
+    }
+
+    /// An applied access that no consent in force covered.
+    public var isViolation: Bool { access.map { $0 != AccessOutcome.coveredCode } ?? false }
 }

@@ -5,8 +5,11 @@ import MerkleLog
 
 /// How ledger facts are shown in the API's JSON.
 extension Components.Schemas.Position {
-    init(_ ledger: PartitionLedger, _ entry: IndexedEntry) {
-        self.init(ledger: ledger.origin, partition: ledger.partition, index: Int64(entry.index), leafHash: entry.leafHash.hex)
+    /// Where `entry` is, with its leaf's bytes if `withLeaf`.
+    init(_ ledger: PartitionLedger, _ entry: IndexedEntry, withLeaf: Bool = false) {
+        self.init(
+            ledger: ledger.origin, partition: ledger.partition, index: Int64(entry.index), leafHash: entry.leafHash.hex,
+            leaf: withLeaf ? .init(entry.leaf.encoded) : nil)
     }
 }
 

@@ -1,5 +1,7 @@
+import ConsentModel
 public import Crypto
 public import Foundation
+import LedgerFormat
 import MerkleLog
 
 /// A citizen's access history, checked against the ledger's signed checkpoints rather than taken on trust.
@@ -8,7 +10,8 @@ import MerkleLog
 /// the ledger key and agree; the subject-map proof shows that the entries listed are the citizen's whole
 /// history up to that checkpoint (their count and chain head, or nothing). Then every access shown that a
 /// checkpoint covers must be one of those entries, so an access cannot be hidden from the list, nor one
-/// shown that the ledger does not hold. Under a witness policy, each checkpoint relied on must carry a quorum of its
+/// shown that the ledger does not hold. The proven entries come with their leaves' bytes: an access shown must say what
+/// its leaf says (institution, verdict), and every proven access must be shown. Under a witness policy, each checkpoint relied on must carry a quorum of its
 /// witnesses' cosignatures: a ledger key alone could sign a private view for one citizen, but not make witnesses
 /// cosign it.
 public struct CitizenHistory: Sendable {
@@ -60,7 +63,7 @@ public struct CitizenHistory: Sendable {
         let api = LedgerAPIClient(url: url, token: token)
         let completeness = try await api.completeness()
         let accesses = try await api.accesses()
-        var proven: [String: (size: UInt64, entries: Set<String>)] = [:]
+        var proven: [String: (size: UInt64, leaves: [UInt64: LedgerLeaf])] = [:]
         var ledgers: [ProvenLedger] = []
         let keys = Set(completeness.ledgers.map(\.subjectKey))
         guard keys.count <= 1 else {
@@ -102,21 +105,51 @@ public struct CitizenHistory: Sendable {
             } catch {
                 throw fail("the entries listed are not the citizen's whole history at the checkpoint: \(error)")
             }
-            proven[answer.ledger] = (checkpoint.size, Set(entries.map { "\($0.index)/\($0.leafHash)" }))
+            var leaves: [UInt64: LedgerLeaf] = [:]
+            for entry in entries {
+                guard let bytes = entry.leaf.map({ Array($0.data) }), RFC6962.leafHash(bytes).hex == entry.leafHash,
+                    let leaf = try? LedgerLeaf(decoding: bytes)
+                else { throw fail("entry \(entry.index) comes without the leaf bytes that hash to its leaf hash") }
+                leaves[UInt64(entry.index)] = leaf
+            }
+            proven[answer.ledger] = (checkpoint.size, leaves)
             ledgers.append(ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: entries.count, witnessedBy: witnessedBy))
         }
         let checked = try accesses.map { access in
             let position = access.position
             let index = try unsigned(position.index, "the index of an access")
-            let covered = proven[position.ledger].map { index < $0.size } ?? false
-            if covered, proven[position.ledger]?.entries.contains("\(position.index)/\(position.leafHash)") != true {
-                throw LedgerClientError(
-                    .unproven, "\(position.ledger): the access shown at leaf \(position.index) is not in the proven history")
+            func fail(_ reason: String) -> LedgerClientError { LedgerClientError(.unproven, "\(position.ledger): \(reason)") }
+            guard let ledger = proven[position.ledger], index < ledger.size else {
+                return Access(
+                    ledger: position.ledger, index: index, occurredAt: access.occurredAt, institution: access.institution.id,
+                    action: access.action, purpose: access.purpose, dataHolder: access.dataHolder,
+                    dataCategories: access.dataCategories ?? [], outcome: access.outcome.rawValue, findings: access.findings,
+                    isProven: false)
+            }
+            guard let leaf = ledger.leaves[index], RFC6962.leafHash(leaf.encoded).hex == position.leafHash else {
+                throw fail("the access shown at leaf \(index) is not in the proven history")
+            }
+            let codes = try VerdictCodes(canonicalJSON: leaf.verdict)
+            guard leaf.eventType == EventType.accessPerformed.rawValue, leaf.producer == access.institution.id,
+                codes.listedOutcome == access.outcome.rawValue, codes.findings == access.findings
+            else {
+                throw fail(
+                    "the access shown at leaf \(index) (\(access.institution.id), \(access.outcome.rawValue)) is not what its leaf says (\(leaf.eventType) by \(leaf.producer), \(codes.listedOutcome))"
+                )
             }
             return Access(
-                ledger: position.ledger, index: index, occurredAt: access.occurredAt, institution: access.institution.id,
-                action: access.action, purpose: access.purpose, dataHolder: access.dataHolder, dataCategories: access.dataCategories ?? [],
-                outcome: access.outcome.rawValue, findings: access.findings, isProven: covered)
+                ledger: position.ledger, index: index, occurredAt: access.occurredAt, institution: leaf.producer, action: access.action,
+                purpose: access.purpose, dataHolder: access.dataHolder, dataCategories: access.dataCategories ?? [],
+                outcome: codes.listedOutcome, findings: codes.findings, isProven: true)
+        }
+        // Every proven access must be shown: a list that leaves one out hides it.
+        let shown = Set(checked.map { "\($0.ledger)/\($0.index)" })
+        for (name, ledger) in proven {
+            for (index, leaf) in ledger.leaves where leaf.eventType == EventType.accessPerformed.rawValue {
+                guard shown.contains("\(name)/\(index)") else {
+                    throw LedgerClientError(.unproven, "\(name): the access at leaf \(index) is proven but not listed")
+                }
+            }
         }
         return CitizenHistory(accesses: checked, ledgers: ledgers, pending: completeness.pending, isWitnessed: witnessPolicy != nil)
     }

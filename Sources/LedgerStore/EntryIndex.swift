@@ -39,16 +39,8 @@ struct EntryIndex: Equatable {
         institution = leaf.producer
         eventType = leaf.eventType
         findings = verdict.findings.joined(separator: " ")
-        isViolation = verdict.access.map { $0 != AccessOutcome.coveredCode } ?? false
-        if verdict.rejection != nil {
-            outcome = "rejected"
-        } else if let access = verdict.access {
-            outcome = access
-        } else if verdict.findings.contains(where: ProducerFinding.notApplyingCodes.contains) {
-            outcome = "not-applied"
-        } else {
-            outcome = "recorded"
-        }
+        isViolation = verdict.isViolation
+        outcome = verdict.listedOutcome
         if case .accessPerformed(let access) = event?.data {
             purpose = access.purpose
             occurredAt = access.occurredAt.nanoseconds

@@ -5,6 +5,7 @@ import Foundation
 import LedgerAPI
 import LedgerClient
 import LedgerStore
+import LedgerStoreFixtures
 import MerkleLog
 import Testing
 
@@ -16,11 +17,13 @@ struct CitizenHistoryTests {
 
     /// Citizen A: a consent, a covered access and one for a purpose not consented, checkpointed; then one
     /// more access no checkpoint covers yet. Citizen B: a consent only. `witness`, if given, cosigns the checkpoint;
-    /// with `noise`, A's history also holds a forged access (its signature fails) and a replayed one.
-    func serve(cosignedBy witness: NoteSigner? = nil, noise: Bool = false, _ body: (URL, String) async throws -> Void) async throws {
-        let ledger = try PartitionLedger(
-            path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path,
-            origin: "test-ledger/events/0", topic: "events", partition: 0)
+    /// with `noise`, A's history also holds a forged access (its signature fails) and a replayed one. `body` gets the
+    /// ledger file's tampering fixture too.
+    func serve(
+        cosignedBy witness: NoteSigner? = nil, noise: Bool = false, _ body: (URL, String, LedgerFileTampering) async throws -> Void
+    ) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path
+        let ledger = try PartitionLedger(path: path, origin: "test-ledger/events/0", topic: "events", partition: 0)
         var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
         func event(_ type: String, _ seq: Int64, _ subject: String, _ data: [String: Any]) -> IncomingRecord {
             fixtures.record(
@@ -49,13 +52,13 @@ struct CitizenHistoryTests {
         try await ledger.append([event("access.performed", 5, "CI-A", Fixtures.access(at: "2026-04-05T00:00:00Z"))], judgedBy: &rules)
 
         try await servingAPI([ledger], registry: fixtures.registry, secret: fixtures.secret) { url, token in
-            try await body(url, try await token(.citizen, "CI-A"))
+            try await body(url, try await token(.citizen, "CI-A"), LedgerFileTampering(path: path))
         }
     }
 
     @Test("verifies under the ledger key: every access, proven complete up to the checkpoint, the newest one marked unproven")
     func verifies() async throws {
-        try await serve { url, token in
+        try await serve { url, token, _ in
             let history = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
             #expect(history.ledgers.map(\.size) == [4] && history.ledgers.map(\.entries) == [3], "A's consent and two accesses")
             #expect(history.accesses.count == 3)
@@ -66,7 +69,7 @@ struct CitizenHistoryTests {
 
     @Test("refuses a history whose checkpoints another key signed")
     func wrongKey() async throws {
-        try await serve { url, token in
+        try await serve { url, token, _ in
             let error = await #expect(throws: LedgerClientError.self) {
                 _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: Curve25519.Signing.PrivateKey().publicKey)
             }
@@ -79,14 +82,14 @@ struct CitizenHistoryTests {
         let witness = try NoteSigner(name: "witness.example", kind: .cosignatureV1, privateKey: .init())
         let stranger = try NoteSigner(name: "stranger.example", kind: .cosignatureV1, privateKey: .init())
         let policy = "witness \(witness.verifier.vkey)\nquorum 1\n"
-        try await serve(cosignedBy: witness) { url, token in
+        try await serve(cosignedBy: witness) { url, token, _ in
             let history = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey, witnessPolicy: policy)
             #expect(history.isWitnessed && history.ledgers.map(\.witnessedBy) == [["witness.example"]])
             let unwitnessed = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
             #expect(!unwitnessed.isWitnessed && unwitnessed.ledgers.map(\.witnessedBy) == [[]], "no policy, nothing claimed")
         }
         for cosigner in [nil, stranger] {
-            try await serve(cosignedBy: cosigner) { url, token in
+            try await serve(cosignedBy: cosigner) { url, token, _ in
                 let error = await #expect(throws: LedgerClientError.self) {
                     _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey, witnessPolicy: policy)
                 }
@@ -100,7 +103,7 @@ struct CitizenHistoryTests {
 
     @Test("counts as violations only accesses no consent covered: a forged record and a replay are named for what they are")
     func violationsCounted() async throws {
-        try await serve(noise: true) { url, token in
+        try await serve(noise: true) { url, token, _ in
             let history = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
             #expect(history.accesses.map(\.outcome).sorted() == ["covered", "covered", "not-applied", "purpose-not-covered", "rejected"])
             #expect(history.accesses.filter(\.isViolation).map(\.outcome) == ["purpose-not-covered"])
@@ -129,6 +132,28 @@ struct CitizenHistoryTests {
                 from: url, token: try await token(.citizen, "CI-A"), ledgerKey: ledgerKey.publicKey)
             #expect(history.ledgers.map(\.entries) == [231], "the consent and 230 accesses, over three pages")
             #expect(history.accesses.count == 230 && history.accesses.allSatisfy(\.isProven))
+        }
+    }
+
+    @Test("a list that hides a proven access, or shows one other than its leaf says, is refused")
+    func dishonestList() async throws {
+        try await serve { url, token, tamper in
+            // Leaf 3 is A's access for a purpose not consented: taken off the list of accesses by the query index.
+            try tamper.replaceIndexedEventType(ofLeaf: 3, with: "consent.granted")
+            let error = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
+            }
+            #expect(error?.code == .unproven && error?.reason.contains("the access at leaf 3 is proven but not listed") == true)
+        }
+        try await serve { url, token, tamper in
+            try tamper.replaceIndexedOutcome(ofLeaf: 3, with: "covered")
+            let error = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
+            }
+            #expect(
+                error?.reason.contains(
+                    "(mydata-op-1, covered) is not what its leaf says (access.performed by mydata-op-1, purpose-not-covered)") == true,
+                "\(String(describing: error))")
         }
     }
 }

@@ -66,6 +66,11 @@ public struct LedgerFileTampering {
         try write("UPDATE entry SET outcome = ? WHERE idx = ?", [outcome, Int64(index)])
     }
 
+    /// Changes the query index's event type of the leaf at `index`, which takes it off the lists of that type.
+    public func replaceIndexedEventType(ofLeaf index: UInt64, with type: String) throws {
+        try write("UPDATE entry SET event_type = ? WHERE idx = ?", [type, Int64(index)])
+    }
+
     /// Counts one more leaf for every subject in the materialized state than its chain holds.
     public func inflateSubjectCounts() throws {
         try write("UPDATE subject SET count = count + 1")
