@@ -110,7 +110,8 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         emit(
             "verified \(outcome.checked) ledgers, \(outcome.leaves) leaves: chains, trees, checkpoints\(policy == nil ? "" : " (witnessed)"), subject maps\(verdicts ? " and verdicts" : "") all hold"
-                + (verdicts ? "" : " (verdicts not checked)") + (url == nil ? "" : " (as served; stored subject rows not checked)"))
+                + (verdicts ? "" : " (verdicts not checked)")
+                + (url == nil ? "" : " (as served; the tables derived from the leaves are checked only from files)"))
     }
 
     /// What the ledgers checked so far came to; each gets one line on standard output.
