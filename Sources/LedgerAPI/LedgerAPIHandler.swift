@@ -75,7 +75,7 @@ struct LedgerAPIHandler: APIProtocol {
         filter.below = size
         let entries = try await ledger.read { [filter] in try $0.entries(matching: filter, after: after, limit: limit) }
         let next = entries.count == limit ? entries.last.map { PageCursor(partition: ledger.partition, index: $0.index).text } : nil
-        return .init(items: entries.map { .init(ledger, $0, withLeaf: true) }, nextCursor: next)
+        return .init(items: entries.map { .init(ledger, $0, withBytes: true) }, nextCursor: next)
     }
 }
 

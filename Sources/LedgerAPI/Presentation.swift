@@ -5,11 +5,11 @@ import MerkleLog
 
 /// How ledger facts are shown in the API's JSON.
 extension Components.Schemas.Position {
-    /// Where `entry` is, with its leaf's bytes if `withLeaf`.
-    init(_ ledger: PartitionLedger, _ entry: IndexedEntry, withLeaf: Bool = false) {
+    /// Where `entry` is, with its leaf's and its record's bytes if `withBytes`.
+    init(_ ledger: PartitionLedger, _ entry: IndexedEntry, withBytes: Bool = false) {
         self.init(
             ledger: ledger.origin, partition: ledger.partition, index: Int64(entry.index), leafHash: entry.leafHash.hex,
-            leaf: withLeaf ? .init(entry.leaf.encoded) : nil)
+            leaf: withBytes ? .init(entry.leaf.encoded) : nil, value: withBytes ? entry.value.map { .init($0) } : nil)
     }
 }
 

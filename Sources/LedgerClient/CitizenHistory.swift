@@ -63,7 +63,7 @@ public struct CitizenHistory: Sendable {
         let api = LedgerAPIClient(url: url, token: token)
         let completeness = try await api.completeness()
         let accesses = try await api.accesses()
-        var proven: [String: (size: UInt64, leaves: [UInt64: LedgerLeaf])] = [:]
+        var proven: [String: (size: UInt64, leaves: [UInt64: LedgerLeaf], accesses: [UInt64: DataAccess])] = [:]
         var ledgers: [ProvenLedger] = []
         let keys = Set(completeness.ledgers.map(\.subjectKey))
         guard keys.count <= 1 else {
@@ -106,13 +106,22 @@ public struct CitizenHistory: Sendable {
                 throw fail("the entries listed are not the citizen's whole history at the checkpoint: \(error)")
             }
             var leaves: [UInt64: LedgerLeaf] = [:]
+            var accesses: [UInt64: DataAccess] = [:]
             for entry in entries {
                 guard let bytes = entry.leaf.map({ Array($0.data) }), RFC6962.leafHash(bytes).hex == entry.leafHash,
                     let leaf = try? LedgerLeaf(decoding: bytes)
                 else { throw fail("entry \(entry.index) comes without the leaf bytes that hash to its leaf hash") }
                 leaves[UInt64(entry.index)] = leaf
+                // A record's value is optional (a redacted one is gone), but one given must be the one the leaf commits to.
+                guard let value = entry.value.map({ Array($0.data) }) else { continue }
+                guard SHA256Hash.of(value) == leaf.valueHash else {
+                    throw fail("the record given for entry \(entry.index) is not the one its leaf commits to")
+                }
+                if let event = try? Event.decode(value), event.id == leaf.eventID, case .accessPerformed(let access) = event.data {
+                    accesses[UInt64(entry.index)] = access
+                }
             }
-            proven[answer.ledger] = (checkpoint.size, leaves)
+            proven[answer.ledger] = (checkpoint.size, leaves, accesses)
             ledgers.append(ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: entries.count, witnessedBy: witnessedBy))
         }
         let checked = try accesses.map { access in
@@ -137,9 +146,11 @@ public struct CitizenHistory: Sendable {
                     "the access shown at leaf \(index) (\(access.institution.id), \(access.outcome.rawValue)) is not what its leaf says (\(leaf.eventType) by \(leaf.producer), \(codes.listedOutcome))"
                 )
             }
+            // What the record says, from its bytes; nothing but the leaf's facts when its value is gone.
+            let said = ledger.accesses[index]
             return Access(
-                ledger: position.ledger, index: index, occurredAt: access.occurredAt, institution: leaf.producer, action: access.action,
-                purpose: access.purpose, dataHolder: access.dataHolder, dataCategories: access.dataCategories ?? [],
+                ledger: position.ledger, index: index, occurredAt: said?.occurredAt.description, institution: leaf.producer,
+                action: said?.action, purpose: said?.purpose, dataHolder: said?.dataHolder, dataCategories: said?.dataCategories ?? [],
                 outcome: codes.listedOutcome, findings: codes.findings, isProven: true)
         }
         // Every proven access must be shown: a list that leaves one out hides it.

@@ -64,6 +64,9 @@ struct CitizenHistoryTests {
             #expect(history.accesses.count == 3)
             #expect(history.accesses.filter(\.isProven).map(\.outcome).sorted() == ["covered", "purpose-not-covered"])
             #expect(history.accesses.filter { !$0.isProven }.map(\.index) == [4])
+            let proven = history.accesses.filter(\.isProven)
+            #expect(proven.map(\.purpose) == ["financial-overview", "marketing"], "read from the records' own bytes")
+            #expect(proven.map(\.occurredAt) == ["2026-04-02T00:00:00Z", "2026-04-04T00:00:00Z"])
         }
     }
 
@@ -144,6 +147,13 @@ struct CitizenHistoryTests {
                 _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
             }
             #expect(error?.code == .unproven && error?.reason.contains("the access at leaf 3 is proven but not listed") == true)
+        }
+        try await serve { url, token, tamper in
+            try tamper.replaceValue(ofLeaf: 1, with: Array("{}".utf8))
+            let error = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
+            }
+            #expect(error?.reason.contains("the record given for entry 1 is not the one its leaf commits to") == true)
         }
         try await serve { url, token, tamper in
             try tamper.replaceIndexedOutcome(ofLeaf: 3, with: "covered")
