@@ -40,6 +40,10 @@ extension TokenIssuer {
                     }
                     roles.insert(known)
                 }
+                // An empty list would make a key that can mint nothing, which is never what was meant.
+                guard !roles.isEmpty else {
+                    throw unusable("\(name) lists no roles: list those it may mint, or leave roles out for all three")
+                }
             }
             guard issuers.allSatisfy({ $0.keyID != kid }) else { throw unusable("kid \(EchoedText.capped(kid)) is listed twice") }
             issuers.append(TokenIssuer(keyID: kid, publicKey: publicKey, issuer: iss, roles: roles))

@@ -39,6 +39,11 @@ struct TokenIssuerKeySetTests {
                 #"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a","iss":"i"},{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a","iss":"j"}]}"#,
                 "kid a is listed twice"
             ),
+            (
+                // Found by the fuzzer: once accepted, as a key that could mint no token at all.
+                #"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a","iss":"i","roles":[]}]}"#,
+                "key 1 (a) lists no roles"
+            ),
             (#"{"keys":[]}"#, "lists no keys"), ("[]", "is not a JSON Web Key Set"),
         ])
     func unusableKeySets(jwks: String, reason: String) throws {
