@@ -22,6 +22,8 @@ extension LedgerAudit {
         private var nextCheckpoint = 0
         private var previousOffset: Int64 = -1
         private var recomputed: UInt64 = 0
+        /// Whether the leaves come with their query-index rows (from a file), to check with each recomputed verdict.
+        private let checksIndex: Bool
 
         /// Leaves checked so far.
         var size: UInt64 { chain.tree.size }
@@ -29,9 +31,11 @@ extension LedgerAudit {
         /// Checks the ledger's signed checkpoints and, under `audit`'s witness policy, the cosignatures of them.
         init(
             _ audit: LedgerAudit, origin: String, topic: String, partition: Int32,
-            checkpoints stored: [(size: UInt64, note: String, mapNote: String?)], cosigned: [UInt64: [String: String]]
+            checkpoints stored: [(size: UInt64, note: String, mapNote: String?)], cosigned: [UInt64: [String: String]],
+            checksIndex: Bool = false
         ) throws {
             self.origin = origin
+            self.checksIndex = checksIndex
             mapChecks = MapChecks(origin: origin)
             self.topic = topic
             self.partition = partition
@@ -128,8 +132,20 @@ extension LedgerAudit {
                 judging = false
             }
             if judging, let prepared = examined.prepared {
-                if let reason = leaf.disagreement(with: rules!.apply(prepared)) { throw fail(index, reason) }
+                let judgement = rules!.apply(prepared)
+                if let reason = leaf.disagreement(with: judgement) { throw fail(index, reason) }
                 recomputed += 1
+                // A file's query index (what the API lists) must say what the record, judged again, says.
+                if checksIndex,
+                    stored.indexed != EntryIndex(leaf: leaf, verdict: VerdictCodes(judgement.verdict), event: judgement.event)
+                {
+                    throw fail(
+                        index,
+                        stored.indexed == nil
+                            ? "has no row in the query index"
+                            : "its row in the query index (what the API lists) is not what the leaf and its record say"
+                    )
+                }
             }
             if let subject = leaf.subject {
                 let key = SHA256Hash(bytes: subject.bytes)!

@@ -89,12 +89,12 @@ public struct LedgerAudit: Sendable {
             let checks = BackgroundChecks(
                 try Verification(
                     self, origin: origin, topic: topic, partition: partition, checkpoints: try reader.checkpoints(),
-                    cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints()),
+                    cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints(), checksIndex: registry != nil),
                 preparingWith: preparer)
             let total = try reader.size
             var batch: [StoredLeaf] = []
             // Only the rules read the headers.
-            try reader.forEachStoredLeaf(withHeaders: registry != nil) { stored in
+            try reader.forEachStoredLeaf(withHeaders: registry != nil, withIndex: registry != nil) { stored in
                 batch.append(stored)
                 if batch.count == Self.batchSize {
                     progress(try checks.submit(batch), total)
@@ -106,8 +106,8 @@ public struct LedgerAudit: Sendable {
             progress(verification.size, total)
             let summary = try verification.finish(subjectRows: try reader.subjectRows(), consumedNextOffset: try reader.consumedNextOffset)
             try Self.checkStoredNodes(reader, origin: origin)
-            if let disagreement = try reader.firstQueryIndexDisagreement() {
-                throw Failure(origin: origin, index: disagreement.index, reason: disagreement.reason)
+            if registry != nil, case let orphans = try reader.queryIndexRowsWithoutLeaf, orphans > 0 {
+                throw Failure(origin: origin, index: nil, reason: "the query index lists \(orphans) entries that are no leaves")
             }
             return summary
         }

@@ -5,8 +5,8 @@ import LedgerFormat
 
 /// What the query side (citizens' history, institutions' receipts, regulators' reports) looks leaves
 /// up by. Derived from a leaf and its event alone, so it can be rebuilt at any time and is not
-/// itself part of what the ledger commits to.
-struct EntryIndex: Equatable {
+/// itself part of what the ledger commits to; a verifier that judged the record again compares the stored row with it.
+public struct EntryIndex: Equatable, Sendable {
     /// The publishing institution (the event's `source`); empty when the value could not be decoded.
     var institution: String
     var eventType: String
@@ -35,7 +35,7 @@ struct EntryIndex: Equatable {
     }
 
     /// The row the writer makes for `leaf`, whose record decoded to `event`.
-    init(leaf: LedgerLeaf, verdict: VerdictCodes, event: Event?) {
+    public init(leaf: LedgerLeaf, verdict: VerdictCodes, event: Event?) {
         institution = leaf.producer
         eventType = leaf.eventType
         findings = verdict.findings.joined(separator: " ")

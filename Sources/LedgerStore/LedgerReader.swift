@@ -55,10 +55,12 @@ public struct StoredLeaf: Sendable {
     public let value: [UInt8]?
     public let headers: [(name: String, value: [UInt8]?)]
     public let redacted: Bool
+    /// Its row in the query index, when asked for (`nil` also when it has none).
+    public let indexed: EntryIndex?
 
     public init(
         index: UInt64, leaf: [UInt8], leafHash: [UInt8], chainHash: [UInt8], value: [UInt8]?, headers: [(name: String, value: [UInt8]?)],
-        redacted: Bool
+        redacted: Bool, indexed: EntryIndex? = nil
     ) {
         self.index = index
         self.leaf = leaf
@@ -67,6 +69,7 @@ public struct StoredLeaf: Sendable {
         self.value = value
         self.headers = headers
         self.redacted = redacted
+        self.indexed = indexed
     }
 }
 
@@ -88,12 +91,18 @@ extension LedgerReader {
     }
 
     /// Calls `body` with every stored leaf in index order (those in `range`, if given), with what was stored beside it
-    /// (but for the record's headers, left empty unless `withHeaders`: decoding them is a cost when unused).
-    public func forEachStoredLeaf(in range: Range<UInt64>? = nil, withHeaders: Bool = true, _ body: (StoredLeaf) throws -> Void) throws {
+    /// (but for the record's headers, left empty unless `withHeaders`, and its query-index row, left out unless
+    /// `withIndex`: reading them is a cost when unused).
+    public func forEachStoredLeaf(
+        in range: Range<UInt64>? = nil, withHeaders: Bool = true, withIndex: Bool = false, _ body: (StoredLeaf) throws -> Void
+    ) throws {
         let statement = try db.makeStatement(
             sql: """
-                SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted
-                FROM leaf LEFT JOIN payload USING (idx) WHERE leaf.idx >= ? AND leaf.idx < ? ORDER BY leaf.idx
+                SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted,
+                    entry.institution, entry.event_type, entry.outcome, entry.violation, entry.findings, entry.purpose,
+                    entry.occurred_at
+                FROM leaf LEFT JOIN payload USING (idx) LEFT JOIN entry USING (idx) WHERE leaf.idx >= ? AND leaf.idx < ?
+                ORDER BY leaf.idx
                 """)
         let rows = try Row.fetchCursor(
             statement, arguments: [Int64(clamping: range?.lowerBound ?? 0), Int64(clamping: range?.upperBound ?? .max)])
@@ -106,12 +115,21 @@ extension LedgerReader {
             guard count > 0, let bytes = sqlite3_column_blob(columns, column) else { return [] }
             return Array(UnsafeRawBufferPointer(start: bytes, count: count))
         }
-        while try rows.next() != nil {
+        while let row = try rows.next() {
+            let indexed: EntryIndex? =
+                withIndex
+                ? try row.decode(String?.self, atIndex: 7).map { institution in
+                    EntryIndex(
+                        institution: institution, eventType: try row.decode(atIndex: 8), outcome: try row.decode(atIndex: 9),
+                        isViolation: try row.decode(atIndex: 10), findings: try row.decode(atIndex: 11),
+                        purpose: try row.decode(atIndex: 12),
+                        occurredAt: try row.decode(atIndex: 13))
+                } : nil
             try body(
                 StoredLeaf(
                     index: try Self.index(sqlite3_column_int64(columns, 0), "leaf index"), leaf: blob(1) ?? [], leafHash: blob(2) ?? [],
                     chainHash: blob(3) ?? [], value: blob(4), headers: withHeaders ? try blob(5).map(StoredHeaders.decode) ?? [] : [],
-                    redacted: sqlite3_column_int64(columns, 6) != 0))
+                    redacted: sqlite3_column_int64(columns, 6) != 0, indexed: indexed))
         }
     }
 
