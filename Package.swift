@@ -202,7 +202,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "KafkaClientTests",
-            dependencies: ["KafkaClient", "TestSupport"]
+            dependencies: ["KafkaClient", "ConsentModel", "TestSupport"]
         ),
         .testTarget(
             name: "MerkleLogTests",

@@ -3,6 +3,8 @@ public struct ConsentState: Sendable {
     /// One consent as granted, with what has happened to it since.
     public struct Record: Hashable, Sendable {
         public let grant: ConsentGrant
+        /// The institution whose event granted it (the event's `source`).
+        public let grantor: String
         public var revokedAt: Timestamp?
         /// When a later consent took its place (that consent's `validFrom`).
         public var supersededAt: Timestamp?
@@ -19,10 +21,14 @@ public struct ConsentState: Sendable {
         (consents[subject] ?? [:]).values.sorted { $0.grant.consentId < $1.grant.consentId }
     }
 
+    public func consent(_ id: String, of subject: SubjectReference) -> Record? {
+        consents[subject]?[id]
+    }
+
     /// Records a grant. Granting an existing consent id again replaces its terms (a re-grant) and
     /// clears an earlier revocation; `supersedes` ends the named consent at this one's `validFrom`.
-    public mutating func grant(_ grant: ConsentGrant, to subject: SubjectReference) {
-        consents[subject, default: [:]][grant.consentId] = Record(grant: grant)
+    public mutating func grant(_ grant: ConsentGrant, by grantor: String, to subject: SubjectReference) {
+        consents[subject, default: [:]][grant.consentId] = Record(grant: grant, grantor: grantor)
         if let old = grant.supersedes, consents[subject]?[old] != nil {
             consents[subject]?[old]?.supersededAt = grant.validFrom
         }

@@ -8,14 +8,18 @@ extension Event {
     /// Decodes an event from the exact bytes of a Kafka value, refusing anything the schema does not
     /// allow with the field path and the problem. Checked in this order: the JSON syntax (where it stops
     /// being JSON), the schema (the field and what is wrong), then keys repeated within an object.
-    public static func decode(_ value: [UInt8]) throws -> Event {
+    ///
+    /// `types` are the types read; any other is refused, naming these (rules/v1 reads no registry events).
+    public static func decode(_ value: [UInt8], types: [EventType] = EventType.allCases) throws -> Event {
         guard value.count <= maximumSize else {
             throw ConsentModelError(.oversized, "the event is \(value.count) bytes, over the limit of \(maximumSize)")
         }
         let repeatedKey = try JSONSyntax.check(value)
         let event: Envelope
         do {
-            event = try JSONDecoder().decode(Envelope.self, from: Data(value))
+            let decoder = JSONDecoder()
+            decoder.userInfo[Envelope.typesKey] = types
+            event = try decoder.decode(Envelope.self, from: Data(value))
         } catch let error as DecodingError {
             throw error.consentModelError
         }
@@ -26,6 +30,7 @@ extension Event {
     }
 
     private struct Envelope: Decodable {
+        static let typesKey = CodingUserInfoKey(rawValue: "types")!
         let event: Event
 
         init(from decoder: any Decoder) throws {
@@ -41,10 +46,11 @@ extension Event {
                 throw c.invalid(key("specversion"), "\"\(EchoedText.capped(version))\" is not a supported CloudEvents version (1.0)")
             }
             let typeName = try c.decode(String.self, forKey: key("type"))
-            guard let type = EventType(rawValue: typeName) else {
+            let types = decoder.userInfo[Self.typesKey] as? [EventType] ?? EventType.allCases
+            guard let type = EventType(rawValue: typeName), types.contains(type) else {
                 throw c.invalid(
                     key("type"),
-                    "\"\(EchoedText.capped(typeName))\" is not an event type; types are \(EventType.allCases.map(\.rawValue).joined(separator: ", "))"
+                    "\"\(EchoedText.capped(typeName))\" is not an event type; types are \(Self.list(types))"
                 )
             }
             let schema = try c.decode(String.self, forKey: key("dataschema"))
@@ -58,15 +64,30 @@ extension Event {
                 case .consentGranted: .consentGranted(try c.decode(ConsentGrant.self, forKey: key("data")))
                 case .consentRevoked: .consentRevoked(try c.decode(ConsentRevocation.self, forKey: key("data")))
                 case .accessPerformed: .accessPerformed(try c.decode(DataAccess.self, forKey: key("data")))
+                default: .registry(try RegistryChange.decode(type, from: c, member: key("data")))
                 }
             event = Event(
                 id: try c.text(key("id"), maximumLength: 128),
                 source: try c.text(key("source"), maximumLength: 128),
                 time: try c.decode(Timestamp.self, forKey: key("time")),
-                subject: try c.text(key("subject"), maximumLength: 256),
+                subject: try Self.subject(of: type, in: c),
                 producerSequence: sequence,
                 data: data
             )
+        }
+
+        /// The types in an error: each type of an institution's, then the registry's as one (their list is long).
+        private static func list(_ types: [EventType]) -> String {
+            let registry = types.contains(where: \.isRegistry) ? ["registry.* (docs/events.md)"] : []
+            return (types.filter { !$0.isRegistry }.map(\.rawValue) + registry).joined(separator: ", ")
+        }
+
+        /// Registry events are about no subject; every other event is about exactly one.
+        private static func subject(of type: EventType, in c: KeyedDecodingContainer<AnyKey>) throws -> String? {
+            let key = AnyKey(stringValue: "subject")
+            guard type.isRegistry else { return try c.text(key, maximumLength: 256) }
+            guard !c.contains(key) else { throw ConsentModelError(.unknownField, at: "subject", "a registry event names no subject") }
+            return nil
         }
     }
 }

@@ -15,7 +15,8 @@ public struct Event: Hashable, Sendable {
     /// The publishing institution's id, as in the registry.
     public let source: String
     public let time: Timestamp
-    public let subject: String
+    /// The data subject's raw identifier; `nil` only for registry events, which are about no subject.
+    public let subject: String?
     /// Per-producer counter: 1 for a producer's first event, then one more for each.
     public let producerSequence: Int64
     public let data: EventData
@@ -27,21 +28,34 @@ public enum EventType: String, CaseIterable, Sendable {
     case consentGranted = "consent.granted"
     case consentRevoked = "consent.revoked"
     case accessPerformed = "access.performed"
+    case institutionRegistered = "registry.institution-registered"
+    case keyAdded = "registry.key-added"
+    case keyRetired = "registry.key-retired"
+    case rolesChanged = "registry.roles-changed"
+    case rulesChanged = "registry.rules-changed"
+
+    /// The types rules/v1 reads; the others are registry events, which rules/v1 rejects as unknown types.
+    public static let subjectTypes: [EventType] = [.consentGranted, .consentRevoked, .accessPerformed]
 
     /// The `dataschema` each type must name.
     public var schema: String { "urn:consent-ledger:schema:\(rawValue):v1" }
+
+    /// Registry events come from the registry authority, go to every partition and name no subject.
+    public var isRegistry: Bool { !Self.subjectTypes.contains(self) }
 }
 
 public enum EventData: Hashable, Sendable {
     case consentGranted(ConsentGrant)
     case consentRevoked(ConsentRevocation)
     case accessPerformed(DataAccess)
+    case registry(RegistryChange)
 
     public var type: EventType {
         switch self {
         case .consentGranted: .consentGranted
         case .consentRevoked: .consentRevoked
         case .accessPerformed: .accessPerformed
+        case .registry(let change): change.type
         }
     }
 }

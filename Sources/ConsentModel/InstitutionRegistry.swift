@@ -85,16 +85,40 @@ public struct InstitutionRegistry: Sendable, Decodable {
         institutions.first { $0.id == id }
     }
 
-    /// Checks an event's signature: the key exists, was valid at `time`, belongs to `source`, and
-    /// signed exactly `value`. Returns what is wrong, or `nil` if nothing is.
-    public func checkSignature(value: [UInt8], keyID: String?, signature: [UInt8]?, source: String, at time: Timestamp) -> Rejection? {
-        guard let keyID, let signature else { return .signatureMissing }
+    /// rules/v1's signature check: the key exists, was valid at `time` (the event's own), belongs to `source`, and
+    /// signed exactly the record's value. Returns what is wrong, or `nil` if nothing is.
+    func checkSignature(_ record: PreparedRecord, source: String, at time: Timestamp) -> Rejection? {
+        guard let keyID = record.keyID, record.signature != nil else { return .signatureMissing }
         guard let entry = keysByID[keyID] else { return .unknownKey(keyID) }
         guard entry.key.validFrom <= time, entry.key.validUntil.map({ time < $0 }) ?? true else {
             return .keyNotValid(keyID, at: time)
         }
         guard entry.institution == source else { return .sourceNotAllowed(keyID, owner: entry.institution) }
-        guard entry.publicKey.isValidSignature(signature, for: value) else { return .signatureInvalid(keyID) }
+        guard record.isSigned(by: entry.publicKey) else { return .signatureInvalid(keyID) }
         return nil
+    }
+
+    /// Every key the file lists, for checking signatures ahead of the rules.
+    public var signingKeys: SigningKeys {
+        var keys = SigningKeys()
+        for (id, entry) in keysByID { keys.add(id, entry.publicKey) }
+        return keys
+    }
+}
+
+extension InstitutionRegistry {
+    /// The registry events that register this file's institutions, roles and keys in a partition's log under
+    /// rules/v2, in the file's order; a key whose `validUntil` is not after `now` is added and then retired.
+    public func changes(now: Timestamp) -> [RegistryChange] {
+        institutions.flatMap { institution -> [RegistryChange] in
+            // Cannot fail: loading checked the roles and the keys.
+            let roles = institution.roles.map { InstitutionRole(rawValue: $0)! }
+            var changes: [RegistryChange] = [.institutionRegistered(institution: institution.id, name: institution.name, roles: roles)]
+            for key in institution.keys {
+                changes.append(.keyAdded(institution: institution.id, keyID: key.id, publicKey: Array(Data(base64Encoded: key.publicKey)!)))
+                if let until = key.validUntil, until <= now { changes.append(.keyRetired(keyID: key.id)) }
+            }
+            return changes
+        }
     }
 }

@@ -31,6 +31,12 @@ extension Decoder {
 }
 
 extension KeyedDecodingContainer {
+    /// A member object's members, refusing any the schema does not define, as ``Decoder/strictContainer(allowed:)`` does.
+    func strictNestedContainer(forKey key: Key, allowed: Set<String>) throws -> KeyedDecodingContainer<AnyKey> {
+        _ = try nestedContainer(keyedBy: AnyKey.self, forKey: key)  // absent or not an object: said as for any member
+        return try superDecoder(forKey: key).strictContainer(allowed: allowed)
+    }
+
     /// A non-empty string of at most `maximumLength` characters (Unicode scalars, as JSON Schema's `maxLength` counts
     /// them), without control characters.
     func text(_ key: Key, maximumLength: Int = 256) throws -> String {

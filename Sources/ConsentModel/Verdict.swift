@@ -13,6 +13,12 @@ public enum Rejection: Hashable, Sendable {
     /// The key belongs to another institution than the event's `source`.
     case sourceNotAllowed(String, owner: String)
     case signatureInvalid(String)
+    /// rules/v2: the key was retired earlier in the partition's log.
+    case keyRetired(String)
+    /// rules/v2: a registry event not signed with the registry authority's key.
+    case notRegistryAuthority(String)
+    /// rules/v2: the subject's events belong in partition `expected`.
+    case wrongPartition(expected: Int32)
 
     public var code: String {
         switch self {
@@ -25,6 +31,9 @@ public enum Rejection: Hashable, Sendable {
         case .keyNotValid: "key-not-valid"
         case .sourceNotAllowed: "source-not-allowed"
         case .signatureInvalid: "signature-invalid"
+        case .keyRetired: "key-not-valid"
+        case .notRegistryAuthority: "not-registry-authority"
+        case .wrongPartition: "wrong-partition"
         }
     }
 
@@ -39,6 +48,10 @@ public enum Rejection: Hashable, Sendable {
         case .keyNotValid(let key, let time): "key \(EchoedText.capped(key)) was not valid at \(time)"
         case .sourceNotAllowed(let key, let owner): "key \(EchoedText.capped(key)) belongs to \(owner), not to the event's source"
         case .signatureInvalid(let key): "the signature by key \(EchoedText.capped(key)) does not match the value"
+        case .keyRetired(let key): "key \(EchoedText.capped(key)) was retired earlier in this partition's log"
+        case .notRegistryAuthority(let key):
+            "a registry event must be signed by the registry authority, not by key \(EchoedText.capped(key))"
+        case .wrongPartition(let expected): "the subject's events belong in partition \(expected)"
         }
     }
 }
@@ -51,12 +64,17 @@ public enum ProducerFinding: Hashable, Sendable {
     case sequenceReplay(lastSeen: Int64)
     /// Producer sequence numbers were skipped: events may be missing. Applied.
     case sequenceGap(expected: Int64)
-    /// The event's `time` is further than ``RulesV1/maximumClockSkew`` from the Kafka timestamp. Applied.
+    /// The event's `time` is further than ``Rules/maximumClockSkew`` from the Kafka timestamp. Applied.
     case clockSkew(seconds: Int64)
     /// A revocation of a consent the ledger does not know for this subject.
     case unknownConsent(String)
     /// An access reported by someone other than the accessor.
     case sourceIsNotAccessor
+    /// rules/v2: the source may not make this change to the consent; `rule` names the rule of docs/events.md it broke.
+    /// Not applied.
+    case notAuthorized(rule: String)
+    /// rules/v2: a registry change that contradicts the registry as the log has built it (`reason` says how). Not applied.
+    case registryConflict(reason: String)
 
     public var code: String {
         switch self {
@@ -66,16 +84,28 @@ public enum ProducerFinding: Hashable, Sendable {
         case .clockSkew: "clock-skew"
         case .unknownConsent: "unknown-consent"
         case .sourceIsNotAccessor: "source-is-not-accessor"
+        case .notAuthorized: "not-authorized"
+        case .registryConflict: "registry-conflict"
         }
     }
 
     /// The codes of the findings that keep an event from changing state.
-    public static let notApplyingCodes: Set<String> = [duplicateEventId.code, sequenceReplay(lastSeen: 0).code]
+    public static let notApplyingCodes: Set<String> = [
+        duplicateEventId.code, sequenceReplay(lastSeen: 0).code, notAuthorized(rule: "").code, registryConflict(reason: "").code,
+    ]
 
-    /// Whether the event still changes consent state.
-    var preventsApplying: Bool {
+    /// Whether the event is left out of the producer's sequence (and changes nothing): a duplicate or a replay.
+    var preventsSequencing: Bool {
         switch self {
         case .duplicateEventId, .sequenceReplay: true
+        default: false
+        }
+    }
+
+    /// Whether the event changes no state (consents, registry).
+    var preventsApplying: Bool {
+        switch self {
+        case .duplicateEventId, .sequenceReplay, .notAuthorized, .registryConflict: true
         default: false
         }
     }
@@ -132,7 +162,7 @@ public struct Verdict: Hashable, Sendable {
         self.access = access
         canonicalJSON =
             VerdictDocument(
-                rules: rules, rejection: rejection.map { .init(code: $0.code, detail: $0.detail) },
+                rules: rules, rejection: rejection.map { rules == Rules.v1 ? .init(code: $0.code, detail: $0.detail) : .init($0) },
                 findings: findings.isEmpty ? nil : findings.map(VerdictDocument.Part.init), access: access.map(VerdictDocument.Part.init)
             ).canonicalJSON
     }
@@ -153,6 +183,12 @@ struct VerdictDocument: Codable {
         var lastSeen: Int64?
         var expected: Int64?
         var seconds: Int64?
+        var rule: String?
+        var reason: String?
+        var keyId: String?
+        var owner: String?
+        var bytes: Int?
+        var partition: Int32?
 
         init(code: String, detail: String? = nil, consentId: String? = nil) {
             self.code = code
@@ -167,7 +203,29 @@ struct VerdictDocument: Codable {
             case .sequenceGap(let next): expected = next
             case .clockSkew(let skew): seconds = skew
             case .unknownConsent(let id): consentId = id
+            case .notAuthorized(let name): rule = name
+            case .registryConflict(let why): reason = why
             case .duplicateEventId, .sourceIsNotAccessor: break
+            }
+        }
+
+        /// rules/v2's rejection: its code and the values that code carries, never free text, so that an independent
+        /// implementation derives the same bytes (docs/events.md lists them).
+        init(_ rejection: Rejection) {
+            self.init(code: rejection.code)
+            switch rejection {
+            // What makes a value malformed is for people (the rejected topic's header says it); which check a decoder
+            // trips first is not part of the verdict.
+            case .tombstone, .emptyValue, .signatureMissing, .malformed: break
+            case .oversized(let size): bytes = size
+            case .unknownKey(let key), .signatureInvalid(let key), .keyRetired(let key), .notRegistryAuthority(let key): keyId = key
+            case .keyNotValid(let key, let time):
+                keyId = key
+                at = time.description
+            case .sourceNotAllowed(let key, let holder):
+                keyId = key
+                owner = holder
+            case .wrongPartition(let expected): partition = expected
             }
         }
 

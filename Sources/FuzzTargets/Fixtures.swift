@@ -25,6 +25,30 @@ enum Fixtures {
 
     static let secret = try! SubjectSecret(bytes: Array(0..<32))
 
+    static let authorityKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(repeating: 5, count: 32))
+    static let authority = RegistryAuthority(id: "registry-authority", keyID: "registry-authority/1", publicKey: authorityKey.publicKey)
+
+    static let rulesV1 = Rules(trust: RegistryTrust(bootstrap: registry, authority: nil), partition: 0, secret: secret)
+
+    /// Rules moved to rules/v2 (a topic of one partition), with the registry file's institutions and keys registered in
+    /// the log: every input is judged under both rule sets.
+    static let rulesV2: Rules = {
+        var rules = Rules(trust: RegistryTrust(bootstrap: registry, authority: authority), partition: 0, secret: secret)
+        let changes = [RegistryChange.rulesChanged(rules: Rules.v2, partitionCount: 1)] + registry.changes(now: Timestamp(nanoseconds: 0))
+        for (index, change) in changes.enumerated() {
+            let value = change.eventValue(
+                id: "registry-\(index)", source: authority.id, time: Timestamp(nanoseconds: 0), producerSequence: Int64(index + 1))
+            let judgement = rules.judge(IncomingRecord(value: value, headers: authorityHeaders(for: value), kafkaTimestamp: nil))
+            precondition(judgement.verdict.isApplied, "the fixture's registry event \(index) was not applied")
+        }
+        return rules
+    }()
+
+    /// Headers that sign `value` with the registry authority's key.
+    static func authorityHeaders(for value: [UInt8]) -> [(name: String, value: [UInt8]?)] {
+        try! EventSignature.headers(for: value, keyID: authority.keyID, privateKey: authorityKey).map { ($0.name, $0.value) }
+    }
+
     /// An API token issuer that may mint citizens' and institutions' tokens, not regulators'.
     static let tokenIssuer = TokenIssuer(
         keyID: "idp-2026", publicKey: institutionKey.publicKey, issuer: "https://id.example", roles: [.citizen, .institution])

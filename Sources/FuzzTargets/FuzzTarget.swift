@@ -91,10 +91,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             guard Timestamp(rfc3339: event.time.description) == event.time else { preconditionFailure("time does not round-trip") }
         }
         for kafkaTimestamp in [nil, 0, Int64.min, Int64.max] as [Int64?] {
-            var rules = RulesV1(registry: Fixtures.registry, secret: Fixtures.secret)
-            let judgement = rules.judge(IncomingRecord(value: bytes, headers: Fixtures.headers, kafkaTimestamp: kafkaTimestamp))
-            guard let codes = try? VerdictCodes(canonicalJSON: judgement.verdict.canonicalJSON), codes == VerdictCodes(judgement.verdict)
-            else { preconditionFailure("a verdict does not read back as its codes") }
+            for var rules in [Fixtures.rulesV1, Fixtures.rulesV2] {
+                for headers in [Fixtures.headers, Fixtures.authorityHeaders(for: bytes)] {
+                    let judgement = rules.judge(IncomingRecord(value: bytes, headers: headers, kafkaTimestamp: kafkaTimestamp))
+                    guard let codes = try? VerdictCodes(canonicalJSON: judgement.verdict.canonicalJSON),
+                        codes == VerdictCodes(judgement.verdict)
+                    else { preconditionFailure("a verdict does not read back as its codes") }
+                }
+            }
         }
     }
 
@@ -199,10 +203,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     static func registry(_ bytes: [UInt8]) {
+        _ = try? RegistryAuthority(parsing: text(bytes))
         guard let registry = try? InstitutionRegistry.load(from: Data(bytes)) else { return }
-        for key in registry.institutions.flatMap(\.keys).prefix(4) {
-            _ = registry.checkSignature(
-                value: bytes, keyID: key.id, signature: Array(bytes.prefix(64)), source: "x", at: Timestamp(nanoseconds: 0))
+        var rules = Rules(trust: RegistryTrust(bootstrap: registry, authority: Fixtures.authority), partition: 0, secret: Fixtures.secret)
+        for (sequence, change) in registry.changes(now: Timestamp(nanoseconds: 0)).prefix(16).enumerated() {
+            let value = change.eventValue(
+                id: "r\(sequence)", source: "x", time: Timestamp(nanoseconds: 0), producerSequence: Int64(sequence + 1))
+            guard case .registry(let read) = try? Event.decode(value).data, read == change else {
+                preconditionFailure("a registry change does not read back from its event")
+            }
+            _ = rules.judge(IncomingRecord(value: value, headers: Fixtures.authorityHeaders(for: value), kafkaTimestamp: nil))
         }
     }
 

@@ -36,9 +36,13 @@ public struct EventDraft: @unchecked Sendable {
         // Checked as it will be sent; a placeholder stands in for a number not yet drawn.
         let isNumbered = object["producerseq"] != nil
         let event = try Event.decode(Self.bytes(object, producerSequence: isNumbered ? nil : 1))
+        guard let subject = event.subject else {
+            throw ConsentModelError(
+                .invalidValue, at: "type", "registry events go to every partition: publish them with `ledgerctl registry publish`")
+        }
         self.object = object
         id = event.id
-        subject = event.subject
+        self.subject = subject
         givenSequence = isNumbered ? event.producerSequence : nil
     }
 

@@ -38,9 +38,9 @@ extension LedgerAPIHandler {
                 for entry in entries {
                     guard let value = entry.value, let event = try? Event.decode(value) else { continue }
                     switch event.data {
-                    case .consentGranted(let grant): state.grant(grant, to: subject)
+                    case .consentGranted(let grant): state.grant(grant, by: event.source, to: subject)
                     case .consentRevoked(let revocation): _ = state.revoke(revocation, of: subject)
-                    case .accessPerformed: break
+                    case .accessPerformed, .registry: break
                     }
                 }
                 guard let last = entries.last else { break }

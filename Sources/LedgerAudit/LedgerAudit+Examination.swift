@@ -17,13 +17,12 @@ extension LedgerAudit {
         let valueHash: SHA256Hash?
         let prepared: PreparedRecord?
 
-        init(_ stored: StoredLeaf, preparingWith rules: RulesV1?) {
+        init(_ stored: StoredLeaf, preparingWith keys: SigningKeys?) {
             leaf = try? LedgerLeaf(decoding: stored.leaf)
             leafHash = RFC6962.leafHash(stored.leaf)
             valueHash = stored.redacted ? nil : stored.value.map { SHA256Hash.of($0) }
-            prepared = rules?.prepare(
-                IncomingRecord(value: stored.value, headers: stored.headers, kafkaTimestamp: leaf?.timestamp)
-            )
+            let record = IncomingRecord(value: stored.value, headers: stored.headers, kafkaTimestamp: leaf?.timestamp)
+            prepared = keys.map { PreparedRecord(record, keys: $0) }
         }
     }
 
@@ -31,7 +30,7 @@ extension LedgerAudit {
     /// thread, so a thread that is free sooner takes more of them.
     final class ExaminedBatch: @unchecked Sendable {
         let leaves: [StoredLeaf]
-        private let rules: RulesV1?
+        private let keys: SigningKeys?
         private let chunkSize: Int
         private let claimed = Atomic<Int>(0)
         /// Entered once per chunk up front, left as each is done: waiting on it cannot miss a chunk in progress.
@@ -39,9 +38,9 @@ extension LedgerAudit {
         /// Chunk n's results: written only by the thread that claimed n, read only once every chunk is done.
         private let parts: UnsafeMutableBufferPointer<[Examined]>
 
-        init(_ leaves: [StoredLeaf], preparingWith rules: RulesV1?) {
+        init(_ leaves: [StoredLeaf], preparingWith keys: SigningKeys?) {
             self.leaves = leaves
-            self.rules = rules
+            self.keys = keys
             // Several chunks per core, so that the threads finish together.
             let chunks = ProcessInfo.processInfo.activeProcessorCount * 4
             chunkSize = max(1, (leaves.count + chunks - 1) / chunks)
@@ -58,7 +57,7 @@ extension LedgerAudit {
         /// Examines chunks no thread has claimed, until none is left.
         func help() {
             while case let n = claimed.wrappingAdd(1, ordering: .relaxed).oldValue, n < parts.count {
-                parts[n] = leaves[n * chunkSize..<min((n + 1) * chunkSize, leaves.count)].map { Examined($0, preparingWith: rules) }
+                parts[n] = leaves[n * chunkSize..<min((n + 1) * chunkSize, leaves.count)].map { Examined($0, preparingWith: keys) }
                 done.leave()
             }
         }

@@ -21,7 +21,7 @@ extension LedgerAudit {
             cosigned: Dictionary(checkpoints.map { ($0.size, $0.cosignatures) }, uniquingKeysWith: { first, _ in first }))
         // A live ledger may have signed checkpoints past the size listed before they were read.
         let total = max(ledger.size, checkpoints.last?.size ?? 0)
-        let preparer = self.preparer
+        var preparer = self.preparer
         func fetch(from start: UInt64) -> Task<[StoredLeaf], any Error> {
             Task {
                 try await api.leaves(partition: ledger.partition, from: start, to: min(total, start + UInt64(Self.batchSize)))
@@ -42,6 +42,7 @@ extension LedgerAudit {
             let examined = ExaminedBatch(batch, preparingWith: preparer)
             try await OwnThread.run { examined.examineOnAllCores() }
             try verification.check(examined)
+            preparer = verification.signingKeys
             progress(verification.size, total)
         }
         return try verification.finish(subjectRows: nil)

@@ -13,7 +13,7 @@ extension LedgerAudit {
         private let witnessedSize: UInt64?
 
         private var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
-        private var rules: RulesV1?
+        private var rules: Rules?
         private var judging: Bool
         private var heads: [SHA256Hash: SubjectMapValue] = [:]
         /// The subjects' changes since the last map checkpoint.
@@ -27,6 +27,9 @@ extension LedgerAudit {
 
         /// Leaves checked so far.
         var size: UInt64 { chain.tree.size }
+
+        /// The keys to check the next leaves' signatures against ahead of the rules, if verdicts are recomputed.
+        var signingKeys: SigningKeys? { rules?.signingKeys }
 
         /// Checks the ledger's signed checkpoints and, under `audit`'s witness policy, the cosignatures of them.
         init(
@@ -64,7 +67,7 @@ extension LedgerAudit {
                 }
                 return try Self.witnessed(checkpoints.map(\.log), by: witnesses, cosigned: cosigned, origin: origin)
             }
-            rules = audit.preparer
+            rules = audit.trust.map { Rules(trust: $0, partition: partition, secret: .generate()) }
             judging = rules != nil
             try checkCheckpoints()
         }

@@ -13,8 +13,8 @@ import Synchronization
 /// - every leaf's hash and chain link are as stored, and its record's bytes hash to what the leaf commits to;
 /// - the tree of the first N leaves has each checkpoint's root, and the subject map (recomputed from the
 ///   leaves' subject chains) has each map checkpoint's root; successive checkpoints are thus consistent;
-/// - every verdict is what `rules/v1` makes of the records in order, under the institution registry
-///   (unless no registry is given: a structural check, many times faster, that leaves verdicts unchecked);
+/// - every verdict is what the rules (rules/v1, then rules/v2 from a signed rules change) make of the records in order,
+///   given the registry file and registry authority (unless none is given: a structural check, many times faster, that leaves verdicts unchecked);
 /// - the stored per-subject rows are what the leaves say (from the file only: the API does not serve them);
 /// - with a witness policy, some checkpoint carries the cosignatures of a quorum of its witnesses (kept beside
 ///   the ledger as each witness published them); the largest such checkpoint is reported.
@@ -45,8 +45,8 @@ public struct LedgerAudit: Sendable {
         }
     }
 
-    /// The registry verdicts are recomputed under; `nil` checks everything but the verdicts.
-    public let registry: InstitutionRegistry?
+    /// What verdicts are recomputed under; `nil` checks everything but the verdicts.
+    public let trust: RegistryTrust?
     /// The ledger's checkpoint key; each ledger's notes are signed under its own origin.
     public let ledgerKey: Curve25519.Signing.PublicKey
 
@@ -57,8 +57,8 @@ public struct LedgerAudit: Sendable {
     /// Leaves read, then prepared on all cores, at a time.
     static let batchSize = 4_096
 
-    public init(registry: InstitutionRegistry?, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil) {
-        self.registry = registry
+    public init(trust: RegistryTrust?, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil) {
+        self.trust = trust
         self.ledgerKey = ledgerKey
         self.witnessPolicy = witnessPolicy
     }
@@ -89,12 +89,12 @@ public struct LedgerAudit: Sendable {
             let checks = BackgroundChecks(
                 try Verification(
                     self, origin: origin, topic: topic, partition: partition, checkpoints: try reader.checkpoints(),
-                    cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints(), checksIndex: registry != nil),
+                    cosigned: witnessPolicy == nil ? [:] : try reader.cosignedCheckpoints(), checksIndex: trust != nil),
                 preparingWith: preparer)
             let total = try reader.size
             var batch: [StoredLeaf] = []
             // Only the rules read the headers.
-            try reader.forEachStoredLeaf(withHeaders: registry != nil, withIndex: registry != nil) { stored in
+            try reader.forEachStoredLeaf(withHeaders: trust != nil, withIndex: trust != nil) { stored in
                 batch.append(stored)
                 if batch.count == Self.batchSize {
                     progress(try checks.submit(batch), total)
@@ -106,15 +106,16 @@ public struct LedgerAudit: Sendable {
             progress(verification.size, total)
             let summary = try verification.finish(subjectRows: try reader.subjectRows(), consumedNextOffset: try reader.consumedNextOffset)
             try Self.checkStoredNodes(reader, origin: origin)
-            if registry != nil, case let orphans = try reader.queryIndexRowsWithoutLeaf, orphans > 0 {
+            if trust != nil, case let orphans = try reader.queryIndexRowsWithoutLeaf, orphans > 0 {
                 throw Failure(origin: origin, index: nil, reason: "the query index lists \(orphans) entries that are no leaves")
             }
             return summary
         }
     }
 
-    /// The rules that prepare records for judging (the half that needs no state), if verdicts are recomputed.
-    var preparer: RulesV1? { registry.map { RulesV1(registry: $0, secret: .generate()) } }
+    /// The keys records are prepared for judging with (the half that needs no state), if verdicts are recomputed; a
+    /// check learns more as the ledger's own registry events add them.
+    var preparer: SigningKeys? { trust?.signingKeys }
 
     /// Checks batches in order on a thread of its own while the caller reads the next; both threads (and any
     /// other cores) examine each batch's leaves before it is checked. Reading is a sequential cursor, and the
@@ -122,7 +123,8 @@ public struct LedgerAudit: Sendable {
     private final class BackgroundChecks: @unchecked Sendable {
         /// Touched only on `queue`, and by ``finish()`` once the queue is drained.
         private var verification: Verification
-        private let preparer: RulesV1?
+        /// Read by the reader for each batch, written on `queue` as checked batches add keys.
+        private let preparer: Mutex<SigningKeys?>
         private let queue = DispatchQueue(label: "ledger-audit.checks")
         /// One batch checked while the next is examined: the reader waits before reading a third.
         private let inFlight = DispatchSemaphore(value: 2)
@@ -132,16 +134,16 @@ public struct LedgerAudit: Sendable {
         /// contends for that arena's lock with every allocation there.
         private let state = Mutex<(failure: (any Error)?, batches: [ExaminedBatch], checked: Int)>((nil, [], 0))
 
-        init(_ verification: Verification, preparingWith preparer: RulesV1?) {
+        init(_ verification: Verification, preparingWith preparer: SigningKeys?) {
             self.verification = verification
-            self.preparer = preparer
+            self.preparer = Mutex(preparer)
         }
 
         /// Queues `leaves` to be checked after those submitted before, helps examine them, and returns how many
         /// leaves are checked so far; throws the first failure instead.
         func submit(_ leaves: [StoredLeaf]) throws -> UInt64 {
             inFlight.wait()
-            let batch = ExaminedBatch(leaves, preparingWith: preparer)
+            let batch = ExaminedBatch(leaves, preparingWith: preparer.withLock { $0 })
             let (failure, _) = state.withLock { state in
                 defer {
                     state.batches.removeFirst(state.checked)
@@ -163,6 +165,7 @@ public struct LedgerAudit: Sendable {
                 do {
                     try self.verification.check(batch)
                     self.checkedSize.store(self.verification.size, ordering: .relaxed)
+                    if let keys = self.verification.signingKeys { self.preparer.withLock { $0 = keys } }
                 } catch {
                     self.state.withLock { $0.failure = error }
                 }

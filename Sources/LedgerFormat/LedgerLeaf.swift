@@ -141,7 +141,7 @@ extension LedgerLeaf {
     public func disagreement(with judgement: Judgement) -> String? {
         guard verdict == judgement.verdict.canonicalJSON else {
             return
-                "the leaf's verdict \(String(decoding: verdict, as: UTF8.self)) is not what \(RulesV1.version) makes of the record: \(String(decoding: judgement.verdict.canonicalJSON, as: UTF8.self))"
+                "the leaf's verdict \(String(decoding: verdict, as: UTF8.self)) is not what \(judgement.verdict.rules) makes of the record: \(String(decoding: judgement.verdict.canonicalJSON, as: UTF8.self))"
         }
         guard eventID == judgement.event?.id ?? "", producer == judgement.event?.source ?? "",
             producerSequence == judgement.event?.producerSequence ?? 0, (subject == nil) == (judgement.subject == nil)

@@ -9,7 +9,7 @@ extension LedgerIngest {
     struct Applied: Sendable {
         let open: OpenPartition
         /// The partition's rules after this batch: they go back into its state once the batch is committed.
-        let rules: RulesV1
+        let rules: Rules
         let entries: [PartitionLedger.Entry]
         let last: KafkaRecord
     }
@@ -61,8 +61,8 @@ extension LedgerIngest {
             IncomingRecord(
                 value: record.value, headers: record.headers.map { (name: $0.name, value: $0.value) }, kafkaTimestamp: record.timestamp)
         }
-        // Decoding and signature checks need the registry and the secret, not the consent state.
-        let prepared = await Self.prepare(incoming, with: RulesV1(registry: registry, secret: identity.subjectSecret))
+        // Decoding and signature checks need the keys, not the consent state.
+        let prepared = await Self.prepare(incoming, keys: knownKeys.withLock { $0 })
         return Prepared(partitions: ordered, incoming: incoming, prepared: prepared)
     }
 
@@ -141,7 +141,7 @@ extension LedgerIngest {
 
     /// Takes a ready partition's rules for a batch (ready → applying), so that applying mutates the one copy of the
     /// consent state instead of copying all of it. `nil` for a partition that is not ready.
-    private func beginApplying(_ partition: Int32) -> (OpenPartition, RulesV1)? {
+    private func beginApplying(_ partition: Int32) -> (OpenPartition, Rules)? {
         partitions.withLock { states in
             guard case .ready(let open, let rules) = states[partition] else { return nil }
             states[partition] = .applying(open)
@@ -151,7 +151,8 @@ extension LedgerIngest {
 
     /// Gives a committed partition its rules back (applying → ready); its quarantine, if it left one, is over. A partition
     /// quarantined or let go of meanwhile stays so: reopening it replays its ledger.
-    private func endApplying(_ partition: Int32, rules: RulesV1, awaitedCheckpoint: Checkpoint?) {
+    private func endApplying(_ partition: Int32, rules: Rules, awaitedCheckpoint: Checkpoint?) {
+        if rules.registry.keyCount > 0 { knownKeys.withLock { $0.merge(rules.signingKeys) } }  // a v2 log adds keys
         partitions.withLock { states in
             guard case .applying(var open) = states[partition] else { return }
             open.awaitedCheckpoint = awaitedCheckpoint
@@ -161,13 +162,13 @@ extension LedgerIngest {
     }
 
     /// Prepares (decodes and signature-checks) a batch on every core; the results keep the batch's order.
-    static func prepare(_ records: [IncomingRecord], with rules: RulesV1) async -> [PreparedRecord] {
+    static func prepare(_ records: [IncomingRecord], keys: SigningKeys) async -> [PreparedRecord] {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let chunk = max(64, (records.count + cores - 1) / cores)
         return await withTaskGroup(of: (Int, [PreparedRecord]).self) { group in
             for start in stride(from: 0, to: records.count, by: chunk) {
                 let slice = Array(records[start..<min(start + chunk, records.count)])
-                group.addTask { (start, slice.map(rules.prepare)) }
+                group.addTask { (start, slice.map { PreparedRecord($0, keys: keys) }) }
             }
             var results = [[PreparedRecord]](repeating: [], count: (records.count + chunk - 1) / chunk)
             for await (start, prepared) in group { results[start / chunk] = prepared }

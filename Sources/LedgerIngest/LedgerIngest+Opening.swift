@@ -31,6 +31,7 @@ extension LedgerIngest {
         try restrictLedgerFiles(path)
         let ledger = try PartitionLedger(path: path, origin: origin, topic: configuration.eventsTopic, partition: partition)
         let (rules, undelivered) = try replay(ledger)
+        knownKeys.withLock { $0.merge(rules.signingKeys) }
         // A ledger that published a checkpoint must still agree with it, whether it was kept or rebuilt.
         let latest = published.withLock { $0[origin] }
         var awaited = latest
@@ -142,10 +143,10 @@ extension LedgerIngest {
 
     /// Rebuilds the rules' state by replaying what the ledger holds, checking that every stored verdict
     /// comes out the same, and derives again the outputs of the leaves not known to be delivered.
-    private func replay(_ ledger: PartitionLedger) throws -> (RulesV1, undelivered: [KafkaProducerRecord]) {
+    private func replay(_ ledger: PartitionLedger) throws -> (Rules, undelivered: [KafkaProducerRecord]) {
         let delivered = ledger.outputsPublishedThrough
         return try ledger.readSynchronously { reader in
-            var rules = RulesV1(registry: registry, secret: identity.subjectSecret)
+            var rules = Rules(trust: trust, partition: ledger.partition, secret: identity.subjectSecret)
             var undelivered: [KafkaProducerRecord] = []
             try reader.forEachStoredLeaf { record in
                 let leaf = try LedgerLeaf(decoding: record.leaf)

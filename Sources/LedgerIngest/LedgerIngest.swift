@@ -22,7 +22,9 @@ public final class LedgerIngest: Service, Sendable {
     let configuration: IngestConfiguration
     let consumerConfiguration: KafkaConsumerConfiguration
     let producer: KafkaProducer
-    let registry: InstitutionRegistry
+    let trust: RegistryTrust
+    /// Every signing key any partition's log has added, to check a batch's signatures ahead of its rules.
+    let knownKeys: Mutex<SigningKeys>
     let identity: LedgerIdentity
     let logger: Logger
     let outputs: IngestOutputs
@@ -37,14 +39,15 @@ public final class LedgerIngest: Service, Sendable {
     let stopping = Atomic<Bool>(false)
 
     public init(
-        configuration: IngestConfiguration, consumer: KafkaConsumerConfiguration, producer: KafkaProducer, registry: InstitutionRegistry,
+        configuration: IngestConfiguration, consumer: KafkaConsumerConfiguration, producer: KafkaProducer, trust: RegistryTrust,
         identity: LedgerIdentity, logger: Logger
     ) {
         self.configuration = configuration
         self.outputs = IngestOutputs(configuration: configuration)
         self.consumerConfiguration = consumer
         self.producer = producer
-        self.registry = registry
+        self.trust = trust
+        self.knownKeys = Mutex(trust.signingKeys)
         self.identity = identity
         self.logger = logger
     }

@@ -79,7 +79,7 @@ public struct PartitionFault: Error, Sendable, CustomStringConvertible {
         PartitionFault(
             .replayMismatch, "leaf \(index) of \(origin) judges differently on replay",
             remedy:
-                "start ledgerd with the registry the ledger was written under, or move \(path) aside so that it is rebuilt from the topic under today's"
+                "start ledgerd with the registry file and registry authority the ledger was written under, or move \(path) aside so that it is rebuilt from the topic under today's"
         )
     }
 }

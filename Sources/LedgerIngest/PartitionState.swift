@@ -11,7 +11,7 @@ import MerkleLog
 /// Only a ready partition has its rules at hand, so a batch applies them to the one copy of the consent state; only
 /// a ready partition is checkpointed, so no append of it is running while its tree and map are signed.
 enum PartitionState: Sendable {
-    case ready(OpenPartition, RulesV1)
+    case ready(OpenPartition, Rules)
     case applying(OpenPartition)
     case quarantined(Quarantine)
 

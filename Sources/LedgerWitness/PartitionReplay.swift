@@ -13,7 +13,7 @@ struct PartitionReplay {
     let origin: String
     let topicPartition: KafkaTopicPartition
     private(set) var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
-    private var rules: RulesV1
+    private var rules: Rules
     /// Records read from the topic and not yet matched to a leaf, in offset order.
     private var unmatched: [KafkaRecord] = []
     private(set) var nextOffset: Int64 = 0
@@ -22,11 +22,11 @@ struct PartitionReplay {
     /// The root this witness once cosigned at a size, checked again when the rebuilt tree reaches it.
     private var cosigned: (size: UInt64, root: SHA256Hash)?
 
-    init(origin: String, topicPartition: KafkaTopicPartition, registry: InstitutionRegistry, cosigned: (size: UInt64, root: SHA256Hash)?) {
+    init(origin: String, topicPartition: KafkaTopicPartition, trust: RegistryTrust, cosigned: (size: UInt64, root: SHA256Hash)?) {
         self.origin = origin
         self.topicPartition = topicPartition
         // Any secret will do: verdicts depend on which records share a subject, not on the reference's bytes.
-        rules = RulesV1(registry: registry, secret: .generate())
+        rules = Rules(trust: trust, partition: topicPartition.partition, secret: .generate())
         self.cosigned = cosigned
     }
 

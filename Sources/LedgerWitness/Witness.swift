@@ -23,7 +23,7 @@ public enum WitnessOutcome: Sendable, Equatable {
 public actor Witness {
     private let api: LedgerAPIClient
     private let consumer: KafkaConsumer
-    private let registry: InstitutionRegistry
+    private let trust: RegistryTrust
     private let ledgerKey: Curve25519.Signing.PublicKey
     private let signer: NoteSigner
     private let eventsTopic: String
@@ -34,12 +34,12 @@ public actor Witness {
     /// `stateFile` keeps the checkpoints this witness cosigned, so that a restarted witness still refuses
     /// a ledger that forked from them.
     public init(
-        api: URL, token: String, consumer: KafkaConsumer, registry: InstitutionRegistry, ledgerKey: Curve25519.Signing.PublicKey,
+        api: URL, token: String, consumer: KafkaConsumer, trust: RegistryTrust, ledgerKey: Curve25519.Signing.PublicKey,
         signer: NoteSigner, stateFile: URL, eventsTopic: String = LedgerTopic.events
     ) throws {
         self.api = LedgerAPIClient(url: api, token: token)
         self.consumer = consumer
-        self.registry = registry
+        self.trust = trust
         self.ledgerKey = ledgerKey
         self.signer = signer
         self.eventsTopic = eventsTopic
@@ -93,7 +93,7 @@ public actor Witness {
         var replay =
             replays[origin]
             ?? PartitionReplay(
-                origin: origin, topicPartition: KafkaTopicPartition(topic: eventsTopic, partition: partition), registry: registry,
+                origin: origin, topicPartition: KafkaTopicPartition(topic: eventsTopic, partition: partition), trust: trust,
                 cosigned: cosigned)
         guard checkpoint.size >= replay.size else {
             throw alarm("its latest checkpoint has \(checkpoint.size) leaves, fewer than the \(replay.size) this witness has checked")

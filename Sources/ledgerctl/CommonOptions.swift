@@ -106,3 +106,33 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
         throw failure(error.reason)
     }
 }
+
+/// What verdicts are judged under: the registry file (rules/v1) and the registry authority (rules/v2), as ledgerd was
+/// given them.
+struct RegistryTrustOptions: ParsableArguments {
+    @Option(help: "The institution registry file ledgerd was given (JSON): partitions under rules/v1 are judged with it.")
+    var registry: String?
+
+    @Option(help: "The registry authority ledgerd was given (ID+KEYID+BASE64KEY): partitions it moved to rules/v2 are judged with it.")
+    var registryAuthority: String?
+
+    var isGiven: Bool { registry != nil || registryAuthority != nil }
+
+    static let required = "--registry or --registry-authority (as ledgerd was given them)"
+
+    func load() throws -> RegistryTrust {
+        let bootstrap: InstitutionRegistry
+        do {
+            bootstrap =
+                try registry.map { try InstitutionRegistry.load(from: Data(contentsOf: URL(fileURLWithPath: $0))) }
+                ?? InstitutionRegistry(institutions: [])
+        } catch {
+            throw ValidationError("cannot read the registry \(registry ?? ""): \(error)")
+        }
+        do {
+            return RegistryTrust(bootstrap: bootstrap, authority: try registryAuthority.map(RegistryAuthority.init(parsing:)))
+        } catch {
+            throw ValidationError("--registry-authority: \(error)")
+        }
+    }
+}

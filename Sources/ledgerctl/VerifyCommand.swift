@@ -15,9 +15,11 @@ struct VerifyCommand: AsyncParsableCommand {
             For each partition ledger (*.sqlite) in --data-dir: every checkpoint and subject-map checkpoint is signed \
             by the ledger key; leaves are numbered without gaps, chain to each other and hash to what is stored; \
             each record's bytes hash to what its leaf commits to; the tree and the subject map recomputed from the \
-            leaves have the signed roots; every verdict is what rules/v1 makes of the records under the registry; \
+            leaves have the signed roots; every verdict is what the rules make of the records under the registry file \
+            (rules/v1) and, from a partition's signed rules change on, the registry its log holds (rules/v2); \
             the stored per-subject rows agree. The files are opened read-only: a running ledgerd is not disturbed.
               ledgerctl verify --data-dir data --registry topics/registry/example-registry.json
+              ledgerctl verify --data-dir data --registry-authority "registry-authority+registry-authority/2026-12-07+Hq3…="
               ledgerctl verify --data-dir copy/ --registry registry.json --ledger-key 3kF1…=
             --no-verdicts checks everything but the verdicts (no registry needed), some thirty times faster: a quick \
             structural check between full ones.
@@ -45,15 +47,17 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(help: "With --url, a regulator API token. Default: the environment variable LEDGER_API_TOKEN.")
     var token: String?
 
-    @Option(help: "The institution registry ledgerd judged with (JSON): verdicts are recomputed under it.")
-    var registry: String?
+    @OptionGroup var trust: RegistryTrustOptions
 
-    @Flag(inversion: .prefixedNo, help: "Recompute every verdict (needs --registry); --no-verdicts checks the rest only.")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Recompute every verdict (needs --registry or --registry-authority); --no-verdicts checks the rest only.")
     var verdicts = true
 
     func validate() throws {
-        if verdicts, registry == nil {
-            throw ValidationError("--registry is required to recompute verdicts (or pass --no-verdicts for a structural check)")
+        if verdicts, !trust.isGiven {
+            throw ValidationError(
+                "\(RegistryTrustOptions.required) is required to recompute verdicts (or pass --no-verdicts for a structural check)")
         }
         if url != nil {
             guard dataDir == nil else { throw ValidationError("give --data-dir or --url, not both") }
@@ -74,7 +78,7 @@ struct VerifyCommand: AsyncParsableCommand {
     var ledgerKey: String?
 
     func run() async throws {
-        let audit = LedgerAudit(registry: try loadRegistry(), ledgerKey: try key(), witnessPolicy: try loadPolicy())
+        let audit = LedgerAudit(trust: verdicts ? try trust.load() : nil, ledgerKey: try key(), witnessPolicy: try loadPolicy())
         var outcome = Outcome()
         if let url {
             guard let base = URL(string: url), base.scheme != nil else {
@@ -144,15 +148,6 @@ struct VerifyCommand: AsyncParsableCommand {
             .sorted { $0.compare($1, options: .numeric) == .orderedAscending }
         guard !files.isEmpty else { throw failure("no ledgers (*.sqlite) in \(directory.path); pass the data directory with --data-dir") }
         return files
-    }
-
-    private func loadRegistry() throws -> InstitutionRegistry? {
-        guard verdicts, let file = registry else { return nil }
-        do {
-            return try InstitutionRegistry.load(from: Data(contentsOf: URL(fileURLWithPath: file)))
-        } catch {
-            throw failure("cannot read the registry \(file): \(error)")
-        }
     }
 
     private func loadPolicy() throws -> String? {

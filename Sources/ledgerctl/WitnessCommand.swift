@@ -15,8 +15,8 @@ struct WitnessCommand: AsyncParsableCommand {
         abstract: "Replay the events topic, check a ledgerd's leaves and checkpoints against it, and cosign what matches.",
         discussion: """
             The witness reads every record of the events topic itself and fetches the ledger's leaves from the API. \
-            Each leaf must commit to the record at its offset (bytes, timestamp), carry the verdict rules/v1 gives \
-            that record, and give each citizen one subject reference; the tree the leaves build must have the root \
+            Each leaf must commit to the record at its offset (bytes, timestamp), carry the verdict the rules give \
+            that record (rules/v1 under --registry, rules/v2 from a signed rules change under --registry-authority), and give each citizen one subject reference; the tree the leaves build must have the root \
             of the ledger's latest signed checkpoint, and extend every checkpoint this witness cosigned before \
             (kept in --state). Then the witness adds its cosignature (C2SP cosignature/v1) and publishes the \
             cosigned checkpoint to consent-ledger.checkpoints.v1, keyed <origin>/cosigned-by/<witness name>.
@@ -40,8 +40,7 @@ struct WitnessCommand: AsyncParsableCommand {
     @Option(help: "The ledger's checkpoint public key (base64), as ledgerd prints it (ledger-key=…).")
     var ledgerKey: String
 
-    @Option(help: "The institution registry the ledger judges with: verdicts are recomputed under it.")
-    var registry: String
+    @OptionGroup var trust: RegistryTrustOptions
 
     @Option(help: "A regulator API token. Default: the environment variable LEDGER_API_TOKEN.")
     var token: String?
@@ -59,6 +58,9 @@ struct WitnessCommand: AsyncParsableCommand {
 
     func validate() throws {
         try kafka.requireBrokers()
+        guard trust.isGiven else {
+            throw ValidationError("\(RegistryTrustOptions.required) is required: verdicts are recomputed under them")
+        }
         guard (1...86_400).contains(interval) else { throw ValidationError("--interval is seconds, from 1 to 86,400 (a day)") }
     }
 
@@ -73,20 +75,19 @@ struct WitnessCommand: AsyncParsableCommand {
         guard let keyBytes = Data(base64Encoded: ledgerKey), let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
         else { throw ValidationError("--ledger-key must be the base64 of a 32-byte Ed25519 public key") }
         let signer: NoteSigner
-        let institutions: InstitutionRegistry
+        let trust = try self.trust.load()
         do {
             signer = try NoteSigner(
                 skey: try String(contentsOfFile: key, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), kind: .cosignatureV1
             )
-            institutions = try InstitutionRegistry.load(from: Data(contentsOf: URL(fileURLWithPath: registry)))
         } catch {
-            throw ValidationError("cannot read --key or --registry: \(error)")
+            throw ValidationError("cannot read --key: \(error)")
         }
         let consumer = try KafkaConsumer(configuration: try kafka.consumerConfiguration(), logger: logger)
         let producer = try KafkaProducer(configuration: try kafka.producerConfiguration(), logger: logger)
         let stateFile = state ?? URL(fileURLWithPath: key).deletingPathExtension().appendingPathExtension("state.json").path
         let witness = try Witness(
-            api: api, token: token, consumer: consumer, registry: institutions, ledgerKey: publicKey, signer: signer,
+            api: api, token: token, consumer: consumer, trust: trust, ledgerKey: publicKey, signer: signer,
             stateFile: URL(fileURLWithPath: stateFile))
         let name = signer.verifier.name
         var alarmed = false

@@ -66,8 +66,20 @@ struct Ledgerd: AsyncParsableCommand {
             """)
     var signingKey: String?
 
-    @Option(help: "The institution registry (JSON). Without one, every event is rejected as signed by an unknown key.")
+    @Option(
+        help: """
+            The institution registry file (JSON) that judges partitions still under rules/v1. Without one (and without \
+            a registry authority) every event is rejected as signed by an unknown key.
+            """)
     var registry: String?
+
+    @Option(
+        help: """
+            The registry authority, ID+KEYID+BASE64KEY as `ledgerctl keys generate --registry-authority` prints it: the one \
+            key whose signed registry events move a partition to rules/v2 and register institutions, keys and roles in \
+            its log (docs/institutions.md).
+            """)
+    var registryAuthority: String?
 
     @Option(help: "Topic definitions, for the embedded broker. Default: ./\(Settings.Default.topics)")
     var topics: String?
@@ -169,12 +181,19 @@ struct Ledgerd: AsyncParsableCommand {
             logger.info("registry \(path): \(registry.institutions.count) institutions")
         } else {
             registry = try InstitutionRegistry(institutions: [])
-            logger.warning("no --registry: every signed event will be rejected as signed by an unknown key")
         }
+        if let authority = settings.registryAuthority {
+            logger.notice(
+                "registry authority \(authority.id) (key \(authority.keyID)): its signed rules change moves a partition to \(Rules.v2)")
+        } else if settings.registry == nil {
+            logger.warning(
+                "no --registry-authority and no --registry: every signed event will be rejected as signed by an unknown key")
+        }
+        let trust = RegistryTrust(bootstrap: registry, authority: settings.registryAuthority)
         let dataDirectory = URL(fileURLWithPath: settings.dataDirectory, isDirectory: true)
         if embedded != nil { try setAsideStaleLedgers(in: dataDirectory, logger: logger) }
         try await runServices(
-            settings, bootstrap: bootstrap, registry: registry, dataDirectory: dataDirectory, metrics: metrics, logger: logger)
+            settings, bootstrap: bootstrap, trust: trust, dataDirectory: dataDirectory, metrics: metrics, logger: logger)
         // (settings.tokenKeys is required with --brokers unless --dev-tokens: Settings refuses otherwise.)
         // Every Kafka client was made and let go of in there: the embedded broker goes last, so that no client
         // outlives it to log the connections it refuses.
@@ -183,7 +202,7 @@ struct Ledgerd: AsyncParsableCommand {
 
     /// The ingest pipeline and the HTTP API, until SIGTERM or SIGINT.
     private func runServices(
-        _ settings: Settings, bootstrap: String, registry: InstitutionRegistry, dataDirectory: URL, metrics: PrometheusCollectorRegistry,
+        _ settings: Settings, bootstrap: String, trust: RegistryTrust, dataDirectory: URL, metrics: PrometheusCollectorRegistry,
         logger: Logger
     ) async throws {
         let identity = try LedgerIdentity.loadOrCreate(
@@ -210,7 +229,7 @@ struct Ledgerd: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let ingest = LedgerIngest(
             configuration: configuration, consumer: consumerConfiguration,
-            producer: producer, registry: registry, identity: identity, logger: logger)
+            producer: producer, trust: trust, identity: identity, logger: logger)
         let router = Router()
         let (tokens, tokenNotice) = try await tokenVerifier(settings, dataDirectory: dataDirectory, logger: logger)
         OperationsRoutes.add(
@@ -236,7 +255,7 @@ struct Ledgerd: AsyncParsableCommand {
             OperationsRoutes.addMetrics(to: router, metrics: metrics)
         }
         try LedgerRoutes.add(
-            to: router, ledgers: { ingest.servedLedgers }, unserved: { ingest.unservedOrigins }, registry: registry,
+            to: router, ledgers: { ingest.servedLedgers }, unserved: { ingest.unservedOrigins }, registry: trust.bootstrap,
             subjectSecret: identity.subjectSecret, tokens: tokens, logger: logger)
         let http = Application(
             router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),

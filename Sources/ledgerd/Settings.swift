@@ -1,5 +1,6 @@
 import APITokens
 import ArgumentParser
+import ConsentModel
 import LedgerAPI
 import LedgerIngest
 import Logging
@@ -9,6 +10,7 @@ struct Settings {
     let brokers: String?
     let dataDirectory: String
     let registry: String?
+    let registryAuthority: RegistryAuthority?
     let topics: String
     let ledgerName: String
     let group: String
@@ -31,6 +33,11 @@ struct Settings {
         brokers = value(flags.brokers, "LEDGERD_BROKERS")
         dataDirectory = value(flags.dataDir, "LEDGERD_DATA_DIR") ?? Default.dataDirectory
         registry = value(flags.registry, "LEDGERD_REGISTRY")
+        do {
+            registryAuthority = try value(flags.registryAuthority, "LEDGERD_REGISTRY_AUTHORITY").map(RegistryAuthority.init(parsing:))
+        } catch {
+            throw ValidationError("--registry-authority: \(error)")
+        }
         topics = value(flags.topics, "LEDGERD_TOPICS") ?? Default.topics
         ledgerName = value(flags.ledgerName, "LEDGERD_LEDGER_NAME") ?? Default.ledgerName
         group = value(flags.group, "LEDGERD_GROUP") ?? Default.group

@@ -16,11 +16,16 @@ public struct Fixtures: Sendable {
     public let secret = try! SubjectSecret(bytes: Array(0..<32))
     public let keys: [String: Curve25519.Signing.PrivateKey]
     public let registry: InstitutionRegistry
+    /// The registry authority of rules/v2 fixtures.
+    public let authorityKey = Curve25519.Signing.PrivateKey()
+    public var authority: RegistryAuthority {
+        RegistryAuthority(id: "registry-authority", keyID: "registry-authority/1", publicKey: authorityKey.publicKey)
+    }
 
     public init() {
         var keys: [String: Curve25519.Signing.PrivateKey] = [:]
         var institutions: [InstitutionRegistry.Institution] = []
-        for id in ["bank-a", "mydata-op-1", "insurer-i"] {
+        for id in ["bank-a", "bank-b", "mydata-op-1", "insurer-i"] {
             let current = Curve25519.Signing.PrivateKey()
             let retired = Curve25519.Signing.PrivateKey()
             keys["\(id)/2026"] = current
@@ -97,5 +102,48 @@ public struct Fixtures: Sendable {
         return IncomingRecord(
             value: value, headers: headers.map { ($0.name, $0.value) },
             kafkaTimestamp: Timestamp(rfc3339: event["time"] as! String).map { $0.nanoseconds / 1_000_000 })
+    }
+}
+
+extension Fixtures {
+    /// The roles rules/v2 fixtures register: two banks, a MyData operator and an insurer that only receives.
+    public static let roles: [String: [InstitutionRole]] = [
+        "bank-a": [.dataHolder], "bank-b": [.dataHolder, .recipient], "mydata-op-1": [.operator, .recipient], "insurer-i": [.recipient],
+    ]
+
+    /// A registry event signed by the fixtures' registry authority.
+    public func registryRecord(_ change: RegistryChange, seq: Int64, time: String = "2026-02-01T00:00:00Z") -> IncomingRecord {
+        let value = change.eventValue(id: "registry-\(seq)", source: authority.id, time: t(time), producerSequence: seq)
+        let headers = try! EventSignature.headers(for: value, keyID: authority.keyID, privateKey: authorityKey)
+        return IncomingRecord(value: value, headers: headers.map { ($0.name, $0.value) }, kafkaTimestamp: ms(time))
+    }
+
+    /// What the registry authority publishes into each partition to move it to rules/v2: the rules change, then each
+    /// institution of ``roles`` with its current key (`ID/2026`).
+    public func registryRecords(partitionCount: Int32) -> [IncomingRecord] {
+        var changes: [RegistryChange] = [.rulesChanged(rules: Rules.v2, partitionCount: partitionCount)]
+        for (id, roles) in Self.roles.sorted(by: { $0.key < $1.key }) {
+            changes.append(.institutionRegistered(institution: id, name: id, roles: roles))
+            changes.append(
+                .keyAdded(institution: id, keyID: "\(id)/2026", publicKey: Array(keys["\(id)/2026"]!.publicKey.rawRepresentation)))
+        }
+        return changes.enumerated().map { registryRecord($1, seq: Int64($0 + 1)) }
+    }
+
+    /// Rules moved to rules/v2 by ``registryRecords(partitionCount:)``, each of which they applied.
+    public func rulesV2(partition: Int32 = 0, partitionCount: Int32 = 1, bootstrap: InstitutionRegistry? = nil) -> Rules {
+        var rules = Rules(
+            trust: RegistryTrust(bootstrap: bootstrap ?? registry, authority: authority), partition: partition, secret: secret)
+        for record in registryRecords(partitionCount: partitionCount) {
+            precondition(rules.judge(record).verdict.isApplied, "a fixture registry event was not applied")
+        }
+        return rules
+    }
+}
+
+extension Rules {
+    /// A partition's rules under the registry file only, without a registry authority: rules/v1 throughout.
+    public init(registry: InstitutionRegistry, secret: SubjectSecret, partition: Int32 = 0) {
+        self.init(trust: RegistryTrust(bootstrap: registry, authority: nil), partition: partition, secret: secret)
     }
 }

@@ -4,7 +4,7 @@ import LedgerStore
 extension PartitionLedger {
     /// Judges `records` in order with `rules` and appends them, at the next offsets, as one batch: what
     /// ledgerd does with a batch from Kafka, without Kafka.
-    public func append(_ records: [IncomingRecord], judgedBy rules: inout RulesV1) async throws {
+    public func append(_ records: [IncomingRecord], judgedBy rules: inout Rules) async throws {
         let first = nextOffset
         var entries: [PartitionLedger.Entry] = []
         for (n, record) in records.enumerated() {

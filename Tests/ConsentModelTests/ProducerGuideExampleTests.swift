@@ -25,7 +25,7 @@ struct ProducerGuideExampleTests {
     func accepted() throws {
         let registry = try InstitutionRegistry.load(
             from: Data(contentsOf: examplesDirectory.deletingLastPathComponent().appendingPathComponent("registry/example-registry.json")))
-        var rules = RulesV1(registry: registry, secret: try SubjectSecret(bytes: Array(0..<32)))
+        var rules = Rules(registry: registry, secret: try SubjectSecret(bytes: Array(0..<32)))
         let record = IncomingRecord(
             value: value,
             headers: [("consent-ledger-key", Array("mydata-op-1/2026".utf8)), ("consent-ledger-signature", Array(signature.utf8))],

@@ -13,7 +13,7 @@ struct RulesTests {
 
     @Test("a tombstone, an empty value and an oversized value are rejected, not lost")
     func unreadable() {
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         #expect(rules.judge(IncomingRecord(value: nil, headers: [], kafkaTimestamp: nil)).verdict.rejection == .tombstone)
         #expect(rules.judge(IncomingRecord(value: [], headers: [], kafkaTimestamp: nil)).verdict.rejection == .emptyValue)
         let big = [UInt8](repeating: 0x20, count: 70_000)
@@ -25,7 +25,7 @@ struct RulesTests {
 
     @Test("a duplicate event id and a replayed sequence are recorded but not applied")
     func duplicatesAndReplays() {
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         #expect(rules.judge(fixtures.record(event("e1", seq: 1))).verdict.isApplied)
         let duplicate = rules.judge(fixtures.record(event("e1", seq: 2, data: Fixtures.grant("c2")))).verdict
         #expect(duplicate.findings.contains(.duplicateEventId))
@@ -38,7 +38,7 @@ struct RulesTests {
 
     @Test("a sequence gap and clock skew are flagged, and the event still applies")
     func gapAndSkew() {
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         _ = rules.judge(fixtures.record(event("e1", seq: 1)))
         let gap = rules.judge(fixtures.record(event("e2", seq: 5, data: Fixtures.grant("c2")))).verdict
         #expect(gap.findings == [.sequenceGap(expected: 2)])
@@ -52,7 +52,7 @@ struct RulesTests {
 
     @Test("an event time past 2262 is malformed; a Kafka timestamp at either end of 64 bits is a clock skew, measured exactly")
     func instantsOutOfRange() {
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         // The first instant 64-bit nanoseconds cannot hold aborted ledgerd once ("arithmetic overflow").
         let late = rules.judge(fixtures.record(event("e1", seq: 1, time: "2262-04-11T23:47:16.9Z"))).verdict
         #expect(late.rejection?.code == "malformed")
@@ -68,7 +68,7 @@ struct RulesTests {
 
     @Test("revoking an unknown consent and reporting someone else's access are flagged")
     func oddEvents() {
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         let revoke = Fixtures.envelope(
             type: "consent.revoked", id: "r", source: "mydata-op-1", seq: 1, time: "2026-03-01T00:00:00Z",
             data: Fixtures.revoke("nope", at: "2026-03-01T00:00:00Z"))
@@ -92,7 +92,7 @@ struct RulesTests {
                     : event("e\(i)", seq: Int64(i), data: Fixtures.grant("c\(i)", categories: ["finance.account.transactions"])))
         }
         func run() -> [[UInt8]] {
-            var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+            var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
             return records.map { rules.judge($0).verdict.canonicalJSON }
         }
         #expect(run() == run())

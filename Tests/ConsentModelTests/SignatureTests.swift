@@ -11,7 +11,7 @@ struct SignatureTests {
         type: "consent.granted", id: "e1", source: "bank-a", seq: 1, time: "2026-03-01T00:00:00Z", data: Fixtures.grant("c1"))
 
     func verdict(_ record: IncomingRecord) -> Verdict {
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         return rules.judge(record).verdict
     }
 

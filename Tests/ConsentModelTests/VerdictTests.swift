@@ -9,7 +9,7 @@ struct VerdictTests {
     /// Runs events through fresh rules, each signed by its source and numbered per source, and
     /// returns the verdict of the last.
     func lastVerdict(_ events: [(type: String, source: String, time: String, data: [String: Any])]) -> Verdict {
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         var sequence: [String: Int64] = [:]
         var verdict: Verdict!
         for (index, event) in events.enumerated() {
@@ -140,7 +140,7 @@ struct VerdictTests {
 
     @Test("an access judged before a revocation it predates keeps its verdict: the log is append-only")
     func revocationAfterAccess() {
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         func judge(_ type: String, _ seq: Int64, _ time: String, _ data: [String: Any]) -> Verdict {
             rules.judge(
                 fixtures.record(Fixtures.envelope(type: type, id: "e\(seq)", source: "mydata-op-1", seq: seq, time: time, data: data))

@@ -52,7 +52,7 @@ struct PublishingFixture {
             configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: testLogger)
         var judged: [Int32: [Judgement]] = [:]
         for partition: Int32 in 0..<4 {
-            var rules = RulesV1(registry: registry, secret: Fixtures().secret)
+            var rules = Rules(registry: registry, secret: Fixtures().secret)
             let records = try await consumer.readToEnd(KafkaTopicPartition(topic: topic, partition: partition))
             judged[partition] = records.map { record in
                 rules.judge(

@@ -1,3 +1,4 @@
+import ConsentModel
 import KafkaClient
 import Testing
 
@@ -16,5 +17,21 @@ struct KafkaPartitionerTests {
         #expect(try await producer.partitionCount(of: topic) == 7)
         await producer.shutdown()
         withExtendedLifetime(cluster) {}
+    }
+
+    @Test("rules/v2's partition of a subject (ConsentModel's own murmur2) is librdkafka's, for every tail length and many counts")
+    func subjectPartitionAgrees() {
+        // Lengths 0 to 40 reach every tail of a 4-byte word; some subjects are not ASCII.
+        let subjects = (0..<2_000).map { (n: Int) -> String in
+            let bytes: [UInt8] = (0..<(n % 41)).map { (i: Int) -> UInt8 in UInt8(33 + (n * 7 + i * 13) % 90) }
+            return String(decoding: bytes, as: UTF8.self) + (n % 5 == 0 ? "시민\(n)" : "")
+        }
+        for subject in subjects {
+            for count in [1, 2, 3, 6, 7, 12, 64, 1_000] {
+                #expect(
+                    SubjectPartition.of(subject: subject, partitionCount: Int32(count))
+                        == KafkaPartitioner.partition(ofKey: Array(subject.utf8), partitionCount: count), "\(subject) of \(count)")
+            }
+        }
     }
 }

@@ -51,7 +51,7 @@ struct APIFixture: Sendable {
         forged.value = Fixtures.bytes(
             event("access.performed", "e-forged", "mydata-op-1", 6, "2026-06-02T00:00:00Z", a, Fixtures.access(at: "2026-06-02T00:00:00Z")))
         let fixtures = self.fixtures
-        var rules = [RulesV1](repeating: RulesV1(registry: fixtures.registry, secret: fixtures.secret), count: 2)
+        var rules = [Rules](repeating: Rules(registry: fixtures.registry, secret: fixtures.secret), count: 2)
         func append(_ partition: Int, _ records: [IncomingRecord]) async throws {
             try await ledgers[partition].append(records, judgedBy: &rules[partition])
         }

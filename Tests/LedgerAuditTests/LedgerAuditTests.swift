@@ -20,7 +20,7 @@ struct LedgerAuditTests {
     func write(judgingWith registry: InstitutionRegistry? = nil) async throws -> PartitionLedger {
         let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0)
         let signer = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: key)
-        var rules = RulesV1(registry: registry ?? fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: registry ?? fixtures.registry, secret: fixtures.secret)
         func event(_ type: String, _ seq: Int64, _ day: String, _ subject: String, _ data: [String: Any]) -> IncomingRecord {
             fixtures.record(
                 Fixtures.envelope(
@@ -48,7 +48,7 @@ struct LedgerAuditTests {
         return ledger
     }
 
-    var audit: LedgerAudit { LedgerAudit(registry: fixtures.registry, ledgerKey: key.publicKey) }
+    var audit: LedgerAudit { LedgerAudit(trust: RegistryTrust(bootstrap: fixtures.registry, authority: nil), ledgerKey: key.publicKey) }
 
     /// Changes the file behind the ledger's back, as someone with access to the disk could.
     var tamper: LedgerFileTampering { LedgerFileTampering(path: path) }
@@ -75,7 +75,7 @@ struct LedgerAuditTests {
     @Test("a ledger of several batches, each checked while the next is read: a bad leaf in the first or a later one is named")
     func severalBatches() async throws {
         let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0)
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         let garbage = (0..<10_000).map { IncomingRecord(value: Array("not an event \($0)".utf8), headers: [], kafkaTimestamp: nil) }
         try await ledger.append(garbage, judgedBy: &rules)
         try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: key))
@@ -166,7 +166,7 @@ struct LedgerAuditTests {
 
     @Test("without a registry, everything but the verdicts is checked: a flipped verdict passes, a changed record does not")
     func structureOnly() async throws {
-        let structural = LedgerAudit(registry: nil, ledgerKey: key.publicKey)
+        let structural = LedgerAudit(trust: nil, ledgerKey: key.publicKey)
         _ = try await write(judgingWith: try InstitutionRegistry(institutions: []))
         let summary = try structural.verify(path: path)
         #expect(summary.leaves == 8 && summary.checkpoints == 2 && summary.verdictsRecomputed == 0)
@@ -235,14 +235,16 @@ struct WitnessPolicyAuditTests {
         try foreign.sign(with: witnesses[1], timestamp: 1)
         #expect(try await ledger.storeCosigned(foreign, witness: witnesses[1].verifier.name) == false)
 
-        let twoOfThree = LedgerAudit(registry: base.fixtures.registry, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 2))
+        let twoOfThree = LedgerAudit(
+            trust: RegistryTrust(bootstrap: base.fixtures.registry, authority: nil), ledgerKey: base.key.publicKey,
+            witnessPolicy: policy(quorum: 2))
         #expect(try twoOfThree.verify(path: base.path).witnessedSize == 4)
-        let one = LedgerAudit(registry: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 1))
+        let one = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 1))
         #expect(try one.verify(path: base.path).witnessedSize == 8)
-        let all = LedgerAudit(registry: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 3))
+        let all = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 3))
         let error = #expect(throws: LedgerAudit.Failure.self) { try all.verify(path: base.path) }
         #expect(error?.reason == "none of its 2 checkpoints carries the cosignatures of 3 of the policy's 3 witnesses")
-        #expect(try LedgerAudit(registry: nil, ledgerKey: base.key.publicKey).verify(path: base.path).witnessedSize == nil)
+        #expect(try LedgerAudit(trust: nil, ledgerKey: base.key.publicKey).verify(path: base.path).witnessedSize == nil)
     }
 
     @Test("a policy naming another log key, or unreadable, is refused with the line at fault")
@@ -252,7 +254,7 @@ struct WitnessPolicyAuditTests {
         for (text, words) in [
             ("log \(otherLog.verifier.vkey)\n" + policy(quorum: 1), "is not the ledger's key"), ("witnesses 2\n", "line 1"),
         ] {
-            let audit = LedgerAudit(registry: nil, ledgerKey: base.key.publicKey, witnessPolicy: text)
+            let audit = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, witnessPolicy: text)
             let error = #expect(throws: LedgerAudit.Failure.self) { try audit.verify(path: base.path) }
             #expect(
                 error?.reason.hasPrefix("the witness policy: ") == true && error?.reason.contains(words) == true, "\(error?.reason ?? "")")

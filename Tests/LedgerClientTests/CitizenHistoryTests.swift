@@ -24,7 +24,7 @@ struct CitizenHistoryTests {
     ) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path
         let ledger = try PartitionLedger(path: path, origin: "test-ledger/events/0", topic: "events", partition: 0)
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         func event(_ type: String, _ seq: Int64, _ subject: String, _ data: [String: Any]) -> IncomingRecord {
             fixtures.record(
                 Fixtures.envelope(
@@ -120,7 +120,7 @@ struct CitizenHistoryTests {
         let ledger = try PartitionLedger(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path,
             origin: "test-ledger/events/0", topic: "events", partition: 0)
-        var rules = RulesV1(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         let records = [Fixtures.grant("c-1")] + (0..<230).map { _ in Fixtures.access(at: "2026-04-02T00:00:00Z") }
         try await ledger.append(
             records.enumerated().map { offset, data in

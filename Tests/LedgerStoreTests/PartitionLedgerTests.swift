@@ -23,7 +23,9 @@ struct PartitionLedgerTests {
     /// Unsigned events of a few subjects (the rules reject them, but they still name their subject),
     /// plus a tombstone and garbage, judged in order.
     static func entries(offsets: Range<Int64>) -> [PartitionLedger.Entry] {
-        var rules = RulesV1(registry: try! InstitutionRegistry(institutions: []), secret: try! SubjectSecret(bytes: Array(0..<32)))
+        var rules = Rules(
+            trust: RegistryTrust(bootstrap: try! InstitutionRegistry(institutions: []), authority: nil), partition: 3,
+            secret: try! SubjectSecret(bytes: Array(0..<32)))
         return offsets.map { offset in
             let value: [UInt8]? =
                 switch offset % 7 {

@@ -63,7 +63,7 @@ final class WitnessFixture: Sendable {
         let ledger = try PartitionLedger(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("w-\(UUID().uuidString).sqlite").path, origin: origin,
             topic: topicPartition.topic, partition: 0)
-        var rules = RulesV1(registry: fixtures.registry, secret: secret ?? fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: secret ?? fixtures.secret)
         let entries = records.map { record in
             let replaced = replacing.flatMap { $0.offset == record.offset ? $0.with : nil }
             let value = replaced?.value ?? record.value
@@ -90,7 +90,8 @@ final class WitnessFixture: Sendable {
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: quiet)
             let witness = try Witness(
-                api: url, token: try await token(.regulator, "witness"), consumer: consumer, registry: fixtures.registry,
+                api: url, token: try await token(.regulator, "witness"), consumer: consumer,
+                trust: RegistryTrust(bootstrap: fixtures.registry, authority: nil),
                 ledgerKey: ledgerKey.publicKey, signer: witnessSigner, stateFile: stateFile, eventsTopic: topicPartition.topic)
             let result = try await body(witness)
             try await consumer.close()

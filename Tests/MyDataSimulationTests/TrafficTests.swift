@@ -16,7 +16,7 @@ struct TrafficTests {
             institutions: traffic.institutions.map {
                 .init(id: $0.id, name: $0.name, roles: [$0.role], keys: [keys[$0.id]!.registryKey(validFrom: t("2026-01-01T00:00:00Z"))])
             })
-        var rules = RulesV1(registry: registry, secret: Fixtures().secret)
+        var rules = Rules(registry: registry, secret: Fixtures().secret)
         var sequences: [String: Int64] = [:]
         return try (0..<count).map { step in
             let now = Timestamp(nanoseconds: t("2026-12-01T00:00:00Z").nanoseconds + Int64(step) * 1_000_000)

@@ -60,7 +60,7 @@ struct APIBenchmarks {
         let regulator = try await token(.regulator, "bench")
 
         var figures: [Figure] = []
-        var rules = RulesV1(registry: registry, secret: secret)
+        var rules = Rules(trust: RegistryTrust(bootstrap: registry, authority: nil), partition: 0, secret: secret)
         var written = 0
         for (stage, upTo) in [subjects / 10, subjects].enumerated() {
             try await fill(ledger, subjects: written..<upTo, judgedBy: &rules, signedBy: institution, checkpointedBy: signer)
@@ -191,7 +191,7 @@ struct APIBenchmarks {
     /// one's consent, then each one's first access, …), as real traffic mixes citizens: so each checkpoint's subject
     /// map changes for as many subjects as it has new leaves. A checkpoint every 1,000 leaves, ledgerd's default.
     private func fill(
-        _ ledger: PartitionLedger, subjects: Range<Int>, judgedBy rules: inout RulesV1, signedBy key: Curve25519.Signing.PrivateKey,
+        _ ledger: PartitionLedger, subjects: Range<Int>, judgedBy rules: inout Rules, signedBy key: Curve25519.Signing.PrivateKey,
         checkpointedBy signer: NoteSigner
     ) async throws {
         say("api: writing \(subjects.count * leavesPerSubject) leaves for \(subjects.count) more subjects…")
@@ -210,7 +210,7 @@ struct APIBenchmarks {
                 let chunk = (records.count + cores - 1) / cores
                 for (n, start) in stride(from: 0, to: records.count, by: chunk).enumerated() {
                     let slice = Array(records[start..<min(start + chunk, records.count)])
-                    group.addTask { [rules] in (n, slice.map(rules.prepare)) }
+                    group.addTask { [keys = rules.signingKeys] in (n, slice.map { PreparedRecord($0, keys: keys) }) }
                 }
                 var parts: [(Int, [PreparedRecord])] = []
                 for await part in group { parts.append(part) }

@@ -20,7 +20,7 @@ struct StageBenchmarks {
             return IncomingRecord(
                 value: value, headers: headers.map { ($0.name, $0.value) }, kafkaTimestamp: 1_777_593_600_000)
         }
-        var rules = RulesV1(registry: registry, secret: SubjectSecret.generate())
+        var rules = Rules(trust: RegistryTrust(bootstrap: registry, authority: nil), partition: 0, secret: SubjectSecret.generate())
         var figures: [Figure] = []
         func add(_ name: String, _ value: Double) {
             figures.append(Figure(name: name, value: value, unit: "events/s", limit: nil, limitName: nil, command: command))
@@ -33,7 +33,7 @@ struct StageBenchmarks {
             Double(events) / clock.measure { decoded = records.filter { (try? Event.decode($0.value!)) != nil }.count }.seconds)
         precondition(decoded == events)
         var prepared: [PreparedRecord] = []
-        add("stage: decode + Ed25519 verify, one core", Double(events) / clock.measure { prepared = records.map(rules.prepare) }.seconds)
+        add("stage: decode + Ed25519 verify, one core", Double(events) / clock.measure { prepared = records.map { [keys = rules.signingKeys] in PreparedRecord($0, keys: keys) } }.seconds)
         var judgements: [Judgement] = []
         add(
             "stage: apply rules in order, verdict encoding included",
