@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole story on the embedded broker, in about a minute: ledgerd starts, simulated banks, hospitals,
+# The whole story on the embedded broker, in about a minute: ledgerd starts, the registry authority publishes the
+# institutions' registry into every partition (moving the ledgers to rules/v2), simulated banks, hospitals,
 # telecoms and MyData operators publish signed consents and accesses (some of them violations), a citizen
 # reads who accessed their data with a completeness proof, an independent witness replays the topic and cosigns
 # the checkpoints, and a regulator verifies every ledger, through the API and from the files, under a policy
@@ -23,19 +24,21 @@ trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 json() { python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), indent=2, ensure_ascii=False))'; }
 
-step "1. Institutions get signing keys; the ledger's registry lists them"
+step "1. Institutions get signing keys; the registry authority gets its own, the one key ledgerd trusts for rules/v2"
 $ctl simulate --setup-only --out "$work/sim" --institutions 8
 python3 - "$work/sim/registry.json" <<'PY'
 import json, sys
 for institution in json.load(open(sys.argv[1]))["institutions"]:
     print("   %-12s %s" % (institution["id"], ", ".join(institution["roles"])))
 PY
+authority=$($ctl keys generate --registry-authority --out "$work/authority" 2>/dev/null)
+echo "   registry authority: $authority"
 
 step "2. An independent witness gets its key; ledgerd starts on its embedded Kafka broker, keeping that witness's cosignatures"
 witness_vkey=$($ctl keys generate --witness --name witness.demo --out "$work/witness" 2>/dev/null)
 echo "   witness key: $witness_vkey"
 printf 'witness %s\nquorum 1\n' "$witness_vkey" >"$work/witness/policy.txt"
-.build/debug/ledgerd --registry "$work/sim/registry.json" --data-dir "$work/data" --http 127.0.0.1:0 --log-level warning \
+.build/debug/ledgerd --registry-authority "$authority" --data-dir "$work/data" --http 127.0.0.1:0 --log-level warning \
     --witnesses "$work/witness/policy.txt" >"$work/ledgerd.out" 2>"$work/ledgerd.err" &
 pid=$!
 for _ in $(seq 120); do grep -q '^http=' "$work/ledgerd.out" && break; sleep 0.5; done
@@ -45,12 +48,18 @@ ledger_key=$(sed -n 's/^ledger-key=//p' "$work/ledgerd.out")
 [ -n "$http" ] || { echo "ledgerd did not start:"; cat "$work/ledgerd.err"; exit 1; }
 echo "   Kafka at $brokers, API at http://$http, checkpoints signed by $ledger_key"
 
-step "3. $duration s of MyData traffic at $rate events/s, 5 % of the accesses deliberate violations"
+step "3. The registry authority publishes the registry into every partition: each ledger moves to rules/v2 and learns its institutions"
+published=$($ctl registry publish --brokers "$brokers" --key "$work/authority/registry-authority.key" "$work/sim/registry.json" | tail -1)
+echo "   $published"
+registry_records=$(sed -n 's/^published \([0-9]*\) registry events into each of \([0-9]*\) partitions.*/\1 * \2/p' <<<"$published")
+registry_records=$((registry_records))
+
+step "4. $duration s of MyData traffic at $rate events/s, 5 % of the accesses deliberate violations"
 summary=$($ctl simulate --brokers "$brokers" --out "$work/sim" --rate "$rate" --duration "$duration" --subjects 200)
 echo "   $summary"
 sent=$(sed -n 's/^sent \([0-9]*\):.*/\1/p' <<<"$summary")
 for _ in $(seq 120); do
-    curl -s "http://$http/metrics" | grep -q "^ledger_events_in_total $sent\$" && break
+    curl -s "http://$http/metrics" | grep -q "^ledger_events_in_total $((sent + registry_records))\$" && break
     sleep 0.5
 done
 # Completeness is proven against signed checkpoints: wait until every ledger's latest one covers all its leaves.
@@ -65,7 +74,7 @@ done
 echo "   ledgerd's verdicts:"
 curl -s "http://$http/metrics" | sed -n 's/^ledger_verdicts_total{outcome="\(.*\)"} \(.*\)/     \1: \2/p'
 
-step "4. A citizen asks who accessed their data, and checks the answer is complete"
+step "5. A citizen asks who accessed their data, and checks the answer is complete"
 citizen=CI-KR-0000000000001
 token=$($ctl token --data-dir "$work/data" --role citizen --subject "$citizen")
 echo "   The API's raw answer (GET /v1/me/accesses), first entry:"
@@ -73,9 +82,9 @@ curl -s -H "Authorization: Bearer $token" "http://$http/v1/me/accesses?limit=1" 
 echo "   The same history through \`ledgerctl history\`, every proof checked under the ledger key:"
 $ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" | sed 's/^/   /' | tail -8
 
-step "5. The witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
+step "6. The witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
-    --registry "$work/sim/registry.json" --token "$regulator" --once --log-level error | sed 's/^/   /'
+    --registry-authority "$authority" --token "$regulator" --once --log-level error | sed 's/^/   /'
 echo "   The citizen checks again, now requiring the witness's cosignature on every checkpoint (ledgerctl history --policy):"
 # As for the regulator below: ledgerd keeps the cosignatures it reads from the checkpoints topic, in a moment.
 witnessed=false
@@ -90,13 +99,13 @@ done
 echo "$history" | tail -1 | sed 's/^/   /'
 $witnessed || { echo "the citizen's history did not verify under the witness policy" >&2; exit 1; }
 
-step "6. A regulator verifies every ledger: chains, trees, signed and witnessed checkpoints, subject maps, every verdict"
+step "7. A regulator verifies every ledger: chains, trees, signed and witnessed checkpoints, subject maps, every verdict"
 echo "   Online, as the running ledgerd serves them (ledgerctl verify --url):"
 # ledgerd keeps the cosignatures it reads from the checkpoints topic beside its ledgers: give it a moment.
 verified=false
 for _ in $(seq 1 30); do
     if online=$($ctl verify --url "http://$http" --token "$regulator" --ledger-key "$ledger_key" \
-        --registry "$work/sim/registry.json" --policy "$work/witness/policy.txt" 2>/dev/null); then
+        --registry-authority "$authority" --policy "$work/witness/policy.txt" 2>/dev/null); then
         verified=true
         break
     fi
@@ -105,7 +114,7 @@ done
 echo "$online" | tail -1 | sed 's/^/   /'
 $verified
 echo "   Offline, from the files (ledgerctl verify --data-dir):"
-$ctl verify --data-dir "$work/data" --ledger-key "$ledger_key" --registry "$work/sim/registry.json" --policy "$work/witness/policy.txt" 2>/dev/null |
+$ctl verify --data-dir "$work/data" --ledger-key "$ledger_key" --registry-authority "$authority" --policy "$work/witness/policy.txt" 2>/dev/null |
     sed 's/^/   /'
 
 step "Where to look next"

@@ -16,7 +16,7 @@ public enum Identifier {
         }
     }
 
-    static let rule = "is not an identifier: 1 to \(maximumLength) ASCII letters, digits and . _ : / @ -"
+    public static let rule = "is not an identifier: 1 to \(maximumLength) ASCII letters, digits and . _ : / @ -"
 
     /// The first identifier of `event` that is not one, in the order docs/events.md lists them: `id`, `source`, then
     /// the `data` members. rules/v2 rejects such an event as malformed.

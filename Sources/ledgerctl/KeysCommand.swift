@@ -9,7 +9,7 @@ import MerkleLog
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create signing keys for institutions, the ledger and witnesses.",
+        abstract: "Create signing keys for institutions, the registry authority, the ledger and witnesses.",
         subcommands: [GenerateKeys.self]
     )
 }
@@ -30,6 +30,10 @@ struct GenerateKeys: ParsableCommand {
             A witness's key is written as NAME.witness.key (a C2SP signer key); its verifier key, which a \
             trust policy lists, is printed:
               ledgerctl keys generate --witness --name witness.example.org
+            The registry authority's key signs the registry events of rules/v2 (`ledgerctl registry publish`). It is \
+            written as ID.key (ID: --name, default registry-authority); the line ledgerd's --registry-authority takes \
+            is printed:
+              ledgerctl keys generate --registry-authority --out keys
             Existing files are never overwritten.
             """
     )
@@ -42,6 +46,9 @@ struct GenerateKeys: ParsableCommand {
 
     @Flag(help: "Generate a witness's cosigning key (needs --name).")
     var witness = false
+
+    @Flag(help: "Generate the registry authority's key, which signs registry events (--name: its id).")
+    var registryAuthority = false
 
     @Option(help: "The institution's display name, or the witness's name (such as its host name).")
     var name: String?
@@ -56,8 +63,11 @@ struct GenerateKeys: ParsableCommand {
     var out: String = "keys"
 
     func validate() throws {
-        guard [institution != nil, ledger, witness].filter({ $0 }).count == 1 else {
-            throw ValidationError("choose one of --institution ID, --ledger or --witness")
+        guard [institution != nil, ledger, witness, registryAuthority].filter({ $0 }).count == 1 else {
+            throw ValidationError("choose one of --institution ID, --ledger, --witness or --registry-authority")
+        }
+        if registryAuthority, let name, !Identifier.isValid(name) {
+            throw ValidationError("--name: the registry authority's id \(Identifier.rule)")
         }
         if witness, name?.isEmpty ?? true { throw ValidationError("--witness needs --name, such as the witness's host name") }
         if let institution, institution.isEmpty { throw ValidationError("--institution must not be empty") }
@@ -77,6 +87,8 @@ struct GenerateKeys: ParsableCommand {
                 try writeSecret(
                     Data(key.rawRepresentation).base64EncodedString(), to: directory.appendingPathComponent(LedgerIdentity.signingKeyFile))
                 emit(Data(key.publicKey.rawRepresentation).base64EncodedString())
+            } else if registryAuthority {
+                try generateAuthorityKey(name ?? "registry-authority", in: directory)
             } else if let name {
                 let signer = try NoteSigner.generate(name: name, kind: .cosignatureV1)
                 try writeSecret(signer.skey, to: directory.appendingPathComponent("\(name).witness.key"))
@@ -102,6 +114,17 @@ struct GenerateKeys: ParsableCommand {
             Data(
                 "wrote \(file.path) (keep it secret); add the entry above to the registry's \"institutions\" (or its key to your entry's \"keys\")\n"
                     .utf8))
+    }
+
+    private func generateAuthorityKey(_ id: String, in directory: URL) throws {
+        let key = InstitutionKey(institution: id, keyID: keyId ?? "\(id)/\(Timestamp.now.description.prefix(10))")
+        guard Identifier.isValid(key.keyID) else { throw ValidationError("--key-id \(Identifier.rule)") }
+        let file = directory.appendingPathComponent("\(id).key")
+        try key.write(to: file)
+        emit(RegistryAuthority(id: id, keyID: key.keyID, publicKey: key.privateKey.publicKey).description)
+        FileHandle.standardError.write(
+            Data("wrote \(file.path) (keep it secret); give ledgerd, verifiers and witnesses the line above as --registry-authority\n".utf8)
+        )
     }
 
     private func writeSecret(_ text: String, to file: URL) throws {

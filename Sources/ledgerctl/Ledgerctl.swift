@@ -29,7 +29,7 @@ struct Ledgerctl: AsyncParsableCommand {
             """,
         subcommands: [
             BrokerCommand.self, TopicsCommand.self, KeysCommand.self, ValidateCommand.self, PublishCommand.self, SimulateCommand.self,
-            TokenCommand.self,
+            TokenCommand.self, RegistryCommand.self,
             HistoryCommand.self, VerifyCommand.self, BackupCommand.self, WitnessCommand.self,
         ]
     )

@@ -33,7 +33,10 @@ struct StageBenchmarks {
             Double(events) / clock.measure { decoded = records.filter { (try? Event.decode($0.value!)) != nil }.count }.seconds)
         precondition(decoded == events)
         var prepared: [PreparedRecord] = []
-        add("stage: decode + Ed25519 verify, one core", Double(events) / clock.measure { prepared = records.map { [keys = rules.signingKeys] in PreparedRecord($0, keys: keys) } }.seconds)
+        add(
+            "stage: decode + Ed25519 verify, one core",
+            Double(events)
+                / clock.measure { prepared = records.map { [keys = rules.signingKeys] in PreparedRecord($0, keys: keys) } }.seconds)
         var judgements: [Judgement] = []
         add(
             "stage: apply rules in order, verdict encoding included",
