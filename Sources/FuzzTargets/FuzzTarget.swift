@@ -38,7 +38,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case subjectMapProof = "subject-map-proof"
     /// The API's cursors, time bounds and hash parameters: one per line.
     case apiParameters = "api-parameters"
-    /// An institution registry file.
+    /// An institution registry file (its institutions then published as registry events and judged), or a registry
+    /// authority's `ID+KEYID+KEY` line.
     case registry
     /// A topic definition file.
     case topicDefinition = "topic-definition"
