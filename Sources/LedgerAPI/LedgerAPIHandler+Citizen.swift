@@ -18,7 +18,7 @@ extension LedgerAPIHandler {
         filter.outcome = input.query.verdict?.rawValue
         try Problem.whenMalformed(filter.occurring(from: input.query.from, until: input.query.until))
         let page = try await EntryPage(ledgers: ledgers(), filter: filter, cursor: input.query.cursor, limit: input.query.limit)
-        let items = try page.items.map { try Components.Schemas.AccessEntry($0.ledger, $0.entry, registry: registry) }
+        let items = try page.items.map { try Components.Schemas.AccessEntry($0.ledger, $0.entry, names: names) }
         return .ok(.init(body: .json(.init(items: items, nextCursor: page.nextCursor))))
     }
 
@@ -32,21 +32,37 @@ extension LedgerAPIHandler {
         var consents: [Components.Schemas.Consent] = []
         for ledger in ledgers() {
             var state = ConsentState()
+            // Each consent's applied changes, in ledger order, with the leaf of each.
+            var changes: [String: [Components.Schemas.ConsentChange]] = [:]
             var after: UInt64?
             while true {
                 let entries = try await ledger.read { [filter, after] in try $0.entries(matching: filter, after: after, limit: 500) }
                 for entry in entries {
                     guard let value = entry.value, let event = try? Event.decode(value) else { continue }
+                    func record(_ change: Components.Schemas.ConsentChange.ChangePayload, of consent: String, supersededBy: String? = nil) {
+                        changes[consent, default: []].append(
+                            .init(
+                                change: change, by: .init(event.source, names: names), position: .init(ledger, entry),
+                                supersededBy: supersededBy))
+                    }
                     switch event.data {
-                    case .consentGranted(let grant): state.grant(grant, by: event.source, to: subject)
-                    case .consentRevoked(let revocation): _ = state.revoke(revocation, of: subject)
+                    case .consentGranted(let grant):
+                        record(state.consent(grant.consentId, of: subject) == nil ? .granted : .regranted, of: grant.consentId)
+                        if let old = grant.supersedes, state.consent(old, of: subject) != nil {
+                            record(.superseded, of: old, supersededBy: grant.consentId)
+                        }
+                        state.grant(grant, by: event.source, to: subject)
+                    case .consentRevoked(let revocation):
+                        if state.revoke(revocation, of: subject) { record(.revoked, of: revocation.consentId) }
                     case .accessPerformed, .registry: break
                     }
                 }
                 guard let last = entries.last else { break }
                 after = last.index
             }
-            consents += state.consents(of: subject).map { .init($0, ledger: ledger, now: now) }
+            consents += state.consents(of: subject).map {
+                .init($0, changes: changes[$0.grant.consentId] ?? [], ledger: ledger, now: now, names: names)
+            }
         }
         return .ok(.init(body: .json(consents)))
     }

@@ -137,7 +137,7 @@ extension LedgerAPIHandler {
             .init(
                 body: .json(
                     .init(
-                        institution: .init(id, registry: registry),
+                        institution: .init(id, names: names),
                         outcomes: .init(
                             additionalProperties: total.outcomes.mapValues {
                                 Components.Schemas.InstitutionReport.OutcomesPayload.AdditionalPropertiesPayload(additionalProperties: $0)

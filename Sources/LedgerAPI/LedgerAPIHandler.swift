@@ -10,7 +10,7 @@ struct LedgerAPIHandler: APIProtocol {
     let ledgers: @Sendable () -> [PartitionLedger]
     /// The origins of ledgers held but not served now.
     let unserved: @Sendable () -> [String]
-    let registry: InstitutionRegistry
+    let names: InstitutionNames
     let subjectSecret: SubjectSecret
 
     func ledger(_ partition: Int32) throws -> PartitionLedger {

@@ -16,10 +16,10 @@ public enum LedgerRoutes {
     ///   - subjectSecret: turns a citizen token's subject into the reference the ledgers index.
     public static func add(
         to router: Router<some RequestContext>, ledgers: @escaping @Sendable () -> [PartitionLedger],
-        unserved: @escaping @Sendable () -> [String] = { [] }, registry: InstitutionRegistry, subjectSecret: SubjectSecret,
+        unserved: @escaping @Sendable () -> [String] = { [] }, names: InstitutionNames, subjectSecret: SubjectSecret,
         tokens: TokenVerifier, logger: Logger
     ) throws {
-        let handler = LedgerAPIHandler(ledgers: ledgers, unserved: unserved, registry: registry, subjectSecret: subjectSecret)
+        let handler = LedgerAPIHandler(ledgers: ledgers, unserved: unserved, names: names, subjectSecret: subjectSecret)
         try handler.registerHandlers(
             on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens), ParameterLengthMiddleware()])

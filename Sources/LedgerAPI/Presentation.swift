@@ -23,8 +23,8 @@ extension Components.Schemas.Outcome {
 }
 
 extension Components.Schemas.Institution {
-    init(_ id: String, registry: InstitutionRegistry) {
-        self.init(id: id, name: registry.institution(id)?.name)
+    init(_ id: String, names: InstitutionNames) {
+        self.init(id: id, name: names.name(of: id))
     }
 }
 
@@ -40,11 +40,11 @@ extension Components.Schemas.Entry {
 
 extension Components.Schemas.AccessEntry {
     /// What a citizen sees of an access: the event's own words where the value is still there.
-    init(_ ledger: PartitionLedger, _ entry: IndexedEntry, registry: InstitutionRegistry) throws {
+    init(_ ledger: PartitionLedger, _ entry: IndexedEntry, names: InstitutionNames) throws {
         var access: DataAccess?
         if let value = entry.value, case .accessPerformed(let performed) = try? Event.decode(value).data { access = performed }
         self.init(
-            position: .init(ledger, entry), institution: .init(entry.institution, registry: registry),
+            position: .init(ledger, entry), institution: .init(entry.institution, names: names),
             occurredAt: entry.occurredAt.map(instant(nanoseconds:)), action: access?.action, purpose: access?.purpose,
             dataCategories: access?.dataCategories, recordCount: access?.recordCount, dataForm: access?.dataForm,
             dataHolder: access?.dataHolder, outcome: try .init(entry),
@@ -66,7 +66,10 @@ extension Components.Schemas.MapProof {
 }
 
 extension Components.Schemas.Consent {
-    init(_ record: ConsentState.Record, ledger: PartitionLedger, now: Timestamp) {
+    init(
+        _ record: ConsentState.Record, changes: [Components.Schemas.ConsentChange], ledger: PartitionLedger, now: Timestamp,
+        names: InstitutionNames
+    ) {
         let grant = record.grant
         let status: StatusPayload
         if let revoked = record.revokedAt, revoked <= now {
@@ -84,6 +87,7 @@ extension Components.Schemas.Consent {
             consentId: grant.consentId, dataHolder: grant.dataHolder, recipients: grant.recipients, purposes: grant.purposes,
             dataCategories: grant.dataCategories, legalBasis: grant.legalBasis, validFrom: grant.validFrom.description,
             validUntil: grant.validUntil.description, revokedAt: record.revokedAt?.description,
-            supersededAt: record.supersededAt?.description, status: status, ledger: ledger.origin)
+            supersededAt: record.supersededAt?.description, status: status, grantedBy: .init(record.grantor, names: names),
+            changes: changes, ledger: ledger.origin)
     }
 }

@@ -152,7 +152,7 @@ extension LedgerIngest {
     /// Gives a committed partition its rules back (applying → ready); its quarantine, if it left one, is over. A partition
     /// quarantined or let go of meanwhile stays so: reopening it replays its ledger.
     private func endApplying(_ partition: Int32, rules: Rules, awaitedCheckpoint: Checkpoint?) {
-        if rules.registry.keyCount > 0 { knownKeys.withLock { $0.merge(rules.signingKeys) } }  // a v2 log adds keys
+        learn(from: rules)
         partitions.withLock { states in
             guard case .applying(var open) = states[partition] else { return }
             open.awaitedCheckpoint = awaitedCheckpoint

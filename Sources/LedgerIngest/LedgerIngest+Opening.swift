@@ -31,7 +31,7 @@ extension LedgerIngest {
         try restrictLedgerFiles(path)
         let ledger = try PartitionLedger(path: path, origin: origin, topic: configuration.eventsTopic, partition: partition)
         let (rules, undelivered) = try replay(ledger)
-        knownKeys.withLock { $0.merge(rules.signingKeys) }
+        learn(from: rules)
         // A ledger that published a checkpoint must still agree with it, whether it was kept or rebuilt.
         let latest = published.withLock { $0[origin] }
         var awaited = latest

@@ -25,6 +25,8 @@ public final class LedgerIngest: Service, Sendable {
     let trust: RegistryTrust
     /// Every signing key any partition's log has added, to check a batch's signatures ahead of its rules.
     let knownKeys: Mutex<SigningKeys>
+    /// Institutions' names from the registry files and the registries partitions' logs hold, for people to read.
+    let names: Mutex<[String: String]>
     let identity: LedgerIdentity
     let logger: Logger
     let outputs: IngestOutputs
@@ -48,8 +50,23 @@ public final class LedgerIngest: Service, Sendable {
         self.producer = producer
         self.trust = trust
         self.knownKeys = Mutex(trust.signingKeys)
+        self.names = Mutex(Dictionary(trust.bootstrap.institutions.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
         self.identity = identity
         self.logger = logger
+    }
+
+    /// An institution's name, as a partition's log registered it or else as the registry file gives it.
+    public func institutionName(_ id: String) -> String? {
+        names.withLock { $0[id] }
+    }
+
+    /// What a partition's rules learned of keys and names from its log, for the next batches and for the API.
+    func learn(from rules: Rules) {
+        guard rules.registry.keyCount > 0 || !rules.registry.institutions.isEmpty else { return }  // a rules/v1 partition
+        knownKeys.withLock { $0.merge(rules.signingKeys) }
+        names.withLock { names in
+            for (id, institution) in rules.registry.institutions { names[id] = institution.name }
+        }
     }
 
     /// Reads what this ledger published, then ingests until graceful shutdown or cancellation. Either one stops the

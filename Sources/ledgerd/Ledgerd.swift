@@ -255,7 +255,8 @@ struct Ledgerd: AsyncParsableCommand {
             OperationsRoutes.addMetrics(to: router, metrics: metrics)
         }
         try LedgerRoutes.add(
-            to: router, ledgers: { ingest.servedLedgers }, unserved: { ingest.unservedOrigins }, registry: trust.bootstrap,
+            to: router, ledgers: { ingest.servedLedgers }, unserved: { ingest.unservedOrigins },
+            names: InstitutionNames(ingest.institutionName),
             subjectSecret: identity.subjectSecret, tokens: tokens, logger: logger)
         let http = Application(
             router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),

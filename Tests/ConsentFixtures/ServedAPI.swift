@@ -18,7 +18,7 @@ public func servingAPI<T>(
     let issuer = Curve25519.Signing.PrivateKey()
     let router = Router()
     try LedgerRoutes.add(
-        to: router, ledgers: { ledgers }, registry: registry, subjectSecret: secret,
+        to: router, ledgers: { ledgers }, names: InstitutionNames(registry: registry), subjectSecret: secret,
         tokens: await TokenVerifier(issuers: [TokenIssuer(keyID: "test", publicKey: issuer.publicKey, issuer: "test")]), logger: logger)
     let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
     let app = Application(

@@ -111,7 +111,8 @@ struct APIFixture: Sendable {
         var logger = Logger(label: "api-test")
         logger.logLevel = .critical
         try LedgerRoutes.add(
-            to: router, ledgers: { ledgers }, registry: fixtures.registry, subjectSecret: fixtures.secret, tokens: tokens, logger: logger)
+            to: router, ledgers: { ledgers }, names: InstitutionNames(registry: fixtures.registry), subjectSecret: fixtures.secret,
+            tokens: tokens, logger: logger)
         return Application(router: router)
     }
 

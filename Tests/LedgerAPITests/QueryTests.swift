@@ -14,7 +14,15 @@ struct QueryTests {
     struct Page<Item: Decodable>: Decodable { let items: [Item], nextCursor: String? }
     struct Entry: Decodable { let position: Position, outcome: String, verdict: String, eventId: String? }
     struct Receipt: Decodable { let position: Position, eventId: String, proof: String? }
-    struct Consent: Decodable { let consentId: String, status: String, revokedAt: String? }
+    struct Consent: Decodable {
+        struct Institution: Decodable { let id: String, name: String? }
+        struct Position: Decodable { let ledger: String, index: Int }
+        struct Change: Decodable {
+            enum Kind: String, Decodable { case granted, regranted, revoked, superseded }
+            let change: Kind, by: Institution, position: Position
+        }
+        let consentId: String, status: String, revokedAt: String?, grantedBy: Institution, changes: [Change]
+    }
 
     static func decode<T: Decodable>(_ type: T.Type, _ response: (status: HTTPResponse.Status, type: String?, body: ByteBuffer)) throws -> T
     {
@@ -90,6 +98,12 @@ struct QueryTests {
         try await fixture.application.test(.router) { client in
             let mine = try Self.decode([Consent].self, try await client.get("/v1/me/consents", as: .citizenA, fixture: fixture))
             #expect(mine.map(\.consentId) == ["c-1"] && mine[0].status == "revoked" && mine[0].revokedAt == "2026-05-01T00:00:00.515Z")
+            // Who granted it, and each change with the leaf that made it.
+            #expect(mine[0].grantedBy.id == "mydata-op-1" && mine[0].grantedBy.name == "mydata-op-1")
+            #expect(mine[0].changes.map(\.change) == [.granted, .revoked])
+            #expect(mine[0].changes.map(\.by.id) == ["mydata-op-1", "mydata-op-1"])
+            #expect(mine[0].changes.map(\.position.index) == [0, 3])
+            #expect(mine[0].changes.allSatisfy { $0.position.ledger == "test-ledger/events/0" })
             let theirs = try Self.decode([Consent].self, try await client.get("/v1/me/consents", as: .citizenB, fixture: fixture))
             // Granted until 2026-09-01: expired by now.
             #expect(

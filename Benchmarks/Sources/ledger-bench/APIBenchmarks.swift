@@ -48,7 +48,9 @@ struct APIBenchmarks {
                 kid: "bench")
         }
         let router = Router()
-        try LedgerRoutes.add(to: router, ledgers: { [ledger] }, registry: registry, subjectSecret: secret, tokens: tokens, logger: logger)
+        try LedgerRoutes.add(
+            to: router, ledgers: { [ledger] }, names: InstitutionNames(registry: registry), subjectSecret: secret, tokens: tokens,
+            logger: logger)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -102,7 +104,7 @@ struct APIBenchmarks {
 
             // The regulator's check of the same ledger: everything but the verdicts, bounded by hashing; then in
             // full (bounded by Ed25519) and through the API (bounded by JSON), at the smaller size.
-            let structural = try verifyRate(path: path, LedgerAudit(registry: nil, ledgerKey: ledgerKey.publicKey))
+            let structural = try verifyRate(path: path, LedgerAudit(trust: nil, ledgerKey: ledgerKey.publicKey))
             let hashBound = Self.hashingRatePerLeaf()
             say("verify --no-verdicts at \(size) leaves: \(Int(structural)) leaves/s; hashing alone \(Int(hashBound)) leaves/s")
             figures.append(
@@ -110,11 +112,12 @@ struct APIBenchmarks {
                     name: "ledgerctl verify --no-verdicts, \(shape) (target ≥ 200,000 leaves/s)", value: structural, unit: "leaves/s",
                     limit: hashBound, limitName: "SHA-256 work per leaf alone", command: command))
             guard stage == 0 else { continue }
-            let verified = try verifyRate(path: path, LedgerAudit(registry: registry, ledgerKey: ledgerKey.publicKey), runs: 1)
+            let verified = try verifyRate(
+                path: path, LedgerAudit(trust: RegistryTrust(bootstrap: registry, authority: nil), ledgerKey: ledgerKey.publicKey), runs: 1)
             let api = LedgerAPIClient(url: URL(string: "http://127.0.0.1:\(port)")!, token: regulator)
             let served = try await api.ledgers()[0]
             let servedStart = ContinuousClock.now
-            let servedLeaves = try await LedgerAudit(registry: nil, ledgerKey: ledgerKey.publicKey).verify(served, servedBy: api).leaves
+            let servedLeaves = try await LedgerAudit(trust: nil, ledgerKey: ledgerKey.publicKey).verify(served, servedBy: api).leaves
             let overAPI = Double(servedLeaves) / (ContinuousClock.now - servedStart).seconds
             say("verify at \(size) leaves: \(Int(verified)) leaves/s, \(Int(overAPI)) without verdicts through the API")
             figures.append(

@@ -108,7 +108,8 @@ struct PipelineBenchmarks {
         // librdkafka waits up to fetch.wait.max.ms (500 ms) for data; the mock broker does not answer early.
         consumer.additionalProperties["fetch.wait.max.ms"] = "10"
         let ingest = LedgerIngest(
-            configuration: IngestConfiguration(dataDirectory: directory), consumer: consumer, producer: producer, registry: registry,
+            configuration: IngestConfiguration(dataDirectory: directory), consumer: consumer, producer: producer,
+            trust: RegistryTrust(bootstrap: registry, authority: nil),
             identity: try LedgerIdentity.loadOrCreate(in: directory, logger: logger), logger: logger)
         let task = Task { try await ingest.run() }
         // Wait until the group has handed ledgerd its partitions.
@@ -215,7 +216,8 @@ struct PipelineBenchmarks {
         var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "bench")
         consumer.sessionTimeout = .seconds(6)
         let ingest = LedgerIngest(
-            configuration: IngestConfiguration(dataDirectory: directory), consumer: consumer, producer: producer, registry: registry,
+            configuration: IngestConfiguration(dataDirectory: directory), consumer: consumer, producer: producer,
+            trust: RegistryTrust(bootstrap: registry, authority: nil),
             identity: try LedgerIdentity.loadOrCreate(in: directory, logger: logger), logger: logger)
         let task = Task { try await ingest.run() }
         var first: (ContinuousClock.Instant, UInt64)?
