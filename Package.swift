@@ -234,7 +234,7 @@ let package = Package(
             name: "LedgerIngestTests",
             dependencies: [
                 "LedgerIngest", "LedgerFormat", "LedgerIdentity", "LedgerStore", "LedgerStoreFixtures", "KafkaClient", "ConsentModel",
-                "MerkleLog",
+                "InstitutionPublisher", "MerkleLog",
                 "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

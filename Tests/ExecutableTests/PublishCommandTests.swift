@@ -93,6 +93,52 @@ struct PublishCommandTests {
         #expect(ledgerd.finish().status == 0)
     }
 
+    @Test(
+        "the registry authority onboards through the log: a bad change is refused by line with nothing sent, and the first event of a registered key is judged under rules/v2"
+    )
+    func registryThroughTheLog() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (key, registry) = try onboard()
+        let keys = directory.appendingPathComponent("authority").path
+        let generated = try ChildProcess.run(ledgerctl, ["keys", "generate", "--registry-authority", "--out", keys])
+        #expect(generated.status == 0, "\(generated.stderr)")
+        let authority = generated.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(authority.hasPrefix("registry-authority+registry-authority/2") && authority.split(separator: "+").count >= 3)
+        let ledgerd = try ChildProcess(
+            ledgerd,
+            [
+                "--data-dir", directory.appendingPathComponent("data").path, "--registry-authority", authority, "--topics",
+                packageRoot.appendingPathComponent("topics").path, "--http", "127.0.0.1:0", "--log-level", "warning",
+            ])
+        let brokers = try ledgerd.waitForLine(startingWith: "bootstrap.servers=")
+        func publishRegistry(_ file: String) throws -> (status: Int32, stdout: String, stderr: String) {
+            try ChildProcess.run(ledgerctl, ["registry", "publish", "--brokers", brokers, "--key", "\(keys)/registry-authority.key", file])
+        }
+
+        let operatorRegistered =
+            #"{"type": "registry.institution-registered", "data": {"institution": "op-1", "name": "Operator", "roles": ["recipient"]}}"#
+        let refused = try publishRegistry(
+            try write([operatorRegistered, #"{"type": "registry.key-retired", "data": {"keyId": "bank a key"}}"#], to: "bad.jsonl"))
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("bad.jsonl line 2: data.keyId: \"bank a key\" is not an identifier"), "\(refused.stderr)")
+
+        let bootstrap = try publishRegistry(registry)
+        #expect(bootstrap.status == 0, "\(bootstrap.stderr)")
+        #expect(bootstrap.stdout.contains("registry.rules-changed rules/v2, "), "\(bootstrap.stdout)")
+        #expect(bootstrap.stdout.contains("published 3 registry events into each of "), "\(bootstrap.stdout)")
+        let onboarded = try publishRegistry(try write([operatorRegistered], to: "op-1.jsonl"))
+        #expect(onboarded.status == 0 && onboarded.stdout.contains("published 1 registry events"), "\(onboarded.stderr)")
+
+        // Index 4: after the rules change, bank-a, its key and op-1, and nothing of the refused run.
+        let published = try ChildProcess.run(
+            ledgerctl,
+            ["publish", "--brokers", brokers, "--key", key, "--await-receipt", try write([grant("c-1", subject: "CI-1")], to: "g.jsonl")])
+        #expect(published.status == 0, "\(published.stderr)")
+        #expect(published.stdout.contains(#"index 4, verdict {"rules":"rules/v2"}"#), "\(published.stdout)")
+        ledgerd.process.terminate()
+        #expect(ledgerd.finish().status == 0)
+    }
+
     @Test("--kafka-config reaches librdkafka: TLS against the plaintext embedded broker fails to connect, and says so")
     func kafkaConfig() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -105,7 +105,7 @@ struct IngestEndToEndTests {
 
     func makeIngest(
         _ cluster: KafkaMockCluster, identity: LedgerIdentity, directory: URL? = nil, group: String = "ledgerd",
-        witnesses: [NoteVerifier] = [], authority: RegistryAuthority? = nil
+        witnesses: [NoteVerifier] = [], trust: RegistryTrust? = nil
     ) throws -> (LedgerIngest, KafkaProducer) {
         var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: group)
         consumer.sessionTimeout = .seconds(6)
@@ -116,14 +116,15 @@ struct IngestEndToEndTests {
         configuration.witnesses = witnesses
         let ingest = LedgerIngest(
             configuration: configuration, consumer: consumer, producer: producer,
-            trust: RegistryTrust(bootstrap: registry, authority: authority), identity: identity, logger: logger)
+            trust: trust ?? RegistryTrust(bootstrap: registry, authority: nil), identity: identity, logger: logger)
         return (ingest, producer)
     }
 
     func runIngest(
-        _ cluster: KafkaMockCluster, until expected: Int, identity: LedgerIdentity, directory: URL? = nil, group: String = "ledgerd"
+        _ cluster: KafkaMockCluster, until expected: Int, identity: LedgerIdentity, directory: URL? = nil, group: String = "ledgerd",
+        trust: RegistryTrust? = nil
     ) async throws {
-        let (ingest, producer) = try makeIngest(cluster, identity: identity, directory: directory, group: group)
+        let (ingest, producer) = try makeIngest(cluster, identity: identity, directory: directory, group: group, trust: trust)
         let task = Task { try await ingest.run() }
         do {
             try await waitUntil("\(expected) records ingested", every: .milliseconds(100)) {
