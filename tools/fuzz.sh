@@ -35,7 +35,8 @@ done
 
 run() {
     local target=$1
-    if LEDGER_FUZZ_TARGET="$target" "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 -max_len=70000 \
+    # Swift's own crash backtracer would catch the trap first, and libFuzzer would never save the input.
+    if SWIFT_BACKTRACE=enable=no LEDGER_FUZZ_TARGET="$target" "$fuzzer" -max_total_time="$seconds" -print_final_stats=1 -max_len=70000 \
         -artifact_prefix="$work/crashes/$target/" "$work/corpus/$target" >"$work/logs/$target.log" 2>&1; then
         echo "$target ok"
     else

@@ -52,11 +52,26 @@ public struct InstitutionRegistry: Sendable, Decodable {
             guard ids.insert(institution.id).inserted else {
                 throw ConsentModelError(.invalidRegistry, "institution \(institution.id) is listed twice")
             }
-            if let role = institution.roles.first(where: { !["dataHolder", "recipient", "operator"].contains($0) }) {
+            // Each institution and key must also be expressible as the registry events that publish it (rules/v2).
+            guard Identifier.isValid(institution.id) else {
+                throw ConsentModelError(.invalidRegistry, "institution \"\(EchoedText.capped(institution.id))\" \(Identifier.rule)")
+            }
+            if let problem = institution.name.textProblem(maximumLength: RegistryChange.maximumNameLength) {
+                throw ConsentModelError(.invalidRegistry, "institution \(institution.id): name \(problem)")
+            }
+            guard !institution.roles.isEmpty, Set(institution.roles).count == institution.roles.count else {
+                throw ConsentModelError(.invalidRegistry, "institution \(institution.id): roles must list one or more roles, each once")
+            }
+            if let role = institution.roles.first(where: { InstitutionRole(rawValue: $0) == nil }) {
                 throw ConsentModelError(
-                    .invalidRegistry, "institution \(institution.id): unknown role \"\(role)\" (dataHolder, recipient, operator)")
+                    .invalidRegistry,
+                    "institution \(institution.id): unknown role \"\(EchoedText.capped(role))\" (dataHolder, recipient, operator)")
             }
             for key in institution.keys {
+                guard Identifier.isValid(key.id) else {
+                    throw ConsentModelError(
+                        .invalidRegistry, "key \"\(EchoedText.capped(key.id))\" of \(institution.id) \(Identifier.rule)")
+                }
                 guard keys[key.id] == nil else { throw ConsentModelError(.invalidRegistry, "key id \(key.id) is used twice") }
                 guard let raw = Data(base64Encoded: key.publicKey),
                     let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)

@@ -24,6 +24,8 @@ public enum RegistryChange: Hashable, Sendable {
 
     /// The most partitions a rules change may name: Kafka's own limit is far lower in practice.
     public static let maximumPartitionCount: Int32 = 100_000
+    /// The longest institution name, in characters.
+    static let maximumNameLength = 256
 
     static func decode(_ type: EventType, from c: KeyedDecodingContainer<AnyKey>, member: AnyKey) throws -> RegistryChange {
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
@@ -34,7 +36,7 @@ public enum RegistryChange: Hashable, Sendable {
         case .institutionRegistered:
             let d = try data(["institution", "name", "roles"])
             return .institutionRegistered(
-                institution: try d.identifier(key("institution")), name: try d.text(key("name"), maximumLength: 256),
+                institution: try d.identifier(key("institution")), name: try d.text(key("name"), maximumLength: maximumNameLength),
                 roles: try d.roles(key("roles")))
         case .keyAdded:
             let d = try data(["institution", "keyId", "publicKey"])

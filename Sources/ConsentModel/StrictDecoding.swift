@@ -110,14 +110,7 @@ extension KeyedDecodingContainer {
     }
 
     private func checkText(_ value: String, path: String, maximumLength: Int) throws {
-        func invalid(_ reason: String) -> ConsentModelError { ConsentModelError(.invalidValue, at: path, reason) }
-        guard !value.isEmpty else { throw invalid("must not be empty") }
-        guard value.fitsIn(maximumLength) else {
-            throw invalid("is \(value.unicodeScalars.count) characters, over the limit of \(maximumLength)")
-        }
-        guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
-            throw invalid("must not contain control characters")
-        }
+        if let problem = value.textProblem(maximumLength: maximumLength) { throw ConsentModelError(.invalidValue, at: path, problem) }
     }
 
     /// Codes are ASCII, so their bytes are their characters.
@@ -137,6 +130,14 @@ extension String {
     /// scalars). A byte count cannot be below the scalar count, so a short one settles it without counting.
     func fitsIn(_ characters: Int) -> Bool {
         utf8.count <= characters || unicodeScalars.count <= characters
+    }
+
+    /// What is wrong with this as free text (a name, a reason) of at most `maximumLength` characters, if anything.
+    func textProblem(maximumLength: Int) -> String? {
+        if isEmpty { return "must not be empty" }
+        if !fitsIn(maximumLength) { return "is \(unicodeScalars.count) characters, over the limit of \(maximumLength)" }
+        if unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) { return "must not contain control characters" }
+        return nil
     }
 }
 

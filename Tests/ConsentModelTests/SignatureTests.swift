@@ -83,6 +83,26 @@ struct SignatureTests {
                 "unknown role") == true)
     }
 
+    @Test("a registry file holds only what registry events can publish: identifiers, names without control characters, roles")
+    func registryAsEvents() {
+        func reason(_ institution: String) -> String? {
+            (#expect(throws: ConsentModelError.self) {
+                try InstitutionRegistry.load(from: Data(#"{"institutions":[\#(institution)]}"#.utf8))
+            })?.reason
+        }
+        #expect(
+            reason(#"{"id":"mydata-op'1","name":"A","roles":["recipient"],"keys":[]}"#)
+                == #"institution "mydata-op'1" is not an identifier: 1 to 128 ASCII letters, digits and . _ : / @ -"#)
+        #expect(
+            reason(#"{"id":"a","name":"A\tB","roles":["recipient"],"keys":[]}"#)
+                == "institution a: name must not contain control characters")
+        #expect(reason(#"{"id":"a","name":"A","roles":[],"keys":[]}"#) == "institution a: roles must list one or more roles, each once")
+        #expect(
+            reason(
+                #"{"id":"a","name":"A","roles":["recipient"],"keys":[{"id":"k 1","publicKey":"AAAA","validFrom":"2026-01-01T00:00:00Z"}]}"#)
+                == #"key "k 1" of a is not an identifier: 1 to 128 ASCII letters, digits and . _ : / @ -"#)
+    }
+
     @Test("subject references are HMAC-SHA256 under the ledger secret (checked against Python's hmac)")
     func subjectReference() throws {
         let reference = SubjectReference(subject: "CI-KR-0000000000001", secret: try SubjectSecret(bytes: Array(0..<32)))
