@@ -8,6 +8,10 @@ public struct ConsentState: Sendable {
         public var revokedAt: Timestamp?
         /// When a later consent took its place (that consent's `validFrom`).
         public var supersededAt: Timestamp?
+        /// rules/v2: the latest `occurredAt` of a scheduled MyData transmission under this consent.
+        public var lastScheduledRun: Timestamp?
+        /// rules/v2: when its scheduled transmission stopped, six months after its last run (or its start).
+        public var transmissionStoppedAt: Timestamp?
 
         /// When the consent stopped covering, whichever came first.
         var endsAt: Timestamp { [grant.validUntil, revokedAt, supersededAt].compactMap { $0 }.min()! }
@@ -32,6 +36,26 @@ public struct ConsentState: Sendable {
         if let old = grant.supersedes, consents[subject]?[old] != nil {
             consents[subject]?[old]?.supersededAt = grant.validFrom
         }
+    }
+
+    /// rules/v2's judgement of a scheduled MyData transmission at `time` under `consentId`, which covered it: the finding
+    /// it gets, if any; a run is recorded unless the schedule had ended or stopped (docs/events.md, "Scheduled
+    /// transmissions").
+    mutating func runSchedule(_ consentId: String, of subject: SubjectReference, at time: Timestamp) -> ProducerFinding? {
+        guard var record = consents[subject]?[consentId] else { return nil }
+        guard let schedule = record.grant.schedule, let cycle = schedule.cycle else { return .notScheduled }
+        if let until = schedule.until, until <= time { return .scheduleEnded(at: until) }
+        if let stopped = record.transmissionStoppedAt { return .transmissionStopped(at: stopped) }
+        defer { consents[subject]?[consentId] = record }
+        let stops = (record.lastScheduledRun ?? record.grant.validFrom).adding(seconds: ConsentGrant.Schedule.stopsAfterSeconds)
+        if stops < time {
+            record.transmissionStoppedAt = stops
+            return .transmissionStopped(at: stops)
+        }
+        let previous = record.lastScheduledRun
+        record.lastScheduledRun = max(previous ?? time, time)
+        guard let previous, time.secondsApart(from: previous) < cycle.minimumGapSeconds else { return nil }
+        return .outsideCycle(previous: previous)
     }
 
     /// Records a revocation; `false` if the subject has no such consent. The earliest effective time wins.

@@ -1,6 +1,27 @@
 import Foundation
 
 extension Event {
+    /// Which version of the events' schemas a decoding reads.
+    public enum Schema: Sendable {
+        /// What rules/v1 has always read: no registry events, no transmission fields.
+        case rulesV1
+        /// Everything topics/schemas defines.
+        case current
+
+        static let key = CodingUserInfoKey(rawValue: "consent-ledger.schema")!
+    }
+
+    /// Whether the event uses what rules/v1 does not read (a registry type, a MyData transmission field), so that
+    /// rules/v1 must decode it again as it always did, to refuse it in its own words.
+    public var isBeyondRulesV1: Bool {
+        switch data {
+        case .registry: true
+        case .accessPerformed(let access): access.transmissionId != nil || access.transmissionType != nil
+        case .consentGranted(let grant): grant.schedule?.until != nil
+        case .consentRevoked: false
+        }
+    }
+
     static let envelopeFields: Set<String> = [
         "specversion", "id", "source", "type", "time", "subject", "dataschema", "datacontenttype", "producerseq", "data",
     ]
@@ -9,8 +30,9 @@ extension Event {
     /// allow with the field path and the problem. Checked in this order: the JSON syntax (where it stops
     /// being JSON), the schema (the field and what is wrong), then keys repeated within an object.
     ///
-    /// `types` are the types read; any other is refused, naming these (rules/v1 reads no registry events).
-    public static func decode(_ value: [UInt8], types: [EventType] = EventType.allCases) throws -> Event {
+    /// `schema` is what is read: rules/v1 reads neither registry events nor the members added since (MyData transmission
+    /// fields), and refuses them exactly as it always did.
+    public static func decode(_ value: [UInt8], schema: Schema = .current) throws -> Event {
         guard value.count <= maximumSize else {
             throw ConsentModelError(.oversized, "the event is \(value.count) bytes, over the limit of \(maximumSize)")
         }
@@ -18,7 +40,7 @@ extension Event {
         let event: Envelope
         do {
             let decoder = JSONDecoder()
-            decoder.userInfo[Envelope.typesKey] = types
+            decoder.userInfo[Schema.key] = schema
             event = try decoder.decode(Envelope.self, from: Data(value))
         } catch let error as DecodingError {
             throw error.consentModelError
@@ -30,7 +52,6 @@ extension Event {
     }
 
     private struct Envelope: Decodable {
-        static let typesKey = CodingUserInfoKey(rawValue: "types")!
         let event: Event
 
         init(from decoder: any Decoder) throws {
@@ -46,7 +67,7 @@ extension Event {
                 throw c.invalid(key("specversion"), "\"\(EchoedText.capped(version))\" is not a supported CloudEvents version (1.0)")
             }
             let typeName = try c.decode(String.self, forKey: key("type"))
-            let types = decoder.userInfo[Self.typesKey] as? [EventType] ?? EventType.allCases
+            let types = decoder.schema == .rulesV1 ? EventType.subjectTypes : EventType.allCases
             guard let type = EventType(rawValue: typeName), types.contains(type) else {
                 throw c.invalid(
                     key("type"),
@@ -90,4 +111,9 @@ extension Event {
             return nil
         }
     }
+}
+
+extension Decoder {
+    /// The schema the decoding was asked to read.
+    var schema: Event.Schema { userInfo[Event.Schema.key] as? Event.Schema ?? .current }
 }

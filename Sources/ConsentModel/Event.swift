@@ -22,6 +22,10 @@ public struct Event: Hashable, Sendable {
     public let data: EventData
 
     public var type: EventType { data.type }
+
+    var grant: ConsentGrant? {
+        if case .consentGranted(let grant) = data { grant } else { nil }
+    }
 }
 
 public enum EventType: String, CaseIterable, Sendable {
@@ -85,16 +89,49 @@ public struct ConsentGrant: Hashable, Sendable, Decodable {
     public struct Schedule: Hashable, Sendable, Decodable {
         /// `one-off` or `periodic`.
         public let kind: String
-        /// For periodic access, an ISO 8601 duration such as `P1M`.
+        /// For periodic access (a MyData scheduled transmission's cycle), an ISO 8601 duration such as `P1M`.
         public let interval: String?
+        /// The end of a scheduled transmission: no scheduled access at or after it.
+        public let until: Timestamp?
+
+        /// A scheduled transmission not run for this long (183 days, about six months) is stopped (MyData 2.0).
+        public static let stopsAfterSeconds: Int64 = 183 * 86_400
+
+        /// How often a periodic schedule may run, as rules/v2 reads `interval`: `P`, then n as 1 to 3 ASCII digits (1 to
+        /// 999), then `D`, `W` or `M`: at most once every n days, 7n days or 28n days (a month's shortest length).
+        public struct Cycle: Hashable, Sendable {
+            public let minimumGapSeconds: Int64
+        }
+
+        /// The cycle of a periodic schedule whose interval rules/v2 reads; `nil` for a one-off schedule or another interval.
+        public var cycle: Cycle? {
+            guard kind == "periodic", let interval else { return nil }
+            let bytes = Array(interval.utf8)
+            let digits = bytes.dropFirst().dropLast()
+            guard bytes.first == UInt8(ascii: "P"), (1...3).contains(digits.count),
+                digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+            else { return nil }
+            let n = digits.reduce(Int64(0)) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
+            let days: Int64? =
+                switch bytes.last {
+                case UInt8(ascii: "D"): n
+                case UInt8(ascii: "W"): 7 * n
+                case UInt8(ascii: "M"): 28 * n
+                default: nil
+                }
+            guard n >= 1, let days else { return nil }
+            return Cycle(minimumGapSeconds: days * 86_400)
+        }
 
         public init(from decoder: any Decoder) throws {
-            let c = try decoder.strictContainer(allowed: ["kind", "interval"])
+            let c = try decoder.strictContainer(
+                allowed: decoder.schema == .rulesV1 ? ["kind", "interval"] : ["kind", "interval", "until"])
             kind = try c.oneOf(AnyKey(stringValue: "kind"), ["one-off", "periodic"])
             interval = try c.optionalText(AnyKey(stringValue: "interval"), maximumLength: 32)
             if kind == "periodic", interval == nil {
                 throw c.invalid(AnyKey(stringValue: "interval"), "is required for a periodic schedule")
             }
+            until = try c.optional(Timestamp.self, AnyKey(stringValue: "until"))
         }
     }
 
@@ -111,6 +148,26 @@ public struct ConsentGrant: Hashable, Sendable, Decodable {
                 throw c.invalid(AnyKey(stringValue: "sha256"), "must be 64 lowercase hex digits")
             }
         }
+    }
+
+    /// The longest a consent may be valid under rules/v2: five years (the financial MyData rule), as 1,827 days.
+    public static let maximumValidityDays: Int64 = 1_827
+
+    /// What rules/v2 refuses in a grant the schema allows, as `malformed`: a validity over five years, a periodic schedule
+    /// whose interval it cannot read as a cycle, an end of schedule on a one-off one.
+    var rulesV2Problem: ConsentModelError? {
+        if validUntil.secondsApart(from: validFrom) > Self.maximumValidityDays * 86_400 {
+            return ConsentModelError(
+                .invalidValue, at: "data.validUntil", "a consent is valid for at most five years (1,827 days) under rules/v2")
+        }
+        if let schedule, schedule.kind == "periodic", schedule.cycle == nil {
+            return ConsentModelError(
+                .invalidValue, at: "data.schedule.interval", "a cycle is P<n>D, P<n>W or P<n>M with n from 1 to 999 under rules/v2")
+        }
+        if let schedule, schedule.kind != "periodic", schedule.until != nil {
+            return ConsentModelError(.invalidValue, at: "data.schedule.until", "only a periodic schedule ends under rules/v2")
+        }
+        return nil
     }
 
     public static let legalBases = ["consent", "contract", "legal-obligation", "vital-interest", "public-task", "legitimate-interest"]
@@ -172,14 +229,22 @@ public struct DataAccess: Hashable, Sendable, Decodable {
     /// The consent the accessor relied on, if it names one.
     public let consentId: String?
     public let occurredAt: Timestamp
+    /// The financial MyData standard API's transaction id (`x-api-tran-id`): up to 25 ASCII letters and digits.
+    public let transmissionId: String?
+    /// How the MyData transmission was started: one of ``transmissionTypes``.
+    public let transmissionType: String?
 
     public static let actions = ["read", "transmit", "download", "analyze", "update", "delete"]
+    /// A scheduled transmission (정기적 전송), or one the citizen started: on consenting, by refreshing, by searching.
+    public static let transmissionTypes = ["scheduled", "user-consent", "user-refresh", "user-search"]
+    static let rulesV1Fields: Set<String> = [
+        "accessId", "accessor", "dataHolder", "actor", "action", "purpose", "dataCategories", "recordCount", "dataForm", "consentId",
+        "occurredAt",
+    ]
 
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.strictContainer(allowed: [
-            "accessId", "accessor", "dataHolder", "actor", "action", "purpose", "dataCategories", "recordCount", "dataForm", "consentId",
-            "occurredAt",
-        ])
+        let c = try decoder.strictContainer(
+            allowed: decoder.schema == .rulesV1 ? Self.rulesV1Fields : Self.rulesV1Fields.union(["transmissionId", "transmissionType"]))
         func key(_ name: String) -> AnyKey { AnyKey(stringValue: name) }
         accessId = try c.text(key("accessId"), maximumLength: 128)
         accessor = try c.text(key("accessor"), maximumLength: 128)
@@ -193,5 +258,20 @@ public struct DataAccess: Hashable, Sendable, Decodable {
         dataForm = try c.oneOf(key("dataForm"), ["identified", "pseudonymised", "anonymised"])
         consentId = try c.optionalText(key("consentId"), maximumLength: 128)
         occurredAt = try c.decode(Timestamp.self, forKey: key("occurredAt"))
+        transmissionId = try c.optional(String.self, key("transmissionId"))
+        if let id = transmissionId, !Self.isTransmissionId(id) {
+            throw c.invalid(
+                key("transmissionId"), "\"\(EchoedText.capped(id))\" is not a MyData transaction id: 1 to 25 ASCII letters and digits")
+        }
+        transmissionType = c.contains(key("transmissionType")) ? try c.oneOf(key("transmissionType"), Self.transmissionTypes) : nil
+    }
+
+    /// 1 to 25 ASCII letters and digits.
+    public static func isTransmissionId(_ text: String) -> Bool {
+        (1...25).contains(text.utf8.count)
+            && text.utf8.allSatisfy {
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+            }
     }
 }

@@ -75,6 +75,11 @@ public struct PreparedRecord: Sendable {
         }
     }
 
+    /// Whether the value decoded to an event that uses what rules/v1 does not read.
+    var isBeyondRulesV1: Bool {
+        if case .event(let event) = reading { event.isBeyondRulesV1 } else { false }
+    }
+
     /// Whether the record's signature is `key`'s over its value: the check made ahead when it was against this key.
     func isSigned(by key: Curve25519.Signing.PublicKey) -> Bool {
         guard let signature else { return false }

@@ -87,18 +87,24 @@ public struct Rules: Sendable {
                 event: event, subject: event?.subject.map { SubjectReference(subject: $0, secret: secret) },
                 verdict: Verdict(rules: Self.v1, rejection: rejection, findings: [], access: nil))
         }
-        let event: Event
-        switch record.reading {
-        case .rejected(let rejection): return rejected(rejection, nil)
-        case .event(let read): event = read
-        }
-        if event.type.isRegistry {
-            // rules/v1 knows no registry events: it says what it always said of an unknown type.
-            do { _ = try Event.decode(record.value, types: EventType.subjectTypes) } catch let error as ConsentModelError {
-                return rejected(.malformed(error), nil)
+        // rules/v1 reads neither registry events nor the members added since: it says what it always said of them, and
+        // of any malformed value, in its own words (the members it lists as allowed, say).
+        func rulesV1Reading() throws(ConsentModelError) -> Event {
+            do { return try Event.decode(record.value, schema: .rulesV1) } catch let error as ConsentModelError {
+                throw error
             } catch {
-                return rejected(.malformed(ConsentModelError(.malformedJSON, "\(error)")), nil)
+                throw ConsentModelError(.malformedJSON, "\(error)")
             }
+        }
+        let event: Event
+        do {
+            switch record.reading {
+            case .rejected(.malformed): event = try rulesV1Reading()
+            case .rejected(let rejection): return rejected(rejection, nil)
+            case .event(let read): event = record.isBeyondRulesV1 ? try rulesV1Reading() : read
+            }
+        } catch {
+            return rejected(.malformed(error), nil)
         }
         if let rejection = bootstrap.checkSignature(record, source: event.source, at: event.time) { return rejected(rejection, event) }
         return applyEvent(event, kafkaTimestamp: record.kafkaTimestamp, rules: Self.v1)
@@ -113,7 +119,7 @@ public struct Rules: Sendable {
         case .rejected(let rejection): return rejected(rejection, nil)
         case .event(let read): event = read
         }
-        if let error = Identifier.firstInvalid(in: event) { return rejected(.malformed(error), nil) }
+        if let error = Identifier.firstInvalid(in: event) ?? event.grant?.rulesV2Problem { return rejected(.malformed(error), nil) }
         // Under rules/v2 there is an authority: only its signed rules change moves a partition there.
         let signatureProblem =
             event.type.isRegistry
@@ -167,7 +173,13 @@ public struct Rules: Sendable {
                 }
             case (.accessPerformed(let performed), let subject?):
                 if performed.accessor != event.source { findings.append(.sourceIsNotAccessor) }
-                access = consents.judge(performed, by: performed.accessor, of: subject)
+                let outcome = consents.judge(performed, by: performed.accessor, of: subject)
+                if rules == Self.v2, performed.transmissionType == "scheduled", case .covered(let consent) = outcome,
+                    let finding = consents.runSchedule(consent, of: subject, at: performed.occurredAt)
+                {
+                    findings.append(finding)
+                }
+                access = outcome
             case (.consentGranted, nil), (.consentRevoked, nil), (.accessPerformed, nil):
                 preconditionFailure("decoding gives every subject event a subject")
             }

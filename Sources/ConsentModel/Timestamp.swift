@@ -26,6 +26,19 @@ public struct Timestamp: Hashable, Sendable, Comparable, CustomStringConvertible
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
+    /// This instant `seconds` later, or the last instant 64 bits hold when that is beyond them: the times compared come
+    /// from producers, so no sum of them may trap.
+    public func adding(seconds: Int64) -> Timestamp {
+        let (product, overflowed) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, overflows) = nanoseconds.addingReportingOverflow(product)
+        return overflowed || overflows ? Timestamp(nanoseconds: seconds < 0 ? .min : .max) : Timestamp(nanoseconds: sum)
+    }
+
+    /// Whole seconds between the two instants, whichever is first (truncated; exact whatever the two are).
+    public func secondsApart(from other: Timestamp) -> Int64 {
+        Int64(abs(Int128(nanoseconds) - Int128(other.nanoseconds)) / 1_000_000_000)
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (RFC 3339 §5.6; `t`/`z` accepted, at most 9
     /// fraction digits, leap second 60 refused). `nil` also for an instant that 64-bit
     /// nanoseconds since 1970 cannot hold (before 1677-09-22 or after 2262-04-11T23:47:16.854775807Z).

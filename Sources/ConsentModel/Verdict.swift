@@ -73,6 +73,14 @@ public enum ProducerFinding: Hashable, Sendable {
     /// rules/v2: the source may not make this change to the consent; `rule` names the rule of docs/events.md it broke.
     /// Not applied.
     case notAuthorized(rule: String)
+    /// rules/v2: a scheduled transmission under a consent without a periodic schedule rules/v2 reads.
+    case notScheduled
+    /// rules/v2: a scheduled transmission at or after its consent's `schedule.until`.
+    case scheduleEnded(at: Timestamp)
+    /// rules/v2: a scheduled transmission after six months without one: the schedule stopped at `at`, for good.
+    case transmissionStopped(at: Timestamp)
+    /// rules/v2: a scheduled transmission less than one cycle from the previous one (at `previous`).
+    case outsideCycle(previous: Timestamp)
     /// rules/v2: a registry change that contradicts the registry as the log has built it (`reason` says how). Not applied.
     case registryConflict(reason: String)
 
@@ -86,6 +94,10 @@ public enum ProducerFinding: Hashable, Sendable {
         case .sourceIsNotAccessor: "source-is-not-accessor"
         case .notAuthorized: "not-authorized"
         case .registryConflict: "registry-conflict"
+        case .notScheduled: "not-scheduled"
+        case .scheduleEnded: "schedule-ended"
+        case .transmissionStopped: "transmission-stopped"
+        case .outsideCycle: "outside-cycle"
         }
     }
 
@@ -205,7 +217,8 @@ struct VerdictDocument: Codable {
             case .unknownConsent(let id): consentId = id
             case .notAuthorized(let name): rule = name
             case .registryConflict(let why): reason = why
-            case .duplicateEventId, .sourceIsNotAccessor: break
+            case .scheduleEnded(let time), .transmissionStopped(let time), .outsideCycle(let time): at = time.description
+            case .duplicateEventId, .sourceIsNotAccessor, .notScheduled: break
             }
         }
 

@@ -16,6 +16,11 @@ extension LedgerAPIHandler {
         filter.institution = input.query.institution
         filter.purpose = input.query.purpose
         filter.outcome = input.query.verdict?.rawValue
+        if let id = input.query.transmissionId, !DataAccess.isTransmissionId(id) {
+            throw Problem.badRequest("transmissionId must be a MyData transaction id: 1 to 25 ASCII letters and digits")
+        }
+        filter.transmissionId = input.query.transmissionId
+        filter.transmissionType = input.query.transmissionType?.rawValue
         try Problem.whenMalformed(filter.occurring(from: input.query.from, until: input.query.until))
         let page = try await EntryPage(ledgers: ledgers(), filter: filter, cursor: input.query.cursor, limit: input.query.limit)
         let items = try page.items.map { try Components.Schemas.AccessEntry($0.ledger, $0.entry, names: names) }

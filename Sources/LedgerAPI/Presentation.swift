@@ -47,7 +47,9 @@ extension Components.Schemas.AccessEntry {
             position: .init(ledger, entry), institution: .init(entry.institution, names: names),
             occurredAt: entry.occurredAt.map(instant(nanoseconds:)), action: access?.action, purpose: access?.purpose,
             dataCategories: access?.dataCategories, recordCount: access?.recordCount, dataForm: access?.dataForm,
-            dataHolder: access?.dataHolder, outcome: try .init(entry),
+            dataHolder: access?.dataHolder, transmissionId: access?.transmissionId,
+            transmissionType: access?.transmissionType.flatMap(Components.Schemas.TransmissionType.init(rawValue:)),
+            outcome: try .init(entry),
             consentId: try VerdictCodes(canonicalJSON: entry.leaf.verdict).consentId, findings: entry.findings,
             redacted: entry.redacted)
     }

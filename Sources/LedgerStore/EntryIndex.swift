@@ -20,10 +20,14 @@ public struct EntryIndex: Equatable, Sendable {
     var purpose: String?
     /// When it happened, in nanoseconds since the epoch: an access's `occurredAt`, otherwise the event's `time`.
     var occurredAt: Int64?
+    /// An access's MyData transaction id and transmission type, when it gives them.
+    var transmissionId: String?
+    var transmissionType: String?
 
     /// A row as stored.
     init(
-        institution: String, eventType: String, outcome: String, isViolation: Bool, findings: String, purpose: String?, occurredAt: Int64?
+        institution: String, eventType: String, outcome: String, isViolation: Bool, findings: String, purpose: String?, occurredAt: Int64?,
+        transmissionId: String?, transmissionType: String?
     ) {
         self.institution = institution
         self.eventType = eventType
@@ -32,6 +36,8 @@ public struct EntryIndex: Equatable, Sendable {
         self.findings = findings
         self.purpose = purpose
         self.occurredAt = occurredAt
+        self.transmissionId = transmissionId
+        self.transmissionType = transmissionType
     }
 
     /// The row the writer makes for `leaf`, whose record decoded to `event`.
@@ -44,6 +50,8 @@ public struct EntryIndex: Equatable, Sendable {
         if case .accessPerformed(let access) = event?.data {
             purpose = access.purpose
             occurredAt = access.occurredAt.nanoseconds
+            transmissionId = access.transmissionId
+            transmissionType = access.transmissionType
         } else {
             occurredAt = event?.time.nanoseconds
         }
@@ -51,25 +59,34 @@ public struct EntryIndex: Equatable, Sendable {
 
     func insert(index: UInt64, using statement: Statement) throws {
         try statement.execute(arguments: [
-            Int64(index), institution, eventType, outcome, isViolation, findings, purpose, occurredAt,
+            Int64(index), institution, eventType, outcome, isViolation, findings, purpose, occurredAt, transmissionId, transmissionType,
         ])
     }
 
     static let insertSQL = """
-        INSERT INTO entry(idx, institution, event_type, outcome, violation, findings, purpose, occurred_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO entry(idx, institution, event_type, outcome, violation, findings, purpose, occurred_at, transmission_id, transmission_type)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// Indexes every leaf stored before the index existed (migration "v3").
+    /// Indexes every leaf stored before the index existed (migration "v3", whose table had no transmission columns yet:
+    /// no record of that time could carry them).
     static func backfill(_ db: Database) throws {
-        let insert = try db.makeStatement(sql: insertSQL)
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO entry(idx, institution, event_type, outcome, violation, findings, purpose, occurred_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         let rows = try Row.fetchCursor(db, sql: "SELECT leaf.idx, leaf.leaf, payload.value FROM leaf JOIN payload USING (idx) ORDER BY idx")
         while let row = try rows.next() {
             let leaf = try LedgerLeaf(decoding: Array(row.decode(Data.self, atIndex: 1)))
             let value: Data? = try row.decode(atIndex: 2)
             let event = leaf.eventID.isEmpty ? nil : value.flatMap { try? Event.decode(Array($0)) }
-            try EntryIndex(leaf: leaf, verdict: try VerdictCodes(canonicalJSON: leaf.verdict), event: event).insert(
-                index: try LedgerReader.index(row, 0), using: insert)
+            let indexed = EntryIndex(leaf: leaf, verdict: try VerdictCodes(canonicalJSON: leaf.verdict), event: event)
+            try insert.execute(arguments: [
+                try LedgerReader.index(row, 0), indexed.institution, indexed.eventType, indexed.outcome, indexed.isViolation,
+                indexed.findings,
+                indexed.purpose, indexed.occurredAt,
+            ])
         }
     }
 }

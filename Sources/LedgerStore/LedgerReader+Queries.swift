@@ -27,6 +27,9 @@ public struct EntryFilter: Sendable {
     public var eventType: String?
     public var outcome: String?
     public var purpose: String?
+    /// An access's MyData transaction id, and how the transmission was started.
+    public var transmissionId: String?
+    public var transmissionType: String?
     public var violationsOnly = false
     public var excludeRejected = false
     /// Inclusive, in nanoseconds since the epoch.
@@ -67,6 +70,8 @@ extension LedgerReader {
         require("entry.event_type = ?", filter.eventType)
         require("entry.outcome = ?", filter.outcome)
         require("entry.purpose = ?", filter.purpose)
+        require("entry.transmission_id = ?", filter.transmissionId)
+        require("entry.transmission_type = ?", filter.transmissionType)
         require("entry.occurred_at >= ?", filter.occurredFrom)
         require("entry.occurred_at < ?", filter.occurredBefore)
         require("leaf.idx < ?", filter.below.map { Int64(clamping: $0) })

@@ -100,7 +100,7 @@ extension LedgerReader {
             sql: """
                 SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted,
                     entry.institution, entry.event_type, entry.outcome, entry.violation, entry.findings, entry.purpose,
-                    entry.occurred_at
+                    entry.occurred_at, entry.transmission_id, entry.transmission_type
                 FROM leaf LEFT JOIN payload USING (idx) LEFT JOIN entry USING (idx) WHERE leaf.idx >= ? AND leaf.idx < ?
                 ORDER BY leaf.idx
                 """)
@@ -123,7 +123,8 @@ extension LedgerReader {
                         institution: institution, eventType: try row.decode(atIndex: 8), outcome: try row.decode(atIndex: 9),
                         isViolation: try row.decode(atIndex: 10), findings: try row.decode(atIndex: 11),
                         purpose: try row.decode(atIndex: 12),
-                        occurredAt: try row.decode(atIndex: 13))
+                        occurredAt: try row.decode(atIndex: 13), transmissionId: try row.decode(atIndex: 14),
+                        transmissionType: try row.decode(atIndex: 15))
                 } : nil
             try body(
                 StoredLeaf(

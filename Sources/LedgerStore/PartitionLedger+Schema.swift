@@ -74,6 +74,15 @@ extension PartitionLedger {
                     CREATE TABLE cosigned (size INTEGER NOT NULL, witness TEXT NOT NULL, note TEXT NOT NULL, PRIMARY KEY (size, witness)) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v6: MyData transmissions") { db in
+            try db.execute(
+                sql: """
+                    -- An access's MyData transaction id (x-api-tran-id) and transmission type, to look accesses up by.
+                    ALTER TABLE entry ADD COLUMN transmission_id TEXT;
+                    ALTER TABLE entry ADD COLUMN transmission_type TEXT;
+                    CREATE INDEX entry_transmission ON entry(transmission_id) WHERE transmission_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

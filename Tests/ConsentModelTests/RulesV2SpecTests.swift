@@ -105,11 +105,47 @@ struct RulesV2SpecTests {
                     #"{"findings":[{"code":"registry-conflict","reason":"unknown-institution"}],"rules":"rules/v2"}"#
                 ),
             ]
+        expect(script)
+    }
+
+    @Test("scheduled transmissions: the worked example of \"Scheduled transmissions (rules/v2)\"")
+    func scheduledExample() {
+        let v2 = #"{"rules":"rules/v2"}"#
+        var grant = Fixtures.grant("c1", from: "2026-01-01T00:00:00Z", until: "2027-01-01T00:00:00Z")
+        grant["schedule"] = ["kind": "periodic", "interval": "P1W"]
+        func run(_ seq: Int64, on day: String) -> IncomingRecord {
+            var access = Fixtures.access(at: day + "T00:00:00Z")
+            access["transmissionType"] = "scheduled"
+            return event("access.performed", "mydata-op-1", seq, access, time: day + "T00:00:00Z")
+        }
+        let covered = #""access":{"code":"covered","consentId":"c1"}"#
+        expect(
+            fixtures.registryRecords(partitionCount: 2).map { ($0, v2) } + [
+                (event("consent.granted", "bank-a", 1, grant, time: "2026-01-01T00:00:00Z"), v2),
+                (run(1, on: "2026-01-02"), "{\(covered),\"rules\":\"rules/v2\"}"),
+                (
+                    run(2, on: "2026-01-05"),
+                    #"{\#(covered),"findings":[{"at":"2026-01-02T00:00:00Z","code":"outside-cycle"}],"rules":"rules/v2"}"#
+                ),
+                (run(3, on: "2026-01-12"), "{\(covered),\"rules\":\"rules/v2\"}"),
+                (
+                    run(4, on: "2026-07-20"),
+                    #"{\#(covered),"findings":[{"at":"2026-07-14T00:00:00Z","code":"transmission-stopped"}],"rules":"rules/v2"}"#
+                ),
+                (
+                    run(5, on: "2026-07-27"),
+                    #"{\#(covered),"findings":[{"at":"2026-07-14T00:00:00Z","code":"transmission-stopped"}],"rules":"rules/v2"}"#
+                ),
+            ])
+    }
+
+    /// Judges `script` in one partition (0 of 2) from the fixtures' bootstrap registry, each against its expected bytes.
+    func expect(_ script: [(IncomingRecord, String)], sourceLocation: SourceLocation = #_sourceLocation) {
         var rules = Rules(
             trust: RegistryTrust(bootstrap: fixtures.registry, authority: fixtures.authority), partition: 0, secret: fixtures.secret)
         for (index, (record, expected)) in script.enumerated() {
             let verdict = String(decoding: rules.judge(record).verdict.canonicalJSON, as: UTF8.self)
-            #expect(verdict == expected, "record \(index)")
+            #expect(verdict == expected, "record \(index)", sourceLocation: sourceLocation)
         }
     }
 }

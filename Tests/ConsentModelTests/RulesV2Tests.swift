@@ -221,3 +221,99 @@ struct RulesV2Tests {
         #expect(rules.registry.roles(of: "bank-b") == [.dataHolder, .recipient])
     }
 }
+
+@Suite("MyData transmissions: fields, scheduled transmissions, rules/v1 unchanged", .timeLimit(.minutes(10)))
+struct TransmissionTests {
+    let fixtures = Fixtures()
+
+    func scheduledGrant(
+        _ id: String, interval: String = "P1W", until: String? = "2026-12-01T00:00:00Z", from: String = "2026-03-01T00:00:00Z"
+    )
+        -> [String: Any]
+    {
+        var grant = Fixtures.grant(id, from: from, until: "2027-03-01T00:00:00Z")
+        var schedule: [String: Any] = ["kind": "periodic", "interval": interval]
+        if let until { schedule["until"] = until }
+        grant["schedule"] = schedule
+        return grant
+    }
+
+    func access(at time: String, type: String? = "scheduled", consent: String? = nil) -> [String: Any] {
+        var data = Fixtures.access(at: time, consentId: consent)
+        data["accessId"] = "a-\(time)"
+        data["transmissionId"] = "1234567890M" + String(repeating: "0", count: 14)
+        if let type { data["transmissionType"] = type }
+        return data
+    }
+
+    @Test("rules/v1 refuses the transmission members in the words it always used, and lists only its own members")
+    func rulesV1Unchanged() {
+        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
+        let event = Fixtures.envelope(
+            type: "access.performed", id: "e1", source: "mydata-op-1", seq: 1, time: "2026-04-01T00:00:00Z",
+            data: access(at: "2026-04-01T00:00:00Z"))
+        let verdict = rules.judge(fixtures.record(event)).verdict
+        #expect(verdict.rejection?.code == "malformed")
+        #expect(verdict.rejection?.detail.hasPrefix("data.transmissionId: is not a field of this object; allowed: accessId,") == true)
+        var colour = Fixtures.access(at: "2026-04-01T00:00:00Z")
+        colour["colour"] = "red"
+        let other = rules.judge(
+            fixtures.record(
+                Fixtures.envelope(
+                    type: "access.performed", id: "e2", source: "mydata-op-1", seq: 1, time: "2026-04-01T00:00:00Z", data: colour))
+        ).verdict
+        #expect(other.rejection?.detail.contains("transmission") == false, "\(other.rejection?.detail ?? "")")
+    }
+
+    @Test("a scheduled transmission runs once per cycle until its end, and stops for good after six months without a run")
+    func scheduledTransmissions() {
+        var rules = fixtures.rulesV2()
+        var seq: Int64 = 0
+        func judge(_ type: String, _ data: [String: Any], time: String = "2026-03-01T00:00:00Z") -> Verdict {
+            seq += 1
+            return rules.judge(
+                fixtures.record(Fixtures.envelope(type: type, id: "e\(seq)", source: "mydata-op-1", seq: seq, time: time, data: data))
+            ).verdict
+        }
+        #expect(judge("consent.granted", scheduledGrant("c1")).isApplied)
+        #expect(judge("access.performed", access(at: "2026-04-01T00:00:00Z")).findings.isEmpty)
+        #expect(
+            judge("access.performed", access(at: "2026-04-04T00:00:00Z")).findings == [.outsideCycle(previous: t("2026-04-01T00:00:00Z"))])
+        #expect(judge("access.performed", access(at: "2026-04-03T00:00:00Z", type: "user-refresh")).findings.isEmpty)
+        #expect(judge("access.performed", access(at: "2026-04-11T00:00:00Z")).findings.isEmpty)
+        // Six months (183 days) after the last run, 2026-04-11: stopped on 2026-10-11, for every later run.
+        let stopped = t("2026-10-11T00:00:00Z")
+        let late = judge("access.performed", access(at: "2026-10-20T00:00:00Z"))
+        #expect(late.findings == [.transmissionStopped(at: stopped)] && late.access == .covered(consentId: "c1"))
+        #expect(judge("access.performed", access(at: "2026-10-28T00:00:00Z")).findings == [.transmissionStopped(at: stopped)])
+
+        #expect(judge("consent.granted", scheduledGrant("c2", from: "2026-11-01T00:00:00Z")).isApplied)
+        #expect(judge("access.performed", access(at: "2026-11-02T00:00:00Z", consent: "c2")).findings.isEmpty)
+        #expect(
+            judge("access.performed", access(at: "2026-12-01T00:00:00Z", consent: "c2")).findings
+                == [.scheduleEnded(at: t("2026-12-01T00:00:00Z"))])
+        #expect(judge("consent.granted", Fixtures.grant("c3")).isApplied)
+        #expect(judge("access.performed", access(at: "2026-04-02T00:00:00Z", consent: "c3")).findings == [.notScheduled])
+    }
+
+    @Test("rules/v2 refuses a consent valid over five years, and a cycle it cannot read")
+    func grantLimits() {
+        var rules = fixtures.rulesV2()
+        var long = Fixtures.grant("c1", from: "2026-03-01T00:00:00Z", until: "2031-03-03T00:00:00Z")
+        var judgement = rules.judge(
+            fixtures.record(
+                Fixtures.envelope(type: "consent.granted", id: "e1", source: "bank-a", seq: 1, time: "2026-03-01T00:00:00Z", data: long)))
+        #expect(judgement.verdict.rejection?.detail.hasPrefix("data.validUntil: a consent is valid for at most five years") == true)
+        long = Fixtures.grant("c1", from: "2026-03-01T00:00:00Z", until: "2031-03-02T00:00:00Z")  // 1,827 days
+        judgement = rules.judge(
+            fixtures.record(
+                Fixtures.envelope(type: "consent.granted", id: "e2", source: "bank-a", seq: 1, time: "2026-03-01T00:00:00Z", data: long)))
+        #expect(judgement.verdict.isApplied)
+        judgement = rules.judge(
+            fixtures.record(
+                Fixtures.envelope(
+                    type: "consent.granted", id: "e3", source: "bank-a", seq: 2, time: "2026-03-01T00:00:00Z",
+                    data: scheduledGrant("c2", interval: "P1Y"))))
+        #expect(judgement.verdict.rejection?.detail.hasPrefix("data.schedule.interval: a cycle is P<n>D, P<n>W or P<n>M") == true)
+    }
+}

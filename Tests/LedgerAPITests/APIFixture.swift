@@ -18,6 +18,9 @@ import MerkleLog
 /// it in the same second, and a forged record in mydata-op-1's name; after the checkpoint, one more covered access.
 /// Partition 1: citizen B's consent c-2 for insurer-i, a covered access, one beyond its categories,
 /// and an access to citizen A's data by mydata-op-1 under no consent.
+/// With `transmissions`, partition 2 too (of 3; citizen A's under rules/v2): the registry authority's records, citizen
+/// A's consent c-3 with a weekly schedule, and three MyData transmissions by mydata-op-1 (T1 and T2 scheduled three
+/// days apart, T3 on the citizen's refresh).
 struct APIFixture: Sendable {
     static let citizenA = "CI-A"
     static let citizenB = "CI-B"
@@ -28,7 +31,7 @@ struct APIFixture: Sendable {
     let issuerKey = Curve25519.Signing.PrivateKey()
     let tokens: TokenVerifier
 
-    init() async throws {
+    init(transmissions: Bool = false) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func open(_ partition: Int32) throws -> PartitionLedger {
@@ -37,7 +40,7 @@ struct APIFixture: Sendable {
                 topic: "events",
                 partition: partition)
         }
-        ledgers = [try open(0), try open(1)]
+        ledgers = try (transmissions ? [0, 1, 2] : [0, 1]).map(open)
         tokens = await TokenVerifier(issuers: [TokenIssuer(keyID: "test-issuer", publicKey: issuerKey.publicKey, issuer: "test")])
 
         let a = Self.citizenA
@@ -90,6 +93,25 @@ struct APIFixture: Sendable {
                 access("i-3", 3, "04-02", subject: b, accessor: "insurer-i", categories: ["health.records"]),
                 access("e-6", 6, "04-03"),
             ])
+        if transmissions {
+            var grant = Fixtures.grant("c-3")
+            grant["schedule"] = ["kind": "periodic", "interval": "P1W"]
+            func transmission(_ id: String, _ seq: Int64, _ day: String, _ type: String) -> IncomingRecord {
+                var data = Fixtures.access(at: "2026-\(day)T00:00:00Z")
+                data["accessId"] = "a-\(id)"
+                data["transmissionId"] = id
+                data["transmissionType"] = type
+                return fixtures.record(event("access.performed", "m-\(id)", "mydata-op-1", seq, "2026-\(day)T00:00:00Z", a, data))
+            }
+            var v2 = Rules(
+                trust: RegistryTrust(bootstrap: fixtures.registry, authority: fixtures.authority), partition: 2, secret: fixtures.secret)
+            try await ledgers[2].append(
+                fixtures.registryRecords(partitionCount: 3) + [
+                    fixtures.record(event("consent.granted", "m-1", "bank-a", 1, "2026-03-01T00:00:00Z", a, grant)),
+                    transmission("T1", 1, "04-01", "scheduled"), transmission("T2", 2, "04-04", "scheduled"),
+                    transmission("T3", 3, "04-05", "user-refresh"),
+                ], judgedBy: &v2)
+        }
         for ledger in ledgers {
             try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: signingKey))
         }

@@ -9,7 +9,10 @@ import Testing
 @Suite("What each audience reads", .timeLimit(.minutes(10)))
 struct QueryTests {
     struct Position: Decodable, Equatable { let partition: Int32, index: UInt64, leafHash: String }
-    struct Access: Decodable { let position: Position, outcome: String, consentId: String?, purpose: String?, institution: Institution }
+    struct Access: Decodable {
+        let position: Position, outcome: String, consentId: String?, purpose: String?, institution: Institution, findings: [String]
+        let transmissionId: String?, transmissionType: String?
+    }
     struct Institution: Decodable { let id: String, name: String? }
     struct Page<Item: Decodable>: Decodable { let items: [Item], nextCursor: String? }
     struct Entry: Decodable { let position: Position, outcome: String, verdict: String, eventId: String? }
@@ -69,6 +72,29 @@ struct QueryTests {
             let other = try Self.decode(Page<Access>.self, try await client.get("/v1/me/accesses", as: .citizenB, fixture: fixture))
             #expect(Self.places(other.items.map(\.position)) == ["1:1", "1:2"])
             #expect(other.items.map(\.outcome) == ["covered", "category-not-covered"])
+        }
+    }
+
+    @Test("a citizen finds a MyData transmission by its transaction id or type, and sees a scheduled run outside its cycle")
+    func transmissions() async throws {
+        let fixture = try await APIFixture(transmissions: true)
+        try await fixture.application.test(.router) { client in
+            var page = try Self.decode(
+                Page<Access>.self, try await client.get("/v1/me/accesses?transmissionId=T2", as: .citizenA, fixture: fixture))
+            #expect(page.items.map(\.transmissionId) == ["T2"] && page.items.map(\.transmissionType) == ["scheduled"])
+            #expect(page.items.map(\.consentId) == ["c-3"] && page.items.map(\.outcome) == ["covered"])
+            #expect(page.items.map(\.findings) == [["outside-cycle"]], "3 days after T1 on a weekly cycle")
+            page = try Self.decode(
+                Page<Access>.self, try await client.get("/v1/me/accesses?transmissionType=scheduled", as: .citizenA, fixture: fixture))
+            #expect(page.items.map(\.transmissionId) == ["T1", "T2"] && page.items.allSatisfy { $0.position.partition == 2 })
+            page = try Self.decode(
+                Page<Access>.self, try await client.get("/v1/me/accesses?transmissionType=user-refresh", as: .citizenA, fixture: fixture))
+            #expect(page.items.map(\.transmissionId) == ["T3"] && page.items.map(\.findings) == [[]])
+            page = try Self.decode(
+                Page<Access>.self, try await client.get("/v1/me/accesses?transmissionId=T9", as: .citizenA, fixture: fixture))
+            #expect(page.items.isEmpty)
+            page = try Self.decode(Page<Access>.self, try await client.get("/v1/me/accesses?limit=100", as: .citizenA, fixture: fixture))
+            #expect(page.items.compactMap(\.transmissionId) == ["T1", "T2", "T3"], "the other ledgers' accesses carry none")
         }
     }
 
@@ -214,6 +240,8 @@ struct QueryTests {
             ("/v1/me/accesses?from=2026-02-30T00:00:00Z", .citizenA, .badRequest, "from \\\"2026-02-30T00:00:00Z\\\" is not an RFC 3339"),
             ("/v1/me/accesses?until=2262-04-12T00:00:00Z", .citizenA, .badRequest, "between the years 1677 and 2262"),
             ("/v1/me/accesses?verdict=fine", .citizenA, .badRequest, "\\\"fine\\\" is not one of the values"),
+            ("/v1/me/accesses?transmissionId=T-1", .citizenA, .badRequest, "transmissionId must be a MyData transaction id"),
+            ("/v1/me/accesses?transmissionType=weekly", .citizenA, .badRequest, "\\\"weekly\\\" is not one of the values"),
             ("/v1/ledgers/0/leaves?start=3&end=1", .regulator, .badRequest, "start"),
             ("/v1/ledgers/0/leaves?start=0&end=500", .regulator, .badRequest, "at most"),
             ("/v1/ledgers/0/leaves?start=0&end=8", .regulator, .badRequest, "beyond"),

@@ -133,7 +133,12 @@ struct PartitionLedgerTests {
 
         // A ledger written before the mark existed: what it published is unknown, so nothing is published again.
         try await DatabaseQueue(path: directory.appendingPathComponent("p3.sqlite").path).write { db in
-            try db.execute(sql: "DROP TABLE published; DROP TABLE cosigned; DELETE FROM grdb_migrations WHERE identifier >= 'v4'")
+            try db.execute(
+                sql: """
+                    DROP TABLE published; DROP TABLE cosigned; DROP INDEX entry_transmission;
+                    ALTER TABLE entry DROP COLUMN transmission_id; ALTER TABLE entry DROP COLUMN transmission_type;
+                    DELETE FROM grdb_migrations WHERE identifier >= 'v4'
+                    """)
         }
         #expect(try open().outputsPublishedThrough == 20)
     }
