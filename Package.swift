@@ -66,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "ConsentModel",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto")]
         ),
         // Everything an outside verifier needs beyond MerkleLog and ConsentModel: the leaf and stored-header encodings,
         // and the names of topics, keys and headers. No I/O.

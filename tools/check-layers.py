@@ -17,8 +17,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # library's modules. Foundation is allowed for its value types and coders; the source check below refuses its file
 # and process APIs.
 PURE = {"MerkleLog", "ConsentModel", "LedgerFormat", "CodedErrors"}
-ALLOWED_PRODUCTS = {("Crypto", "swift-crypto")}
-ALLOWED_IMPORTS = PURE | {"Crypto", "Foundation", "Synchronization"}
+ALLOWED_PRODUCTS = {("Crypto", "swift-crypto"), ("CryptoExtras", "swift-crypto")}
+ALLOWED_IMPORTS = PURE | {"Crypto", "CryptoExtras", "Foundation", "Synchronization"}
 IO_APIS = re.compile(r"\b(FileManager|FileHandle|Process|URLSession|fopen|open\(|socket\(|DispatchIO)\b")
 # What a target must not reach, directly or through the targets it depends on: a witness, a citizen's client and an
 # institution's publisher carry no SQLite; the command line does not carry the ingest pipeline.
