@@ -5,6 +5,8 @@ public struct Judgement: Sendable {
     /// The subject the record is attributed to: that of an applied or not-applied event, and under rules/v1 also of a
     /// rejected one that could be read. rules/v2 attributes no rejected record to anyone, since anyone can produce one.
     public let subject: SubjectReference?
+    /// How `subject` was derived: the scheme of the rules' subject secret.
+    public let subjectScheme: SubjectScheme
     public let verdict: Verdict
 }
 
@@ -84,7 +86,7 @@ public struct Rules: Sendable {
     private mutating func applyV1(_ record: PreparedRecord) -> Judgement {
         func rejected(_ rejection: Rejection, _ event: Event?) -> Judgement {
             Judgement(
-                event: event, subject: event?.subject.map { SubjectReference(subject: $0, secret: secret) },
+                event: event, subject: event?.subject.map { SubjectReference(subject: $0, secret: secret) }, subjectScheme: secret.scheme,
                 verdict: Verdict(rules: Self.v1, rejection: rejection, findings: [], access: nil))
         }
         // rules/v1 reads neither registry events nor the members added since: it says what it always said of them, and
@@ -112,7 +114,9 @@ public struct Rules: Sendable {
 
     private mutating func applyV2(_ record: PreparedRecord, partitionCount: Int32) -> Judgement {
         func rejected(_ rejection: Rejection, _ event: Event?) -> Judgement {
-            Judgement(event: event, subject: nil, verdict: Verdict(rules: Self.v2, rejection: rejection, findings: [], access: nil))
+            Judgement(
+                event: event, subject: nil, subjectScheme: secret.scheme,
+                verdict: Verdict(rules: Self.v2, rejection: rejection, findings: [], access: nil))
         }
         let event: Event
         switch record.reading {
@@ -184,7 +188,9 @@ public struct Rules: Sendable {
                 preconditionFailure("decoding gives every subject event a subject")
             }
         }
-        return Judgement(event: event, subject: subject, verdict: Verdict(rules: rules, rejection: nil, findings: findings, access: access))
+        return Judgement(
+            event: event, subject: subject, subjectScheme: secret.scheme,
+            verdict: Verdict(rules: rules, rejection: nil, findings: findings, access: access))
     }
 
     private mutating func applyRegistry(_ change: RegistryChange) -> [ProducerFinding] {

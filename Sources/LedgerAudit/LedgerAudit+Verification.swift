@@ -16,6 +16,8 @@ extension LedgerAudit {
         private var rules: Rules?
         private var judging: Bool
         private var heads: [SHA256Hash: SubjectMapValue] = [:]
+        /// How the ledger derives subject references, as its first leaf with a subject says: one ledger, one way.
+        private var subjectScheme: SubjectScheme?
         /// The subjects' changes since the last map checkpoint.
         private var touched: [SHA256Hash: SubjectMapValue] = [:]
         private let mapChecks: MapChecks
@@ -151,6 +153,10 @@ extension LedgerAudit {
                 }
             }
             if let subject = leaf.subject {
+                guard (subjectScheme ?? leaf.subjectScheme) == leaf.subjectScheme else {
+                    throw fail(index, "derives its subject reference another way (subject flag) than the ledger's earlier leaves")
+                }
+                subjectScheme = leaf.subjectScheme
                 let key = SHA256Hash(bytes: subject.bytes)!
                 // One lookup per leaf, a subject not seen before starting empty.
                 guard let value = Self.extend(&heads[key, default: .empty], by: leaf, leafHash)

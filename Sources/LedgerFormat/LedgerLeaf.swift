@@ -23,6 +23,8 @@ public struct LedgerLeaf: Hashable, Sendable {
     /// 0 when the value could not be decoded.
     public var producerSequence: Int64
     public var subject: SubjectReference?
+    /// How the subject reference was derived, which the subject flag encodes; `.hmac` when there is no subject.
+    public var subjectScheme: SubjectScheme
     /// The head of this subject's own chain before this leaf (32 zero bytes for its first leaf, or no subject).
     public var previousSubjectHead: SHA256Hash
     /// ``Verdict/canonicalJSON``.
@@ -47,7 +49,7 @@ public struct LedgerLeaf: Hashable, Sendable {
         w.text(producer)
         w.u64(UInt64(bitPattern: producerSequence))
         if let subject {
-            w.u8(1)
+            w.u8(subjectScheme.rawValue)
             w.raw(subject.bytes)
         } else {
             w.u8(0)
@@ -60,7 +62,7 @@ public struct LedgerLeaf: Hashable, Sendable {
     public init(
         previousChainHash: SHA256Hash, topic: String, partition: Int32, offset: Int64, timestamp: Int64?, valueHash: SHA256Hash?,
         eventID: String, eventType: String, producer: String, producerSequence: Int64, subject: SubjectReference?,
-        previousSubjectHead: SHA256Hash, verdict: [UInt8]
+        subjectScheme: SubjectScheme, previousSubjectHead: SHA256Hash, verdict: [UInt8]
     ) {
         self.previousChainHash = previousChainHash
         self.topic = topic
@@ -73,6 +75,7 @@ public struct LedgerLeaf: Hashable, Sendable {
         self.producer = producer
         self.producerSequence = producerSequence
         self.subject = subject
+        self.subjectScheme = subject == nil ? .hmac : subjectScheme
         self.previousSubjectHead = previousSubjectHead
         self.verdict = verdict
     }
@@ -108,10 +111,15 @@ public struct LedgerLeaf: Hashable, Sendable {
         eventType = try r.text()
         producer = try r.text()
         producerSequence = Int64(bitPattern: try r.u64())
-        switch try r.u8() {
-        case 0: subject = nil
-        case 1: subject = SubjectReference(bytes: Array(try r.raw(32)))
-        case let flag: throw LedgerFormatError(.malformedLeaf, "subject flag \(flag) is neither 0 nor 1")
+        let flag = try r.u8()
+        if flag == 0 {
+            subject = nil
+            subjectScheme = .hmac
+        } else if let scheme = SubjectScheme(rawValue: flag) {
+            subject = SubjectReference(bytes: Array(try r.raw(32)))
+            subjectScheme = scheme
+        } else {
+            throw LedgerFormatError(.malformedLeaf, "subject flag \(flag) is none of 0, 1 (HMAC reference), 2 (VOPRF reference)")
         }
         previousSubjectHead = SHA256Hash(bytes: try r.raw(32))!
         verdict = try r.blob()

@@ -6,16 +6,19 @@ import MerkleLog
 import PrivateFiles
 
 /// The ledger's own secrets: the Ed25519 key that signs checkpoints, and the secret behind subject
-/// references. Created in the data directory on first start (and said so), read on later ones; never created beside
+/// references (a VOPRF key for a new data directory; the HMAC secret of one made before VOPRF references). Created in the data directory on first start (and said so), read on later ones; never created beside
 /// ledgers that already exist, where a new one would break what they published.
 public struct LedgerIdentity: Sendable {
     public let signingKey: Curve25519.Signing.PrivateKey
     public let subjectSecret: SubjectSecret
 
     public static let signingKeyFile = "checkpoint-signing.key"
+    /// The HMAC secret of a data directory made before VOPRF references; its ledgers keep it.
     public static let subjectSecretFile = "subject-reference.secret"
+    /// The VOPRF key (RFC 9497, P-384) behind the subject references of a data directory made since.
+    public static let subjectKeyFile = "subject-reference.voprf"
     /// Every secret file a data directory may hold, which a backup must carry with the ledgers.
-    public static let files = [signingKeyFile, subjectSecretFile, developmentTokenIssuerFile]
+    public static let files = [signingKeyFile, subjectSecretFile, subjectKeyFile, developmentTokenIssuerFile]
 
     public init(signingKey: Curve25519.Signing.PrivateKey, subjectSecret: SubjectSecret) {
         self.signingKey = signingKey
@@ -35,9 +38,16 @@ public struct LedgerIdentity: Sendable {
             $0.hasSuffix(".sqlite")
         }
         let keyFile = signingKeyFile ?? directory.appendingPathComponent(Self.signingKeyFile)
-        let secretFile = directory.appendingPathComponent(subjectSecretFile)
-        // Both are read before either is made, so that one that cannot be read leaves nothing new behind.
-        let (key, secret) = (try read(keyFile), try read(secretFile))
+        let hmacFile = directory.appendingPathComponent(subjectSecretFile)
+        let voprfFile = directory.appendingPathComponent(subjectKeyFile)
+        // Everything is read before anything is made, so that a file that cannot be read leaves nothing new behind.
+        let (key, hmac, voprf) = (try read(keyFile), try read(hmacFile), try read(voprfFile))
+        if hmac != nil, voprf != nil {
+            throw LedgerIdentityError(
+                .secretMalformed,
+                "\(directory.path) holds both \(subjectSecretFile) and \(subjectKeyFile): a data directory derives subject references one way; keep the file its ledgers were made with (ledgerctl backup copies it) and remove the other"
+            )
+        }
         let keyBytes =
             try key
             ?? create(
@@ -46,18 +56,26 @@ public struct LedgerIdentity: Sendable {
             ) {
                 Array(Curve25519.Signing.PrivateKey().rawRepresentation)
             }
-        let secretBytes =
-            try secret
-            ?? create(
-                secretFile, what: "subject reference secret",
-                unless: holdsLedgers ? "every citizen would get a new subject reference, and each history would split in two" : nil,
-                logger: logger
-            ) {
-                SubjectSecret.generate().bytes
+        let subjectSecret: SubjectSecret
+        if let hmac {
+            subjectSecret = try SubjectSecret(bytes: hmac)
+        } else {
+            let bytes =
+                try voprf
+                ?? create(
+                    voprfFile, what: "subject reference VOPRF key",
+                    unless: holdsLedgers ? "every citizen would get a new subject reference, and each history would split in two" : nil,
+                    logger: logger
+                ) {
+                    SubjectOPRF.Key().rawRepresentation
+                }
+            do { subjectSecret = SubjectSecret(voprf: try SubjectOPRF.Key(rawRepresentation: bytes)) } catch {
+                throw LedgerIdentityError(
+                    .secretMalformed,
+                    "\(voprfFile.path) does not hold a P-384 VOPRF key: restore it from backup, or remove it to start a new ledger")
             }
-        return LedgerIdentity(
-            signingKey: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes), subjectSecret: try SubjectSecret(bytes: secretBytes)
-        )
+        }
+        return LedgerIdentity(signingKey: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes), subjectSecret: subjectSecret)
     }
 
     /// The key of the development token issuer, which `ledgerctl token` signs API tokens with; ledgerd

@@ -202,7 +202,8 @@ public final class PartitionLedger: Sendable {
                 valueHash: entry.value.map { SHA256Hash.of($0) }, eventID: judgement.event?.id ?? "",
                 eventType: judgement.event?.type.rawValue ?? "",
                 producer: judgement.event?.source ?? "", producerSequence: judgement.event?.producerSequence ?? 0, subject: subject,
-                previousSubjectHead: previousSubject?.chainHead ?? .zero, verdict: judgement.verdict.canonicalJSON)
+                subjectScheme: judgement.subjectScheme, previousSubjectHead: previousSubject?.chainHead ?? .zero,
+                verdict: judgement.verdict.canonicalJSON)
             let bytes = leaf.encoded
             let leafHash = RFC6962.leafHash(bytes)
             let index = next.frontier.size

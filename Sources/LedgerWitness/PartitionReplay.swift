@@ -19,6 +19,8 @@ struct PartitionReplay {
     private(set) var nextOffset: Int64 = 0
     private var referenceOf: [String: SubjectReference] = [:]
     private var subjectOf: [SubjectReference: String] = [:]
+    /// How the ledger derives subject references, as its first leaf with a subject says: one ledger, one way.
+    private var subjectScheme: SubjectScheme?
     /// The root this witness once cosigned at a size, checked again when the rebuilt tree reaches it.
     private var cosigned: (size: UInt64, root: SHA256Hash)?
 
@@ -70,9 +72,12 @@ struct PartitionReplay {
                 kafkaTimestamp: record.timestamp))
         if let reason = leaf.disagreement(with: judgement) { throw alarm(reason) }
         if let raw = judgement.event?.subject, let reference = leaf.subject {
-            guard referenceOf[raw, default: reference] == reference, subjectOf[reference, default: raw] == raw else {
-                throw alarm("gives a citizen another subject reference than their earlier leaves, or another citizen's")
+            guard referenceOf[raw, default: reference] == reference, subjectOf[reference, default: raw] == raw,
+                (subjectScheme ?? leaf.subjectScheme) == leaf.subjectScheme
+            else {
+                throw alarm("gives a citizen another subject reference than their earlier leaves, or another citizen's, or another kind")
             }
+            subjectScheme = leaf.subjectScheme
             referenceOf[raw] = reference
             subjectOf[reference] = raw
         }

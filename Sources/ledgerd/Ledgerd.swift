@@ -26,8 +26,10 @@ struct Ledgerd: AsyncParsableCommand {
             Without --brokers, ledgerd hosts an embedded Kafka broker (librdkafka's mock cluster, in memory) with \
             every topic of --topics, and prints its address first:
               bootstrap.servers=127.0.0.1:40123,…
-            Then the checkpoint public key (base64) that regulators and witnesses verify against:
+            Then the checkpoint public key (base64) that regulators and witnesses verify against, and the public key of \
+            the subject references (RFC 9497 VOPRF, P-384) with which citizens check their own:
               ledger-key=3kF1…=
+              subject-key=A2xN…
             Against a real cluster:
               ledgerd --brokers kafka-1:9092,kafka-2:9092 --data-dir /var/lib/consent-ledger --registry registry.json \\
                 --signing-key /etc/consent-ledger/ledger.key --token-keys issuers.jwks.json
@@ -47,7 +49,7 @@ struct Ledgerd: AsyncParsableCommand {
             LEDGERD_TOPICS, LEDGERD_LEDGER_NAME, LEDGERD_GROUP, LEDGERD_HTTP, LEDGERD_METRICS_HTTP, LEDGERD_KAFKA_CONFIG, LEDGERD_TOKEN_KEYS, \
             LEDGERD_SIGNING_KEY, LEDGERD_WITNESSES, LEDGERD_DEV_TOKENS, LEDGERD_TOKEN_AUDIENCE, LEDGERD_TOKEN_MAX_LIFETIME, \
             LEDGERD_LOG_LEVEL); a flag wins over the environment.
-            On first start ledgerd creates its checkpoint signing key (or --signing-key) and subject-reference secret, \
+            On first start ledgerd creates its checkpoint signing key (or --signing-key) and subject-reference VOPRF key, \
             owner-only; it never creates them beside ledgers that already exist: restore them from the backup instead.
             SIGINT or SIGTERM stops it cleanly; after a crash, just start it again.
             """
@@ -210,6 +212,10 @@ struct Ledgerd: AsyncParsableCommand {
         // The key regulators, witnesses and citizens check checkpoints against: published, never secret.
         FileHandle.standardOutput.write(
             Data("ledger-key=\(Data(identity.signingKey.publicKey.rawRepresentation).base64EncodedString())\n".utf8))
+        // And the subject key, with which citizens check that their subject reference is the one their answers are about.
+        if let key = identity.subjectSecret.oprfKey {
+            FileHandle.standardOutput.write(Data("subject-key=\(Data(key.publicKey.bytes).base64EncodedString())\n".utf8))
+        }
         var configuration = IngestConfiguration(dataDirectory: dataDirectory)
         configuration.ledgerName = settings.ledgerName
         if let path = settings.witnesses {

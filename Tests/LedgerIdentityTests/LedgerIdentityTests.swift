@@ -17,7 +17,9 @@ struct LedgerIdentityTests {
         #expect(
             SubjectReference(subject: "CI-1", secret: first.subjectSecret) == SubjectReference(subject: "CI-1", secret: again.subjectSecret)
         )
-        for file in [LedgerIdentity.signingKeyFile, LedgerIdentity.subjectSecretFile] {
+        #expect(first.subjectSecret.scheme == .voprf, "a new data directory derives subject references by VOPRF")
+        #expect(first.subjectSecret.oprfKey?.publicKey == again.subjectSecret.oprfKey?.publicKey)
+        for file in [LedgerIdentity.signingKeyFile, LedgerIdentity.subjectKeyFile] {
             let mode = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)[.posixPermissions]
             #expect((mode as? NSNumber)?.intValue == 0o600, "\(file)")
         }
@@ -30,6 +32,25 @@ struct LedgerIdentityTests {
         let error = try #require(throws: LedgerIdentityError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
         #expect(error.code == .secretMissing)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["consent-ledger.events.v1-0.sqlite"])
+    }
+
+    @Test("a data directory made with an HMAC secret keeps it; one holding both kinds is refused, naming both files")
+    func hmacDirectoryKeepsItsSecret() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let secret = directory.appendingPathComponent(LedgerIdentity.subjectSecretFile)
+        try Data((Data(repeating: 9, count: 32).base64EncodedString() + "\n").utf8).write(to: secret)
+        let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
+        #expect(identity.subjectSecret.scheme == .hmac && identity.subjectSecret.oprfKey == nil)
+        #expect(
+            SubjectReference(subject: "CI-1", secret: identity.subjectSecret)
+                == SubjectReference(subject: "CI-1", secret: try SubjectSecret(bytes: Array(repeating: 9, count: 32))))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(LedgerIdentity.subjectKeyFile).path))
+
+        try Data((Data(SubjectOPRF.Key().rawRepresentation).base64EncodedString() + "\n").utf8).write(
+            to: directory.appendingPathComponent(LedgerIdentity.subjectKeyFile))
+        let error = try #require(throws: LedgerIdentityError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
+        #expect(error.code == .secretMalformed && error.reason.contains(LedgerIdentity.subjectSecretFile))
+        #expect(error.reason.contains(LedgerIdentity.subjectKeyFile))
     }
 
     @Test("a secret file that does not hold base64 is refused (secretMalformed), not replaced")
