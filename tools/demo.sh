@@ -45,8 +45,10 @@ for _ in $(seq 120); do grep -q '^http=' "$work/ledgerd.out" && break; sleep 0.5
 http=$(sed -n 's/^http=//p' "$work/ledgerd.out")
 brokers=$(sed -n 's/^bootstrap.servers=//p' "$work/ledgerd.out")
 ledger_key=$(sed -n 's/^ledger-key=//p' "$work/ledgerd.out")
+subject_key=$(sed -n 's/^subject-key=//p' "$work/ledgerd.out")
 [ -n "$http" ] || { echo "ledgerd did not start:"; cat "$work/ledgerd.err"; exit 1; }
 echo "   Kafka at $brokers, API at http://$http, checkpoints signed by $ledger_key"
+echo "   subject references by the VOPRF key $subject_key"
 
 step "3. The registry authority publishes the registry into every partition: each ledger moves to rules/v2 and learns its institutions"
 published=$($ctl registry publish --brokers "$brokers" --key "$work/authority/registry-authority.key" "$work/sim/registry.json" | tail -1)
@@ -79,8 +81,10 @@ citizen=CI-KR-0000000000001
 token=$($ctl token --data-dir "$work/data" --role citizen --subject "$citizen")
 echo "   The API's raw answer (GET /v1/me/accesses), first entry:"
 curl -s -H "Authorization: Bearer $token" "http://$http/v1/me/accesses?limit=1" | json | sed 's/^/   /'
-echo "   The same history through \`ledgerctl history\`, every proof checked under the ledger key:"
-$ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" | sed 's/^/   /' | tail -8
+echo "   The same history through \`ledgerctl history\`, every proof checked under the ledger key, about the citizen's own"
+echo "   subject key, obtained by the blinded protocol (POST /v1/me/subject-key) and checked against the published one:"
+$ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" --subject-key "$subject_key" --subject "$citizen" \
+    | sed 's/^/   /' | tail -8
 
 step "6. The witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
@@ -90,7 +94,7 @@ echo "   The citizen checks again, now requiring the witness's cosignature on ev
 witnessed=false
 for _ in $(seq 1 30); do
     if history=$($ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" \
-        --policy "$work/witness/policy.txt" 2>&1); then
+        --subject-key "$subject_key" --subject "$citizen" --policy "$work/witness/policy.txt" 2>&1); then
         witnessed=true
         break
     fi

@@ -91,3 +91,20 @@ struct ParameterLengthMiddleware: ServerMiddleware {
         return try await next(request, body, metadata)
     }
 }
+
+/// Refuses a request body over 4 KiB before anything buffers it (the generated decoder would take any size).
+struct BodySizeMiddleware: ServerMiddleware {
+    static let maximumBytes = 4096
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        guard let body else { return try await next(request, nil, metadata) }
+        let bytes: Data
+        do { bytes = try await Data(collecting: body, upTo: Self.maximumBytes) } catch {
+            throw Problem(status: .contentTooLarge, detail: "the request body is over \(Self.maximumBytes) bytes")
+        }
+        return try await next(request, HTTPBody(bytes), metadata)
+    }
+}

@@ -72,6 +72,27 @@ extension LedgerAPIHandler {
         return .ok(.init(body: .json(consents)))
     }
 
+    /// Evaluates the caller's blinded element: which identifier it blinds is unknowable here, so any citizen may ask.
+    func evaluateMySubjectKey(_ input: Operations.EvaluateMySubjectKey.Input) async throws -> Operations.EvaluateMySubjectKey.Output {
+        _ = try Caller.citizen()
+        guard let key = subjectSecret.oprfKey else {
+            throw Problem.notFound(
+                "this ledgerd derives subject references by HMAC (its data directory predates VOPRF keys): it has no subject key to evaluate with"
+            )
+        }
+        guard case .json(let request) = input.body else { throw Problem.badRequest("the body must be JSON") }
+        let evaluation: SubjectOPRF.Evaluation
+        do { evaluation = try key.evaluate(blindedElement: Array(request.blindedElement.data)) } catch let error as ConsentModelError {
+            throw Problem.badRequest("blindedElement: \(error.reason)")
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        evaluatedElement: .init(evaluation.element), proof: .init(evaluation.proof), publicKey: .init(key.publicKey.bytes)))
+            ))
+    }
+
     func getMyCompleteness(_ input: Operations.GetMyCompleteness.Input) async throws -> Operations.GetMyCompleteness.Output {
         let key = SHA256Hash(bytes: try myReference().bytes)!
         var proofs: [Components.Schemas.SubjectCompleteness] = []

@@ -22,6 +22,9 @@ public enum LedgerRoutes {
         let handler = LedgerAPIHandler(ledgers: ledgers, unserved: unserved, names: names, subjectSecret: subjectSecret)
         try handler.registerHandlers(
             on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
-            middlewares: [ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens), ParameterLengthMiddleware()])
+            middlewares: [
+                ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens), ParameterLengthMiddleware(),
+                BodySizeMiddleware(),
+            ])
     }
 }

@@ -55,12 +55,34 @@ public struct CitizenHistory: Sendable {
     /// Whether every checkpoint relied on carries the quorum of a witness policy (`false` without one).
     public let isWitnessed: Bool
 
+    /// Who the citizen is, for obtaining their own subject reference: their identifier (the token's subject) and the
+    /// ledger's published subject key.
+    public struct Subject: Sendable {
+        public let identifier: String
+        public let key: SubjectOPRF.PublicKey
+
+        public init(identifier: String, key: SubjectOPRF.PublicKey) {
+            self.identifier = identifier
+            self.key = key
+        }
+    }
+
     /// Fetches the history of the token's citizen from `url` and checks it under `ledgerKey`, and under
     /// `witnessPolicy` (the text of a trust policy's `witness` and `quorum` lines, ledger-format.md §7) if given.
+    /// With `subject`, the citizen's reference is obtained by the blinded protocol and checked against the published
+    /// key, and every proof must be about it; without, the reference is the one the server names.
     public static func fetch(
-        from url: URL, token: String, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil
+        from url: URL, token: String, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil, subject: Subject? = nil
     ) async throws -> CitizenHistory {
         let api = LedgerAPIClient(url: url, token: token)
+        var mine: SubjectReference?
+        if let subject {
+            let request = try SubjectOPRF.Request(subject: subject.identifier, publicKey: subject.key)
+            let answer = try await api.subjectKey(blindedElement: request.blindedElement)
+            do { mine = try request.reference(from: answer) } catch let error as ConsentModelError {
+                throw LedgerClientError(.unproven, error.reason)
+            }
+        }
         let completeness = try await api.completeness()
         let accesses = try await api.accesses()
         var proven: [String: (size: UInt64, leaves: [UInt64: LedgerLeaf], accesses: [UInt64: DataAccess])] = [:]
@@ -68,6 +90,12 @@ public struct CitizenHistory: Sendable {
         let keys = Set(completeness.ledgers.map(\.subjectKey))
         guard keys.count <= 1 else {
             throw LedgerClientError(.unproven, "the ledgers name the citizen by \(keys.count) different subject keys")
+        }
+        if let mine, let named = keys.first, named != mine.hex {
+            throw LedgerClientError(
+                .unproven,
+                "the completeness proofs are about subject key \(named), not yours (\(mine.hex), obtained by the blinded protocol under the published subject key): they prove nothing about your history"
+            )
         }
         for answer in completeness.ledgers {
             func fail(_ reason: String) -> LedgerClientError { LedgerClientError(.unproven, "\(answer.ledger): \(reason)") }

@@ -1,3 +1,4 @@
+import ConsentModel
 public import Foundation
 import HTTPTypes
 import OpenAPIRuntime
@@ -126,6 +127,22 @@ public struct LedgerAPIClient: Sendable {
     }
 
     /// The caller's completeness proofs, one per ledger (a citizen's token).
+    /// The ledger's evaluation of a blinded element (``SubjectOPRF``), unverified.
+    func subjectKey(blindedElement: [UInt8]) async throws -> SubjectOPRF.Evaluation {
+        let request = Components.Schemas.SubjectKeyRequest(blindedElement: .init(blindedElement))
+        switch try await call({ try await $0.evaluateMySubjectKey(body: .json(request)) }) {
+        case .ok(let ok):
+            let answer = try ok.body.json
+            return SubjectOPRF.Evaluation(element: Array(answer.evaluatedElement.data), proof: Array(answer.proof.data))
+        case .notFound:
+            throw LedgerClientError(
+                .unexpectedStatus, "this ledgerd offers no subject key: its references are HMACs, which only it can compute")
+        case .unauthorized, .forbidden: throw LedgerClientError(.tokenRefused, "ledgerd refused the token: this needs a citizen token")
+        case .badRequest, .contentTooLarge, .undocumented:
+            throw LedgerClientError(.unexpectedStatus, "ledgerd refused to evaluate the blinded subject key")
+        }
+    }
+
     func completeness() async throws -> Components.Schemas.Completeness {
         switch try await call({ try await $0.getMyCompleteness() }) {
         case .ok(let ok): return try ok.body.json

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ConsentModel
 import Crypto
 import Foundation
 import LedgerClient
@@ -14,10 +15,13 @@ struct HistoryCommand: AsyncParsableCommand {
             ledger's checkpoints are signed by the ledger, its subject-map proof shows the listed entries are the \
             citizen's whole history up to the checkpoint, and every access shown that a checkpoint covers is one of \
             them. With --policy, each checkpoint must also carry the cosignatures of the policy's quorum of witnesses: \
-            the ledger key alone could sign a private view for one citizen, witnesses would not cosign it. Nothing is \
-            taken on the server's word.
+            the ledger key alone could sign a private view for one citizen, witnesses would not cosign it. With \
+            --subject-key and --subject, your subject reference is obtained by the blinded protocol (RFC 9497 VOPRF) and \
+            checked against the ledger's published subject key, and every proof must be about it: the server cannot \
+            prove completeness for a reference of its choosing. Nothing is taken on the server's word.
               TOKEN=$(ledgerctl token --role citizen --subject CI-KR-0000000000001)
-              ledgerctl history --url http://127.0.0.1:8080 --token "$TOKEN" --ledger-key 3kF1…= --policy witnesses.policy
+              ledgerctl history --url http://127.0.0.1:8080 --token "$TOKEN" --ledger-key 3kF1…= --policy witnesses.policy \
+                --subject-key A2xN… --subject CI-KR-0000000000001
             One line per access (time, institution, what, for which purpose, verdict; "unproven" when no checkpoint \
             covers it yet), then a summary. Exit code 0 when the history verifies, 1 when it does not.
             """
@@ -38,6 +42,12 @@ struct HistoryCommand: AsyncParsableCommand {
     )
     var policy: String?
 
+    @Option(help: "The ledger's subject key (base64), as ledgerd prints it (subject-key=…). Needs --subject.")
+    var subjectKey: String?
+
+    @Option(help: "Your subject identifier, as your token names it; it is blinded before it leaves this machine.")
+    var subject: String?
+
     func run() async throws {
         guard let token = token ?? ProcessInfo.processInfo.environment["LEDGER_API_TOKEN"] else {
             throw ValidationError("a citizen token is needed: --token, or LEDGER_API_TOKEN")
@@ -55,9 +65,19 @@ struct HistoryCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--policy must be a readable witness policy file: \(error)")
         }
+        let me: CitizenHistory.Subject?
+        switch (subjectKey, subject) {
+        case (nil, nil): me = nil
+        case (let key?, let subject?):
+            guard let bytes = Data(base64Encoded: key), let publicKey = try? SubjectOPRF.PublicKey(bytes: Array(bytes)) else {
+                throw ValidationError("--subject-key must be the base64 of a 49-byte compressed P-384 point, as ledgerd prints it")
+            }
+            me = CitizenHistory.Subject(identifier: subject, key: publicKey)
+        default: throw ValidationError("--subject-key and --subject go together: the identifier is blinded with the key")
+        }
         let history: CitizenHistory
         do {
-            history = try await CitizenHistory.fetch(from: api, token: token, ledgerKey: key, witnessPolicy: witnessPolicy)
+            history = try await CitizenHistory.fetch(from: api, token: token, ledgerKey: key, witnessPolicy: witnessPolicy, subject: me)
         } catch {
             FileHandle.standardError.write(Data("NOT VERIFIED: \(error)\n".utf8))
             throw ExitCode.failure
@@ -82,6 +102,9 @@ struct HistoryCommand: AsyncParsableCommand {
                 + (history.pending.isEmpty ? "" : "; \(history.pending.count) ledgers have no checkpoint yet")
                 + (history.isWitnessed
                     ? "; every checkpoint witnessed by the policy's quorum"
-                    : "; not witnessed (give --policy FILE to require the witnesses' cosignatures)"))
+                    : "; not witnessed (give --policy FILE to require the witnesses' cosignatures)")
+                + (me != nil
+                    ? "; about your own subject key, checked by the blinded protocol"
+                    : "; about the subject key the server named (give --subject-key and --subject to check it is yours)"))
     }
 }

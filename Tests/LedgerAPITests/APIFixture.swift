@@ -31,7 +31,11 @@ struct APIFixture: Sendable {
     let issuerKey = Curve25519.Signing.PrivateKey()
     let tokens: TokenVerifier
 
-    init(transmissions: Bool = false) async throws {
+    /// The secret the API derives citizens' subject references with (the fixtures' HMAC secret unless given).
+    let subjectSecret: SubjectSecret
+
+    init(transmissions: Bool = false, subjectSecret: SubjectSecret? = nil) async throws {
+        self.subjectSecret = subjectSecret ?? fixtures.secret
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func open(_ partition: Int32) throws -> PartitionLedger {
@@ -54,7 +58,7 @@ struct APIFixture: Sendable {
         forged.value = Fixtures.bytes(
             event("access.performed", "e-forged", "mydata-op-1", 6, "2026-06-02T00:00:00Z", a, Fixtures.access(at: "2026-06-02T00:00:00Z")))
         let fixtures = self.fixtures
-        var rules = [Rules](repeating: Rules(registry: fixtures.registry, secret: fixtures.secret), count: 2)
+        var rules = [Rules](repeating: Rules(registry: fixtures.registry, secret: self.subjectSecret), count: 2)
         func append(_ partition: Int, _ records: [IncomingRecord]) async throws {
             try await ledgers[partition].append(records, judgedBy: &rules[partition])
         }
@@ -104,7 +108,7 @@ struct APIFixture: Sendable {
                 return fixtures.record(event("access.performed", "m-\(id)", "mydata-op-1", seq, "2026-\(day)T00:00:00Z", a, data))
             }
             var v2 = Rules(
-                trust: RegistryTrust(bootstrap: fixtures.registry, authority: fixtures.authority), partition: 2, secret: fixtures.secret)
+                trust: RegistryTrust(bootstrap: fixtures.registry, authority: fixtures.authority), partition: 2, secret: self.subjectSecret)
             try await ledgers[2].append(
                 fixtures.registryRecords(partitionCount: 3) + [
                     fixtures.record(event("consent.granted", "m-1", "bank-a", 1, "2026-03-01T00:00:00Z", a, grant)),
@@ -133,7 +137,7 @@ struct APIFixture: Sendable {
         var logger = Logger(label: "api-test")
         logger.logLevel = .critical
         try LedgerRoutes.add(
-            to: router, ledgers: { ledgers }, names: InstitutionNames(registry: fixtures.registry), subjectSecret: fixtures.secret,
+            to: router, ledgers: { ledgers }, names: InstitutionNames(registry: fixtures.registry), subjectSecret: subjectSecret,
             tokens: tokens, logger: logger)
         return Application(router: router)
     }
@@ -172,5 +176,16 @@ extension TestClientProtocol {
         var headers: HTTPFields = [:]
         if let token = try await fixture.token(caller) { headers[.authorization] = "Bearer \(token)" }
         return try await execute(uri: uri, method: .get, headers: headers) { ($0.status, $0.headers[.contentType], $0.body) }
+    }
+
+    /// POSTs `json` to `uri` as `caller` and hands back the status, content type and body.
+    func post(_ uri: String, json: String, as caller: TestCaller, fixture: APIFixture) async throws -> (
+        status: HTTPResponse.Status, type: String?, body: ByteBuffer
+    ) {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token = try await fixture.token(caller) { headers[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: json)) {
+            ($0.status, $0.headers[.contentType], $0.body)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import APITokens
+import ConsentModel
 import Crypto
 import Foundation
 import HTTPTypes
@@ -10,8 +11,8 @@ import Testing
 struct AuthorizationTests {
     typealias Status = HTTPResponse.Status
 
-    /// Every route of openapi.yaml, with an example request and the status each caller gets. A route
-    /// added to the document without rows here fails `everyRouteHasRows`.
+    /// Every route of openapi.yaml, with an example request (a GET unless it says POST, which sends a blinded subject
+    /// key) and the status each caller gets. A route added to the document without rows here fails `everyRouteHasRows`.
     static let table: [(route: String, example: String, expect: [TestCaller: Status])] = {
         let citizens: [TestCaller: Status] = [
             .none: .unauthorized, .citizenA: .ok, .citizenB: .ok, .institutionX: .forbidden, .institutionY: .forbidden,
@@ -30,6 +31,7 @@ struct AuthorizationTests {
             ("/v1/me/accesses", "/v1/me/accesses", citizens),
             ("/v1/me/consents", "/v1/me/consents", citizens),
             ("/v1/me/completeness", "/v1/me/completeness", citizens),
+            ("/v1/me/subject-key", "POST /v1/me/subject-key", citizens),
             ("/v1/me/completeness/{partition}/entries", "/v1/me/completeness/0/entries?size=1", citizens),
             // Citizen A's covered access: only A may have its proof; B is told no more than a stranger.
             (
@@ -72,11 +74,19 @@ struct AuthorizationTests {
 
     @Test("each caller gets the expected status on each route, with a problem document when refused")
     func statuses() async throws {
-        let fixture = try await APIFixture()
+        let key = SubjectOPRF.Key()
+        let fixture = try await APIFixture(subjectSecret: SubjectSecret(voprf: key))
+        let blinded = try SubjectOPRF.Request(subject: "CI-A", publicKey: key.publicKey).blindedElement
         try await fixture.application.test(.router) { client in
             for (_, example, expect) in Self.table {
                 for caller in TestCaller.allCases {
-                    let response = try await client.get(example, as: caller, fixture: fixture)
+                    let response =
+                        example.hasPrefix("POST ")
+                        ? try await client.post(
+                            String(example.dropFirst(5)), json: #"{"blindedElement":"\#(Data(blinded).base64EncodedString())"}"#,
+                            as: caller,
+                            fixture: fixture)
+                        : try await client.get(example, as: caller, fixture: fixture)
                     #expect(response.status == expect[caller], "\(caller) GET \(example): \(String(buffer: response.body))")
                     if response.status != .ok {
                         #expect(response.type == "application/problem+json", "\(caller) GET \(example)")

@@ -209,6 +209,46 @@ struct QueryTests {
         }
     }
 
+    @Test("the subject key is evaluated only for citizens, only with a VOPRF key, only on a point, only from a small body")
+    func subjectKeyRequests() async throws {
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            func post(_ body: String, as caller: TestCaller) async throws -> (HTTPResponse.Status, String) {
+                let response = try await client.post("/v1/me/subject-key", json: body, as: caller, fixture: fixture)
+                return (response.status, String(buffer: response.body))
+            }
+            let element = try SubjectOPRF.Request(subject: "CI-A", publicKey: SubjectOPRF.Key().publicKey).blindedElement
+            let request = #"{"blindedElement":"\#(Data(element).base64EncodedString())"}"#
+            #expect(try await post(request, as: .institutionX).0 == .forbidden)
+            #expect(try await post(request, as: .none).0 == .unauthorized)
+            let hmac = try await post(request, as: .citizenA)
+            #expect(hmac.0 == .notFound && hmac.1.contains("derives subject references by HMAC"), "\(hmac)")
+            let big = try await post(#"{"blindedElement":""# + String(repeating: "A", count: 5000) + #""}"#, as: .citizenA)
+            #expect(big.0 == .contentTooLarge && big.1.contains("over 4096 bytes"), "\(big)")
+        }
+        let key = SubjectOPRF.Key()
+        let served = try await APIFixture(subjectSecret: SubjectSecret(voprf: key))
+        try await served.application.test(.router) { client in
+            func post(_ body: String) async throws -> (HTTPResponse.Status, String) {
+                let response = try await client.post("/v1/me/subject-key", json: body, as: .citizenA, fixture: served)
+                return (response.status, String(buffer: response.body))
+            }
+            let request = try SubjectOPRF.Request(subject: "CI-A", publicKey: key.publicKey)
+            let (status, body) = try await post(#"{"blindedElement":"\#(Data(request.blindedElement).base64EncodedString())"}"#)
+            #expect(status == .ok)
+            struct Answer: Decodable { let evaluatedElement: Data, proof: Data, publicKey: Data }
+            let answer = try JSONDecoder().decode(Answer.self, from: Data(body.utf8))
+            #expect(Array(answer.publicKey) == key.publicKey.bytes)
+            #expect(
+                try request.reference(from: .init(element: Array(answer.evaluatedElement), proof: Array(answer.proof)))
+                    == key.reference(of: "CI-A"))
+            let notAPoint = try await post(#"{"blindedElement":"\#(Data(repeating: 0, count: 49).base64EncodedString())"}"#)
+            #expect(notAPoint.0 == .badRequest && notAPoint.1.contains("blindedElement: a blinded element is a 49-byte"), "\(notAPoint)")
+            #expect(try await post(#"{"blindedElement":"not base64!"}"#).0 == .badRequest)
+            #expect(try await post(#"{"element":"AA=="}"#).0 == .badRequest)
+        }
+    }
+
     @Test("bad parameters get a 4xx problem that names what is wrong, never a 500")
     func badInput() async throws {
         let fixture = try await APIFixture()

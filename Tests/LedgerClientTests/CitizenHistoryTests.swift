@@ -18,13 +18,15 @@ struct CitizenHistoryTests {
     /// Citizen A: a consent, a covered access and one for a purpose not consented, checkpointed; then one
     /// more access no checkpoint covers yet. Citizen B: a consent only. `witness`, if given, cosigns the checkpoint;
     /// with `noise`, A's history also holds a forged access (its signature fails) and a replayed one. `body` gets the
-    /// ledger file's tampering fixture too.
+    /// ledger file's tampering fixture too. `secret` keys the subject references (the fixtures' HMAC secret by default).
     func serve(
-        cosignedBy witness: NoteSigner? = nil, noise: Bool = false, _ body: (URL, String, LedgerFileTampering) async throws -> Void
+        cosignedBy witness: NoteSigner? = nil, noise: Bool = false, secret: SubjectSecret? = nil,
+        _ body: (URL, String, LedgerFileTampering) async throws -> Void
     ) async throws {
+        let secret = secret ?? fixtures.secret
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path
         let ledger = try PartitionLedger(path: path, origin: "test-ledger/events/0", topic: "events", partition: 0)
-        var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
+        var rules = Rules(registry: fixtures.registry, secret: secret)
         func event(_ type: String, _ seq: Int64, _ subject: String, _ data: [String: Any]) -> IncomingRecord {
             fixtures.record(
                 Fixtures.envelope(
@@ -51,7 +53,7 @@ struct CitizenHistoryTests {
         }
         try await ledger.append([event("access.performed", 5, "CI-A", Fixtures.access(at: "2026-04-05T00:00:00Z"))], judgedBy: &rules)
 
-        try await servingAPI([ledger], registry: fixtures.registry, secret: fixtures.secret) { url, token in
+        try await servingAPI([ledger], registry: fixtures.registry, secret: secret) { url, token in
             try await body(url, try await token(.citizen, "CI-A"), LedgerFileTampering(path: path))
         }
     }
@@ -67,6 +69,39 @@ struct CitizenHistoryTests {
             let proven = history.accesses.filter(\.isProven)
             #expect(proven.map(\.purpose) == ["financial-overview", "marketing"], "read from the records' own bytes")
             #expect(proven.map(\.occurredAt) == ["2026-04-02T00:00:00Z", "2026-04-04T00:00:00Z"])
+        }
+    }
+
+    @Test("with the published subject key: the citizen's own reference by the blinded protocol, and proofs about any other refused")
+    func ownSubjectKey() async throws {
+        let key = SubjectOPRF.Key()
+        try await serve(secret: SubjectSecret(voprf: key)) { url, token, _ in
+            let history = try await CitizenHistory.fetch(
+                from: url, token: token, ledgerKey: ledgerKey.publicKey, subject: .init(identifier: "CI-A", key: key.publicKey))
+            #expect(history.accesses.filter(\.isProven).count == 2)
+
+            // A server answering about another subject (here: the token's, which is not the identifier the citizen
+            // holds) proves nothing about the citizen.
+            let other = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetch(
+                    from: url, token: token, ledgerKey: ledgerKey.publicKey, subject: .init(identifier: "CI-B", key: key.publicKey))
+            }
+            #expect(other?.code == .unproven && other?.reason.contains("not yours") == true, "\(String(describing: other))")
+            // An evaluation the published key did not make is refused before anything else is read.
+            let unpublished = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetch(
+                    from: url, token: token, ledgerKey: ledgerKey.publicKey,
+                    subject: .init(identifier: "CI-A", key: SubjectOPRF.Key().publicKey))
+            }
+            #expect(unpublished?.reason.contains("does not prove it used its published subject key") == true)
+        }
+        // A ledgerd keeping an HMAC secret has no subject key to offer.
+        try await serve { url, token, _ in
+            let error = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetch(
+                    from: url, token: token, ledgerKey: ledgerKey.publicKey, subject: .init(identifier: "CI-A", key: key.publicKey))
+            }
+            #expect(error?.reason.contains("offers no subject key") == true)
         }
     }
 
