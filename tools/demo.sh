@@ -82,12 +82,13 @@ token=$($ctl token --data-dir "$work/data" --role citizen --subject "$citizen")
 echo "   The API's raw answer (GET /v1/me/accesses), first entry:"
 curl -s -H "Authorization: Bearer $token" "http://$http/v1/me/accesses?limit=1" | json | sed 's/^/   /'
 echo "   The same history through \`ledgerctl history\`, every proof checked under the ledger key, about the citizen's own"
-echo "   subject key, obtained by the blinded protocol (POST /v1/me/subject-key) and checked against the published one:"
+echo "   subject key, obtained by the blinded protocol (POST /v1/subject-key) and checked against the published one:"
 $ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" --subject-key "$subject_key" --subject "$citizen" \
     | sed 's/^/   /' | tail -8
 
-step "6. The witness replays the topic, checks every leaf against it, and cosigns the checkpoints"
+step "6. The witness replays the topic, checks every leaf against it (each citizen's key by the blinded protocol), and cosigns"
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
+    --subject-key "$subject_key" \
     --registry-authority "$authority" --token "$regulator" --once --log-level error | sed 's/^/   /'
 echo "   The citizen checks again, now requiring the witness's cosignature on every checkpoint (ledgerctl history --policy):"
 # As for the regulator below: ledgerd keeps the cosignatures it reads from the checkpoints topic, in a moment.

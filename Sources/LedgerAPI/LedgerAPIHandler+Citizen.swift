@@ -72,9 +72,10 @@ extension LedgerAPIHandler {
         return .ok(.init(body: .json(consents)))
     }
 
-    /// Evaluates the caller's blinded element: which identifier it blinds is unknowable here, so any citizen may ask.
-    func evaluateMySubjectKey(_ input: Operations.EvaluateMySubjectKey.Input) async throws -> Operations.EvaluateMySubjectKey.Output {
-        _ = try Caller.citizen()
+    /// Evaluates the caller's blinded element. Which identifier it blinds is unknowable here, and the answer reveals
+    /// nothing the caller did not bring, so any token may ask: a citizen for their own key, a witness for each citizen's.
+    func evaluateSubjectKey(_ input: Operations.EvaluateSubjectKey.Input) async throws -> Operations.EvaluateSubjectKey.Output {
+        _ = try Caller.authenticated()
         guard let key = subjectSecret.oprfKey else {
             throw Problem.notFound(
                 "this ledgerd derives subject references by HMAC (its data directory predates VOPRF keys): it has no subject key to evaluate with"

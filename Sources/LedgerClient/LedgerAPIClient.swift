@@ -128,9 +128,9 @@ public struct LedgerAPIClient: Sendable {
 
     /// The caller's completeness proofs, one per ledger (a citizen's token).
     /// The ledger's evaluation of a blinded element (``SubjectOPRF``), unverified.
-    func subjectKey(blindedElement: [UInt8]) async throws -> SubjectOPRF.Evaluation {
+    public func subjectKey(blindedElement: [UInt8]) async throws -> SubjectOPRF.Evaluation {
         let request = Components.Schemas.SubjectKeyRequest(blindedElement: .init(blindedElement))
-        switch try await call({ try await $0.evaluateMySubjectKey(body: .json(request)) }) {
+        switch try await call({ try await $0.evaluateSubjectKey(body: .json(request)) }) {
         case .ok(let ok):
             let answer = try ok.body.json
             return SubjectOPRF.Evaluation(element: Array(answer.evaluatedElement.data), proof: Array(answer.proof.data))

@@ -8,7 +8,9 @@ import MerkleLog
 ///
 /// Without the ledger's subject secret the witness cannot recompute a leaf's subject reference; it checks
 /// instead that one citizen always has one reference and one reference one citizen, so the per-subject
-/// chains (and the completeness proofs built on them) group exactly the records they should.
+/// chains (and the completeness proofs built on them) group exactly the records they should. Given the ledger's
+/// published subject key, it also obtains each citizen's own reference by the blinded protocol, as the citizen would,
+/// and requires every leaf of that citizen to carry it: a consistent wrong key for one citizen is caught too.
 struct PartitionReplay {
     let origin: String
     let topicPartition: KafkaTopicPartition
@@ -19,6 +21,8 @@ struct PartitionReplay {
     private(set) var nextOffset: Int64 = 0
     private var referenceOf: [String: SubjectReference] = [:]
     private var subjectOf: [SubjectReference: String] = [:]
+    /// Citizens' own references, obtained by the blinded protocol under the published subject key.
+    private var ownReferences: [String: SubjectReference] = [:]
     /// How the ledger derives subject references, as its first leaf with a subject says: one ledger, one way.
     private var subjectScheme: SubjectScheme?
     /// The root this witness once cosigned at a size, checked again when the rebuilt tree reaches it.
@@ -37,6 +41,16 @@ struct PartitionReplay {
     mutating func add(_ records: [KafkaRecord]) {
         unmatched += records
         if let last = records.last { nextOffset = last.offset + 1 }
+    }
+
+    /// The citizens the records not yet matched name, whose own reference this witness has not obtained yet.
+    var subjectsWithoutOwnReference: [String] {
+        Set(unmatched.compactMap { record in record.value.flatMap { try? Event.decode($0).subject } })
+            .subtracting(ownReferences.keys).sorted()
+    }
+
+    mutating func learn(ownReference reference: SubjectReference, of subject: String) {
+        ownReferences[subject] = reference
     }
 
     /// Checks the ledger's next leaf against the next record of the topic and grows the tree with it.
@@ -78,6 +92,11 @@ struct PartitionReplay {
                 throw alarm("gives a citizen another subject reference than their earlier leaves, or another citizen's, or another kind")
             }
             subjectScheme = leaf.subjectScheme
+            if let own = ownReferences[raw], own != reference {
+                throw alarm(
+                    "carries subject key \(reference) for a citizen whose own key, by the blinded protocol under the published subject key, is \(own)"
+                )
+            }
             referenceOf[raw] = reference
             subjectOf[reference] = raw
         }

@@ -25,6 +25,7 @@ public actor Witness {
     private let consumer: KafkaConsumer
     private let trust: RegistryTrust
     private let ledgerKey: Curve25519.Signing.PublicKey
+    private let subjectKey: SubjectOPRF.PublicKey?
     private let signer: NoteSigner
     private let eventsTopic: String
     private var state: WitnessState
@@ -32,15 +33,17 @@ public actor Witness {
     private var alarms: [String: WitnessAlarm] = [:]
 
     /// `stateFile` keeps the checkpoints this witness cosigned, so that a restarted witness still refuses
-    /// a ledger that forked from them.
+    /// a ledger that forked from them. With `subjectKey` (the ledger's published VOPRF key), every citizen's leaves must
+    /// carry the reference the blinded protocol gives for them.
     public init(
         api: URL, token: String, consumer: KafkaConsumer, trust: RegistryTrust, ledgerKey: Curve25519.Signing.PublicKey,
-        signer: NoteSigner, stateFile: URL, eventsTopic: String = LedgerTopic.events
+        subjectKey: SubjectOPRF.PublicKey? = nil, signer: NoteSigner, stateFile: URL, eventsTopic: String = LedgerTopic.events
     ) throws {
         self.api = LedgerAPIClient(url: api, token: token)
         self.consumer = consumer
         self.trust = trust
         self.ledgerKey = ledgerKey
+        self.subjectKey = subjectKey
         self.signer = signer
         self.eventsTopic = eventsTopic
         state = try WitnessState(file: stateFile)
@@ -99,6 +102,15 @@ public actor Witness {
             throw alarm("its latest checkpoint has \(checkpoint.size) leaves, fewer than the \(replay.size) this witness has checked")
         }
         replay.add(try await consumer.readToEnd(replay.topicPartition, from: replay.nextOffset))
+        if let subjectKey {
+            for subject in replay.subjectsWithoutOwnReference {
+                let request = try SubjectOPRF.Request(subject: subject, publicKey: subjectKey)
+                let answer = try await api.subjectKey(blindedElement: request.blindedElement)
+                do { replay.learn(ownReference: try request.reference(from: answer), of: subject) } catch {
+                    throw alarm("its subject-key evaluation does not prove it used the published subject key")
+                }
+            }
+        }
         for leaf in try await api.leaves(partition: partition, from: replay.size, to: checkpoint.size) {
             try replay.append(leaf: leaf.leaf)
         }

@@ -16,7 +16,9 @@ struct WitnessCommand: AsyncParsableCommand {
         discussion: """
             The witness reads every record of the events topic itself and fetches the ledger's leaves from the API. \
             Each leaf must commit to the record at its offset (bytes, timestamp), carry the verdict the rules give \
-            that record (rules/v1 under --registry, rules/v2 from a signed rules change under --registry-authority), and give each citizen one subject reference; the tree the leaves build must have the root \
+            that record (rules/v1 under --registry, rules/v2 from a signed rules change under --registry-authority), and give \
+            each citizen one subject reference: with --subject-key, the one the blinded protocol gives for that citizen \
+            under the ledger's published subject key, as the citizen would obtain it. The tree the leaves build must have the root \
             of the ledger's latest signed checkpoint, and extend every checkpoint this witness cosigned before \
             (kept in --state). Then the witness adds its cosignature (C2SP cosignature/v1) and publishes the \
             cosigned checkpoint to consent-ledger.checkpoints.v1, keyed <origin>/cosigned-by/<witness name>.
@@ -24,7 +26,8 @@ struct WitnessCommand: AsyncParsableCommand {
             the ledger is never cosigned again by this process, and the exit code is 1.
               ledgerctl keys generate --witness --name witness.example.org --out keys
               ledgerctl witness --brokers 127.0.0.1:40123 --url http://127.0.0.1:8080 --key keys/witness.example.org.witness.key \\
-                --ledger-key 3kF1…= --registry registry.json --token "$(ledgerctl token --role regulator --subject witness)" --once
+                --ledger-key 3kF1…= --subject-key A2xN… --registry registry.json \
+                --token "$(ledgerctl token --role regulator --subject witness)" --once
             Without --once it checks again every --interval seconds until stopped.
             """
     )
@@ -39,6 +42,12 @@ struct WitnessCommand: AsyncParsableCommand {
 
     @Option(help: "The ledger's checkpoint public key (base64), as ledgerd prints it (ledger-key=…).")
     var ledgerKey: String
+
+    @Option(
+        help:
+            "The ledger's subject key (base64), as ledgerd prints it (subject-key=…): every citizen's leaves must carry the reference the blinded protocol gives under it."
+    )
+    var subjectKey: String?
 
     @OptionGroup var trust: RegistryTrustOptions
 
@@ -74,6 +83,12 @@ struct WitnessCommand: AsyncParsableCommand {
         }
         guard let keyBytes = Data(base64Encoded: ledgerKey), let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
         else { throw ValidationError("--ledger-key must be the base64 of a 32-byte Ed25519 public key") }
+        let publishedSubjectKey = try subjectKey.map { text in
+            guard let bytes = Data(base64Encoded: text), let key = try? SubjectOPRF.PublicKey(bytes: Array(bytes)) else {
+                throw ValidationError("--subject-key must be the base64 of a 49-byte compressed P-384 point, as ledgerd prints it")
+            }
+            return key
+        }
         let signer: NoteSigner
         let trust = try self.trust.load()
         do {
@@ -87,7 +102,7 @@ struct WitnessCommand: AsyncParsableCommand {
         let producer = try KafkaProducer(configuration: try kafka.producerConfiguration(), logger: logger)
         let stateFile = state ?? URL(fileURLWithPath: key).deletingPathExtension().appendingPathExtension("state.json").path
         let witness = try Witness(
-            api: api, token: token, consumer: consumer, trust: trust, ledgerKey: publicKey, signer: signer,
+            api: api, token: token, consumer: consumer, trust: trust, ledgerKey: publicKey, subjectKey: publishedSubjectKey, signer: signer,
             stateFile: URL(fileURLWithPath: stateFile))
         let name = signer.verifier.name
         var alarmed = false

@@ -31,7 +31,10 @@ struct AuthorizationTests {
             ("/v1/me/accesses", "/v1/me/accesses", citizens),
             ("/v1/me/consents", "/v1/me/consents", citizens),
             ("/v1/me/completeness", "/v1/me/completeness", citizens),
-            ("/v1/me/subject-key", "POST /v1/me/subject-key", citizens),
+            (
+                "/v1/subject-key", "POST /v1/subject-key",
+                [.none: .unauthorized, .citizenA: .ok, .citizenB: .ok, .institutionX: .ok, .institutionY: .ok, .regulator: .ok]
+            ),
             ("/v1/me/completeness/{partition}/entries", "/v1/me/completeness/0/entries?size=1", citizens),
             // Citizen A's covered access: only A may have its proof; B is told no more than a stranger.
             (

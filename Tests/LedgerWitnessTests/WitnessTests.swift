@@ -85,14 +85,20 @@ final class WitnessFixture: Sendable {
     }
 
     /// Serves `ledger` through the API for the duration of `body`, with a witness (fresh, as after a restart) pointed at it.
-    func witnessing<T>(_ ledger: PartitionLedger, _ body: (Witness) async throws -> T) async throws -> T {
-        try await servingAPI([ledger], registry: fixtures.registry, secret: fixtures.secret) { url, token in
+    /// With `subjectKey`, the API evaluates subject keys with it and the witness checks each citizen's against its public key.
+    func witnessing<T>(_ ledger: PartitionLedger, subjectKey: SubjectOPRF.Key? = nil, _ body: (Witness) async throws -> T) async throws
+        -> T
+    {
+        try await servingAPI([ledger], registry: fixtures.registry, secret: subjectKey.map { SubjectSecret(voprf: $0) } ?? fixtures.secret)
+        {
+            url, token in
             let consumer = try KafkaConsumer(
                 configuration: KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: quiet)
             let witness = try Witness(
                 api: url, token: try await token(.regulator, "witness"), consumer: consumer,
                 trust: RegistryTrust(bootstrap: fixtures.registry, authority: nil),
-                ledgerKey: ledgerKey.publicKey, signer: witnessSigner, stateFile: stateFile, eventsTopic: topicPartition.topic)
+                ledgerKey: ledgerKey.publicKey, subjectKey: subjectKey?.publicKey, signer: witnessSigner, stateFile: stateFile,
+                eventsTopic: topicPartition.topic)
             let result = try await body(witness)
             try await consumer.close()
             return result
@@ -124,6 +130,32 @@ struct WitnessTests {
                 Issue.record("the grown ledger was not cosigned: \(next)")
                 return
             }
+        }
+    }
+
+    @Test("with the published subject key: cosigns leaves that carry each citizen's own key, alarms on any other key")
+    func subjectKeys() async throws {
+        let published = SubjectOPRF.Key()
+        let fixture = try await WitnessFixture(records: 9)
+        let (honest, _) = try await fixture.ledger(size: 9, secret: SubjectSecret(voprf: published))
+        try await fixture.witnessing(honest, subjectKey: published) { witness in
+            let outcomes = try await witness.round(now: 1_700_000_000)
+            guard case .cosigned(_, 9, _) = try #require(outcomes.first) else {
+                Issue.record("an honest ledger was not cosigned: \(outcomes)")
+                return
+            }
+        }
+        // Leaves keyed by another VOPRF key than the one published (and evaluated): consistent per citizen, but not
+        // the citizens' own keys, so a citizen checking theirs would find no history at all.
+        let other = try await WitnessFixture(records: 9)
+        let (hidden, _) = try await other.ledger(size: 9, secret: SubjectSecret(voprf: SubjectOPRF.Key()))
+        try await other.witnessing(hidden, subjectKey: published) { witness in
+            let outcomes = try await witness.round(now: 1_700_000_000)
+            guard case .alarm(let alarm) = try #require(outcomes.first) else {
+                Issue.record("a ledger with another subject key was cosigned: \(outcomes)")
+                return
+            }
+            #expect(alarm.index == 0 && alarm.reason.contains("whose own key, by the blinded protocol"), "\(alarm)")
         }
     }
 
