@@ -90,12 +90,13 @@ step "6. The witness replays the topic, checks every leaf against it (each citiz
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \
     --subject-key "$subject_key" \
     --registry-authority "$authority" --token "$regulator" --once --log-level error | sed 's/^/   /'
-echo "   The citizen checks again, now requiring the witness's cosignature on every checkpoint (ledgerctl history --policy):"
+echo "   The citizen checks again under a trust policy that names the witness and the subject key (ledgerctl history --policy):"
+printf 'witness %s\nquorum 1\nsubject-key %s\n' "$witness_vkey" "$subject_key" >"$work/witness/citizen.policy"
 # As for the regulator below: ledgerd keeps the cosignatures it reads from the checkpoints topic, in a moment.
 witnessed=false
 for _ in $(seq 1 30); do
     if history=$($ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" \
-        --subject-key "$subject_key" --subject "$citizen" --policy "$work/witness/policy.txt" 2>&1); then
+        --subject "$citizen" --policy "$work/witness/citizen.policy" 2>&1); then
         witnessed=true
         break
     fi

@@ -42,7 +42,10 @@ struct HistoryCommand: AsyncParsableCommand {
     )
     var policy: String?
 
-    @Option(help: "The ledger's subject key (base64), as ledgerd prints it (subject-key=…). Needs --subject.")
+    @Option(
+        help:
+            "The ledger's subject key (base64), as ledgerd prints it (subject-key=…). Needs --subject. Default: the subject-key line of --policy."
+    )
     var subjectKey: String?
 
     @Option(help: "Your subject identifier, as your token names it; it is blinded before it leaves this machine.")
@@ -65,15 +68,28 @@ struct HistoryCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--policy must be a readable witness policy file: \(error)")
         }
+        // The subject key: given, or the policy's `subject-key` line.
+        let keyBytes: [UInt8]?
+        if let subjectKey {
+            guard let bytes = Data(base64Encoded: subjectKey) else {
+                throw ValidationError("--subject-key must be base64, as ledgerd prints it")
+            }
+            keyBytes = Array(bytes)
+        } else {
+            keyBytes = try witnessPolicy.flatMap(TrustPolicy.subjectKey(inPolicy:))
+        }
         let me: CitizenHistory.Subject?
-        switch (subjectKey, subject) {
-        case (nil, nil): me = nil
-        case (let key?, let subject?):
-            guard let bytes = Data(base64Encoded: key), let publicKey = try? SubjectOPRF.PublicKey(bytes: Array(bytes)) else {
-                throw ValidationError("--subject-key must be the base64 of a 49-byte compressed P-384 point, as ledgerd prints it")
+        switch (keyBytes, subject) {
+        case (let bytes?, let subject?):
+            guard let publicKey = try? SubjectOPRF.PublicKey(bytes: bytes) else {
+                throw ValidationError("the subject key must be a 49-byte compressed P-384 point, as ledgerd prints it (subject-key=…)")
             }
             me = CitizenHistory.Subject(identifier: subject, key: publicKey)
-        default: throw ValidationError("--subject-key and --subject go together: the identifier is blinded with the key")
+        case (nil, _?):
+            throw ValidationError("--subject needs the ledger's subject key: --subject-key, or a subject-key line in --policy")
+        case (_?, nil) where subjectKey != nil:
+            throw ValidationError("--subject-key needs --subject: your identifier is blinded with the key")
+        default: me = nil
         }
         let history: CitizenHistory
         do {

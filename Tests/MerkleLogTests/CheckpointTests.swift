@@ -1,3 +1,4 @@
+import Foundation
 import MerkleLog
 import Testing
 
@@ -84,6 +85,24 @@ struct CheckpointTests {
         let other = try NoteSigner(name: "elsewhere", kind: .ed25519, privateKey: .init())
         let mismatch = #expect(throws: MerkleLogError.self) { try TrustPolicy(text: policy.text, log: other.verifier) }
         #expect(mismatch?.reason.contains("is not the ledger's key elsewhere") == true)
+    }
+
+    @Test("a policy may name the ledger's subject key once, as base64 of 49 bytes, and keeps it through its text form")
+    func policySubjectKey() throws {
+        let key = [UInt8](repeating: 3, count: 49)
+        let policy = try TrustPolicy(log: log.verifier, subjectKey: key)
+        #expect(policy.text.hasSuffix("subject-key \(Data(key).base64EncodedString())\n"))
+        #expect(try TrustPolicy(text: policy.text) == policy)
+        #expect(try TrustPolicy.subjectKey(inPolicy: policy.text) == key)
+        #expect(try TrustPolicy.subjectKey(inPolicy: "quorum 0\n") == nil)
+        let logLine = "log \(log.verifier.vkey)\n"
+        for bad in [
+            logLine + "subject-key AAAA", logLine + "subject-key not-base64",
+            policy.text + "subject-key \(Data(key).base64EncodedString())",
+        ] {
+            let error = #expect(throws: MerkleLogError.self) { try TrustPolicy(text: bad) }
+            #expect(error?.reason.contains("subject key") == true, "\(bad)")
+        }
     }
 
     @Test("a proof bundle round-trips through text and verifies offline with the policy alone")
