@@ -175,7 +175,7 @@ let package = Package(
         .executableTarget(
             name: "ledgerd",
             dependencies: [
-                "APITokens", "LedgerIdentity", "LedgerIngest", "LedgerAPI", "KafkaClient", "ConsentModel", "MerkleLog",
+                "APITokens", "LedgerIdentity", "LedgerIngest", "LedgerAPI", "LedgerFormat", "KafkaClient", "ConsentModel", "MerkleLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -223,7 +223,10 @@ let package = Package(
             name: "ConsentModelTests",
             dependencies: ["ConsentModel", "ConsentFixtures", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "LedgerFormatTests", dependencies: ["LedgerFormat", "ConsentModel", "MerkleLog"]),
+        .testTarget(
+            name: "LedgerFormatTests",
+            dependencies: ["LedgerFormat", "ConsentModel", "MerkleLog", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "LedgerIdentityTests", dependencies: ["LedgerIdentity", "ConsentModel", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
@@ -242,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "LedgerAPITests",
             dependencies: [
-                "APITokens", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                "APITokens", "LedgerAPI", "LedgerFormat", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -276,7 +279,8 @@ let package = Package(
         .testTarget(
             name: "LedgerClientTests",
             dependencies: [
-                "LedgerClient", "LedgerAPI", "LedgerStore", "LedgerStoreFixtures", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                "LedgerClient", "LedgerAPI", "LedgerFormat", "LedgerStore", "LedgerStoreFixtures", "ConsentModel", "ConsentFixtures",
+                "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

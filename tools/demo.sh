@@ -82,9 +82,8 @@ token=$($ctl token --data-dir "$work/data" --role citizen --subject "$citizen")
 echo "   The API's raw answer (GET /v1/me/accesses), first entry:"
 curl -s -H "Authorization: Bearer $token" "http://$http/v1/me/accesses?limit=1" | json | sed 's/^/   /'
 echo "   The same history through \`ledgerctl history\`, every proof checked under the ledger key, about the citizen's own"
-echo "   subject key, obtained by the blinded protocol (POST /v1/subject-key) and checked against the published one:"
-$ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" --subject-key "$subject_key" --subject "$citizen" \
-    | sed 's/^/   /' | tail -8
+echo "   subject key, obtained by the blinded protocol (POST /v1/subject-key) under the key the ledger's signed statement gives:"
+$ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" --subject "$citizen" | sed 's/^/   /' | tail -8
 
 step "6. The witness replays the topic, checks every leaf against it (each citizen's key by the blinded protocol), and cosigns"
 $ctl witness --brokers "$brokers" --url "http://$http" --key "$work/witness/witness.demo.witness.key" --ledger-key "$ledger_key" \

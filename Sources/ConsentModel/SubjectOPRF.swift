@@ -10,7 +10,7 @@ import Foundation
 public enum SubjectOPRF {
     /// The ledger's VOPRF key.
     public struct Key: Sendable {
-        /// swift-crypto's key is an immutable value without a Sendable conformance of its own.
+        /// swift-crypto's key is an immutable value, without a Sendable conformance of its own.
         private struct Box: @unchecked Sendable { let key: P384._VOPRF.PrivateKey }
         private let box: Box
 
@@ -72,28 +72,58 @@ public enum SubjectOPRF {
     }
 
     /// A citizen's side of the protocol for one identifier: the blinded element to send, kept until the answer.
-    public struct Request {
-        private let blinded: P384._VOPRF.BlindedInput
-        private let publicKey: P384._VOPRF.PublicKey
+    public struct Request: Sendable {
+        /// swift-crypto's values are immutable, without Sendable conformances of their own.
+        private struct Box: @unchecked Sendable {
+            let blinded: P384._VOPRF.BlindedInput
+            let publicKey: P384._VOPRF.PublicKey
+        }
+        private let box: Box
 
         public init(subject: String, publicKey: PublicKey) throws {
-            self.publicKey = try P384._VOPRF.PublicKey(compressedRepresentation: publicKey.bytes)
-            blinded = try self.publicKey.blind(Array(subject.utf8))
+            let key = try P384._VOPRF.PublicKey(compressedRepresentation: publicKey.bytes)
+            box = Box(blinded: try key.blind(Array(subject.utf8)), publicKey: key)
         }
 
         /// What goes to the ledger: 49 bytes that say nothing about the identifier.
-        public var blindedElement: [UInt8] { Array(blinded.blindedElement.oprfRepresentation) }
+        public var blindedElement: [UInt8] { Array(box.blinded.blindedElement.oprfRepresentation) }
 
         /// The reference, once the proof shows the ledger's published key made `evaluation`; otherwise an error.
         public func reference(from evaluation: Evaluation) throws -> SubjectReference {
+            guard cannotTrapTheProofCheck(evaluation) else {
+                throw ConsentModelError(
+                    .invalidValue,
+                    "the ledger's evaluation does not prove it used its published subject key: the reference it implies is not yours")
+            }
             do {
                 let answer = try P384._VOPRF.BlindEvaluation(rawRepresentation: evaluation.element + evaluation.proof)
-                return SubjectReference(oprfOutput: try publicKey.finalize(blinded, using: answer))
+                return SubjectReference(oprfOutput: try box.publicKey.finalize(box.blinded, using: answer))
             } catch {
                 throw ConsentModelError(
                     .invalidValue,
                     "the ledger's evaluation does not prove it used its published subject key: the reference it implies is not yours")
             }
+        }
+
+        /// swift-crypto 4.5.2 checks a proof `c ‖ s` by computing `t2 = s·G + c·pk` and `t3 = s·M + c·Z` (with `M`, `Z`
+        /// the blinded and evaluated elements times one hash-derived weight) and traps (`try!`) when a point it
+        /// serializes is the identity, which a hostile server can arrange. A sum of two points is the identity only if
+        /// both share an x-coordinate, which key agreement computes: such answers, and zero or out-of-range scalars,
+        /// are refused before the check. An honest proof is never refused (the odds are 2^-384).
+        private func cannotTrapTheProofCheck(_ evaluation: Evaluation) -> Bool {
+            func x(_ scalar: P384.KeyAgreement.PrivateKey, times point: P384.KeyAgreement.PublicKey) -> [UInt8]? {
+                (try? scalar.sharedSecretFromKeyAgreement(with: point)).map { $0.withUnsafeBytes { Array($0) } }
+            }
+            guard evaluation.element.count == 49, evaluation.proof.count == 96,
+                let c = try? P384.KeyAgreement.PrivateKey(rawRepresentation: evaluation.proof.prefix(48)),
+                let s = try? P384.KeyAgreement.PrivateKey(rawRepresentation: evaluation.proof.suffix(48)),
+                let key = try? P384.KeyAgreement.PublicKey(compressedRepresentation: box.publicKey.compressedRepresentation),
+                let blinded = try? P384.KeyAgreement.PublicKey(compressedRepresentation: blindedElement),
+                let evaluated = try? P384.KeyAgreement.PublicKey(compressedRepresentation: evaluation.element),
+                let cKey = x(c, times: key), let sBlinded = x(s, times: blinded), let cEvaluated = x(c, times: evaluated)
+            else { return false }
+            let sG = Array(s.publicKey.x963Representation.dropFirst().prefix(48))
+            return sG != cKey && sBlinded != cEvaluated
         }
     }
 }

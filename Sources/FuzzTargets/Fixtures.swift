@@ -25,6 +25,11 @@ enum Fixtures {
 
     static let secret = try! SubjectSecret(bytes: Array(0..<32))
 
+    /// A VOPRF subject key, and a citizen's blinded request under it (whose blind is random: no evaluation the fuzzer
+    /// makes can be this key's answer to it).
+    static let subjectKey = try! SubjectOPRF.Key(rawRepresentation: Array(repeating: 0, count: 47) + [7])
+    static let subjectKeyRequest = try! SubjectOPRF.Request(subject: "CI-1", publicKey: subjectKey.publicKey)
+
     static let authorityKey = try! Curve25519.Signing.PrivateKey(rawRepresentation: Array(repeating: 5, count: 32))
     static let authority = RegistryAuthority(id: "registry-authority", keyID: "registry-authority/1", publicKey: authorityKey.publicKey)
 

@@ -55,6 +55,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case apiToken = "api-token"
     /// A `--kafka-config` file of librdkafka properties.
     case kafkaConfig = "kafka-config"
+    /// The subject key protocol's outside bytes: a blinded element as the server reads it, an evaluation as a client
+    /// reads it (element then proof), a subject key, and a signed subject key statement.
+    case subjectKey = "subject-key"
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -78,6 +81,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 Data(bytes), file: URL(fileURLWithPath: "/fuzz.json"), institution: "bank-a", topic: LedgerTopic.events)
         case .tokenKeys: Self.tokenKeys(bytes)
         case .apiToken: Self.apiToken(bytes)
+        case .subjectKey: Self.subjectKey(bytes)
         case .kafkaConfig: Self.kafkaConfig(bytes)
         }
     }
@@ -214,6 +218,30 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 preconditionFailure("a registry change does not read back from its event")
             }
             _ = rules.judge(IncomingRecord(value: value, headers: Fixtures.authorityHeaders(for: value), kafkaTimestamp: nil))
+        }
+    }
+
+    static func subjectKey(_ bytes: [UInt8]) {
+        if let evaluation = try? Fixtures.subjectKey.evaluate(blindedElement: bytes) {
+            guard evaluation.element.count == 49, evaluation.proof.count == 96 else {
+                preconditionFailure("an evaluation is not 49 + 96 bytes")
+            }
+        }
+        if bytes.count >= 49 {
+            let answer = SubjectOPRF.Evaluation(element: Array(bytes.prefix(49)), proof: Array(bytes.dropFirst(49)))
+            if (try? Fixtures.subjectKeyRequest.reference(from: answer)) != nil {
+                preconditionFailure("an evaluation the fixture key did not make passed its proof")
+            }
+        }
+        if let key = try? SubjectOPRF.PublicKey(bytes: bytes), (try? SubjectOPRF.PublicKey(bytes: key.bytes)) != key {
+            preconditionFailure("a subject key does not read back")
+        }
+        if let statement = try? SubjectKeyStatement(verifying: text(bytes), ledgerKey: Fixtures.institutionKey.publicKey) {
+            guard
+                (try? SubjectKeyStatement(
+                    verifying: statement.signed(with: Fixtures.institutionKey), ledgerKey: Fixtures.institutionKey.publicKey))
+                    == statement
+            else { preconditionFailure("a subject key statement does not read back") }
         }
     }
 

@@ -72,6 +72,18 @@ extension LedgerAPIHandler {
         return .ok(.init(body: .json(consents)))
     }
 
+    /// The ledger's signed statement of its subject key.
+    func getSubjectKeyStatement(_ input: Operations.GetSubjectKeyStatement.Input) async throws
+        -> Operations.GetSubjectKeyStatement.Output
+    {
+        _ = try Caller.authenticated()
+        guard let subjectKeyStatement else {
+            throw Problem.notFound(
+                "this ledgerd derives subject references by HMAC (its data directory predates VOPRF keys): it has no subject key")
+        }
+        return .ok(.init(body: .plainText(.init(subjectKeyStatement))))
+    }
+
     /// Evaluates the caller's blinded element. Which identifier it blinds is unknowable here, and the answer reveals
     /// nothing the caller did not bring, so any token may ask: a citizen for their own key, a witness for each citizen's.
     func evaluateSubjectKey(_ input: Operations.EvaluateSubjectKey.Input) async throws -> Operations.EvaluateSubjectKey.Output {

@@ -12,6 +12,7 @@ struct LedgerAPIHandler: APIProtocol {
     let unserved: @Sendable () -> [String]
     let names: InstitutionNames
     let subjectSecret: SubjectSecret
+    let subjectKeyStatement: String?
 
     func ledger(_ partition: Int32) throws -> PartitionLedger {
         guard let ledger = ledgers().first(where: { $0.partition == partition }) else {

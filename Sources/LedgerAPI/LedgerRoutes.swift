@@ -14,12 +14,15 @@ public enum LedgerRoutes {
     ///   - unserved: the origins of ledgers this process holds but cannot serve now (quarantined), which an
     ///     answer about every ledger (a citizen's completeness) lists as pending.
     ///   - subjectSecret: turns a citizen token's subject into the reference the ledgers index.
+    ///   - subjectKeyStatement: the ledger's signed subject key statement (LedgerFormat's `SubjectKeyStatement`), when
+    ///     its subject secret is a VOPRF key.
     public static func add(
         to router: Router<some RequestContext>, ledgers: @escaping @Sendable () -> [PartitionLedger],
         unserved: @escaping @Sendable () -> [String] = { [] }, names: InstitutionNames, subjectSecret: SubjectSecret,
-        tokens: TokenVerifier, logger: Logger
+        subjectKeyStatement: String? = nil, tokens: TokenVerifier, logger: Logger
     ) throws {
-        let handler = LedgerAPIHandler(ledgers: ledgers, unserved: unserved, names: names, subjectSecret: subjectSecret)
+        let handler = LedgerAPIHandler(
+            ledgers: ledgers, unserved: unserved, names: names, subjectSecret: subjectSecret, subjectKeyStatement: subjectKeyStatement)
         try handler.registerHandlers(
             on: router, configuration: Configuration(jsonEncodingOptions: [.sortedKeys, .withoutEscapingSlashes]),
             middlewares: [

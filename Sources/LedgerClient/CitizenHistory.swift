@@ -67,6 +67,17 @@ public struct CitizenHistory: Sendable {
         }
     }
 
+    /// The subject key the ledger at `url` states under `ledgerKey` (its signed subject key statement). A trust policy's
+    /// subject key is better: a ledger could sign a statement of another key for one citizen alone.
+    public static func statedSubjectKey(from url: URL, token: String, ledgerKey: Curve25519.Signing.PublicKey) async throws
+        -> SubjectOPRF.PublicKey
+    {
+        let note = try await LedgerAPIClient(url: url, token: token).subjectKeyStatement()
+        do { return try SubjectKeyStatement(verifying: note, ledgerKey: ledgerKey).key } catch let error as LedgerFormatError {
+            throw LedgerClientError(.unproven, error.reason)
+        }
+    }
+
     /// Fetches the history of the token's citizen from `url` and checks it under `ledgerKey`, and under
     /// `witnessPolicy` (the text of a trust policy's `witness` and `quorum` lines, ledger-format.md §7) if given.
     /// With `subject`, the citizen's reference is obtained by the blinded protocol and checked against the published

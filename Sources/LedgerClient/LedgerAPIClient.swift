@@ -1,6 +1,7 @@
 import ConsentModel
 public import Foundation
 import HTTPTypes
+import MerkleLog
 import OpenAPIRuntime
 import OpenAPIURLSession
 
@@ -127,6 +128,20 @@ public struct LedgerAPIClient: Sendable {
     }
 
     /// The caller's completeness proofs, one per ledger (a citizen's token).
+    /// The ledger's signed subject key statement, unverified.
+    func subjectKeyStatement() async throws -> String {
+        switch try await call({ try await $0.getSubjectKeyStatement() }) {
+        case .ok(let ok):
+            return try await String(collecting: try ok.body.plainText, upTo: SignedNote.maximumSize)
+        case .notFound:
+            throw LedgerClientError(
+                .unexpectedStatus, "this ledgerd offers no subject key: its references are HMACs, which only it can compute")
+        case .unauthorized: throw LedgerClientError(.tokenRefused, "ledgerd refused the token")
+        case .undocumented(let status, _):
+            throw LedgerClientError(.unexpectedStatus, "ledgerd answered the subject key request with HTTP \(status)")
+        }
+    }
+
     /// The ledger's evaluation of a blinded element (``SubjectOPRF``), unverified.
     public func subjectKey(blindedElement: [UInt8]) async throws -> SubjectOPRF.Evaluation {
         let request = Components.Schemas.SubjectKeyRequest(blindedElement: .init(blindedElement))

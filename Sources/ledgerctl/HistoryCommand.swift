@@ -44,7 +44,7 @@ struct HistoryCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "The ledger's subject key (base64), as ledgerd prints it (subject-key=…). Needs --subject. Default: the subject-key line of --policy."
+            "The ledger's subject key (base64), as ledgerd prints it (subject-key=…). Needs --subject. Default: the subject-key line of --policy, else the ledger's signed statement."
     )
     var subjectKey: String?
 
@@ -68,31 +68,35 @@ struct HistoryCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--policy must be a readable witness policy file: \(error)")
         }
-        // The subject key: given, or the policy's `subject-key` line.
-        let keyBytes: [UInt8]?
+        // The subject key: given, or the policy's `subject-key` line, or else the ledger's signed statement.
+        var keyBytes = try witnessPolicy.flatMap(TrustPolicy.subjectKey(inPolicy:))
         if let subjectKey {
             guard let bytes = Data(base64Encoded: subjectKey) else {
                 throw ValidationError("--subject-key must be base64, as ledgerd prints it")
             }
             keyBytes = Array(bytes)
-        } else {
-            keyBytes = try witnessPolicy.flatMap(TrustPolicy.subjectKey(inPolicy:))
         }
-        let me: CitizenHistory.Subject?
-        switch (keyBytes, subject) {
-        case (let bytes?, let subject?):
-            guard let publicKey = try? SubjectOPRF.PublicKey(bytes: bytes) else {
+        if subjectKey != nil, subject == nil {
+            throw ValidationError("--subject-key needs --subject: your identifier is blinded with the key")
+        }
+        let trusted = try keyBytes.map { bytes in
+            guard let key = try? SubjectOPRF.PublicKey(bytes: bytes) else {
                 throw ValidationError("the subject key must be a 49-byte compressed P-384 point, as ledgerd prints it (subject-key=…)")
             }
-            me = CitizenHistory.Subject(identifier: subject, key: publicKey)
-        case (nil, _?):
-            throw ValidationError("--subject needs the ledger's subject key: --subject-key, or a subject-key line in --policy")
-        case (_?, nil) where subjectKey != nil:
-            throw ValidationError("--subject-key needs --subject: your identifier is blinded with the key")
-        default: me = nil
+            return key
         }
         let history: CitizenHistory
+        var me: CitizenHistory.Subject?
         do {
+            if let subject {
+                let subjectKey: SubjectOPRF.PublicKey
+                if let trusted {
+                    subjectKey = trusted
+                } else {
+                    subjectKey = try await CitizenHistory.statedSubjectKey(from: api, token: token, ledgerKey: key)
+                }
+                me = CitizenHistory.Subject(identifier: subject, key: subjectKey)
+            }
             history = try await CitizenHistory.fetch(from: api, token: token, ledgerKey: key, witnessPolicy: witnessPolicy, subject: me)
         } catch {
             FileHandle.standardError.write(Data("NOT VERIFIED: \(error)\n".utf8))
@@ -119,8 +123,10 @@ struct HistoryCommand: AsyncParsableCommand {
                 + (history.isWitnessed
                     ? "; every checkpoint witnessed by the policy's quorum"
                     : "; not witnessed (give --policy FILE to require the witnesses' cosignatures)")
-                + (me != nil
-                    ? "; about your own subject key, checked by the blinded protocol"
-                    : "; about the subject key the server named (give --subject-key and --subject to check it is yours)"))
+                + (me == nil
+                    ? "; about the subject key the server named (give --subject to check it is yours)"
+                    : trusted == nil
+                        ? "; about your own subject key, by the blinded protocol under the key the ledger's signed statement gives (name it in your --policy, so that no ledger can show you another)"
+                        : "; about your own subject key, checked by the blinded protocol"))
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import KafkaClient
 import LedgerAPI
+import LedgerFormat
 import LedgerIdentity
 import LedgerIngest
 import Logging
@@ -263,7 +264,10 @@ struct Ledgerd: AsyncParsableCommand {
         try LedgerRoutes.add(
             to: router, ledgers: { ingest.servedLedgers }, unserved: { ingest.unservedOrigins },
             names: InstitutionNames(ingest.institutionName),
-            subjectSecret: identity.subjectSecret, tokens: tokens, logger: logger)
+            subjectSecret: identity.subjectSecret,
+            subjectKeyStatement: try identity.subjectSecret.oprfKey.map {
+                try SubjectKeyStatement(ledger: settings.ledgerName, key: $0.publicKey).signed(with: identity.signingKey)
+            }, tokens: tokens, logger: logger)
         let http = Application(
             router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),
             onServerRunning: { channel in

@@ -65,6 +65,27 @@ struct SubjectOPRFTests {
         #expect(throws: ConsentModelError.self) { try request.reference(from: .init(element: other.element, proof: answer.proof)) }
     }
 
+    @Test("answers built to make swift-crypto's proof check meet the identity point (where it traps) are refused instead")
+    func identityTraps() throws {
+        let one = [UInt8](repeating: 0, count: 47) + [1]
+        // t3 ∝ s·C + c·D: with c = s = 1 and D = −C (the other compressed prefix), the identity.
+        let key = SubjectOPRF.Key()
+        let request = try SubjectOPRF.Request(subject: "CI-1", publicKey: key.publicKey)
+        let negated = [request.blindedElement[0] ^ 1] + request.blindedElement.dropFirst()
+        #expect(throws: ConsentModelError.self) { try request.reference(from: .init(element: negated, proof: one + one)) }
+        // t2 = s·G + c·pk: a published key of −G (private key n − 1) with c = s = 1.
+        let minusOne = try SubjectOPRF.Key(
+            rawRepresentation: Self.bytes(
+                "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52972"))
+        let hostile = try SubjectOPRF.Request(subject: "CI-1", publicKey: minusOne.publicKey)
+        let element = try minusOne.evaluate(blindedElement: hostile.blindedElement).element
+        #expect(throws: ConsentModelError.self) { try hostile.reference(from: .init(element: element, proof: one + one)) }
+        // Zero scalars.
+        #expect(throws: ConsentModelError.self) {
+            try request.reference(from: .init(element: request.blindedElement, proof: [UInt8](repeating: 0, count: 96)))
+        }
+    }
+
     @Test("keys and elements that are not P-384 points or scalars are refused with a reason, never a trap")
     func hostileBytes() throws {
         let key = SubjectOPRF.Key()

@@ -6,6 +6,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import LedgerAPI
+import LedgerFormat
 import LedgerStore
 import Logging
 import MerkleLog
@@ -138,6 +139,9 @@ struct APIFixture: Sendable {
         logger.logLevel = .critical
         try LedgerRoutes.add(
             to: router, ledgers: { ledgers }, names: InstitutionNames(registry: fixtures.registry), subjectSecret: subjectSecret,
+            subjectKeyStatement: try subjectSecret.oprfKey.map {
+                try SubjectKeyStatement(ledger: "test-ledger", key: $0.publicKey).signed(with: signingKey)
+            },
             tokens: tokens, logger: logger)
         return Application(router: router)
     }

@@ -32,6 +32,10 @@ struct AuthorizationTests {
             ("/v1/me/consents", "/v1/me/consents", citizens),
             ("/v1/me/completeness", "/v1/me/completeness", citizens),
             (
+                "/v1/subject-key", "/v1/subject-key",
+                [.none: .unauthorized, .citizenA: .ok, .citizenB: .ok, .institutionX: .ok, .institutionY: .ok, .regulator: .ok]
+            ),
+            (
                 "/v1/subject-key", "POST /v1/subject-key",
                 [.none: .unauthorized, .citizenA: .ok, .citizenB: .ok, .institutionX: .ok, .institutionY: .ok, .regulator: .ok]
             ),

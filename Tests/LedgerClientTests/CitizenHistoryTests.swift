@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import LedgerAPI
 import LedgerClient
+import LedgerFormat
 import LedgerStore
 import LedgerStoreFixtures
 import MerkleLog
@@ -20,7 +21,7 @@ struct CitizenHistoryTests {
     /// with `noise`, A's history also holds a forged access (its signature fails) and a replayed one. `body` gets the
     /// ledger file's tampering fixture too. `secret` keys the subject references (the fixtures' HMAC secret by default).
     func serve(
-        cosignedBy witness: NoteSigner? = nil, noise: Bool = false, secret: SubjectSecret? = nil,
+        cosignedBy witness: NoteSigner? = nil, noise: Bool = false, secret: SubjectSecret? = nil, statement: String? = nil,
         _ body: (URL, String, LedgerFileTampering) async throws -> Void
     ) async throws {
         let secret = secret ?? fixtures.secret
@@ -53,7 +54,7 @@ struct CitizenHistoryTests {
         }
         try await ledger.append([event("access.performed", 5, "CI-A", Fixtures.access(at: "2026-04-05T00:00:00Z"))], judgedBy: &rules)
 
-        try await servingAPI([ledger], registry: fixtures.registry, secret: secret) { url, token in
+        try await servingAPI([ledger], registry: fixtures.registry, secret: secret, subjectKeyStatement: statement) { url, token in
             try await body(url, try await token(.citizen, "CI-A"), LedgerFileTampering(path: path))
         }
     }
@@ -102,6 +103,25 @@ struct CitizenHistoryTests {
                     from: url, token: token, ledgerKey: ledgerKey.publicKey, subject: .init(identifier: "CI-A", key: key.publicKey))
             }
             #expect(error?.reason.contains("offers no subject key") == true)
+        }
+    }
+
+    @Test("the ledger's signed statement gives its subject key; one another key signed is refused")
+    func statedSubjectKey() async throws {
+        let key = SubjectOPRF.Key()
+        let statement = SubjectKeyStatement(ledger: "test-ledger", key: key.publicKey)
+        try await serve(secret: SubjectSecret(voprf: key), statement: try statement.signed(with: ledgerKey)) { url, token, _ in
+            let stated = try await CitizenHistory.statedSubjectKey(from: url, token: token, ledgerKey: ledgerKey.publicKey)
+            #expect(stated == key.publicKey)
+            let history = try await CitizenHistory.fetch(
+                from: url, token: token, ledgerKey: ledgerKey.publicKey, subject: .init(identifier: "CI-A", key: stated))
+            #expect(history.accesses.filter(\.isProven).count == 2)
+        }
+        try await serve(secret: SubjectSecret(voprf: key), statement: try statement.signed(with: .init())) { url, token, _ in
+            let error = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.statedSubjectKey(from: url, token: token, ledgerKey: ledgerKey.publicKey)
+            }
+            #expect(error?.code == .unproven && error?.reason.contains("not signed by the ledger key") == true)
         }
     }
 
