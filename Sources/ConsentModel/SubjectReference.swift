@@ -57,9 +57,11 @@ public struct SubjectSecret: Sendable {
         backing = .voprf(key, ReferenceCache())
     }
 
+    private init(backing: Backing) { self.backing = backing }
+
     /// A random HMAC secret: a stand-in where only which records share a subject matters, not the reference's bytes.
     public static func generate() -> SubjectSecret {
-        try! SubjectSecret(bytes: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+        SubjectSecret(backing: .hmac(SymmetricKey(size: .bits256)))
     }
 
     public var scheme: SubjectScheme {
@@ -75,8 +77,8 @@ public struct SubjectSecret: Sendable {
     }
 }
 
-/// References already evaluated, by identifier (in memory only): a VOPRF evaluation costs ~0.4 ms, paid once per
-/// subject rather than once per record. Emptied when full, which bounds it without changing any result.
+/// References already evaluated, by identifier (in memory only): a VOPRF evaluation costs about half a millisecond,
+/// paid once per subject rather than once per record. Emptied when full, which bounds it without changing any result.
 final class ReferenceCache: Sendable {
     static let capacity = 100_000
     private let references = Mutex<[String: SubjectReference]>([:])

@@ -5,9 +5,10 @@ import Logging
 import MerkleLog
 import PrivateFiles
 
-/// The ledger's own secrets: the Ed25519 key that signs checkpoints, and the secret behind subject
-/// references (a VOPRF key for a new data directory; the HMAC secret of one made before VOPRF references). Created in the data directory on first start (and said so), read on later ones; never created beside
-/// ledgers that already exist, where a new one would break what they published.
+/// The ledger's own secrets: the Ed25519 key that signs checkpoints, and the secret behind subject references (a VOPRF
+/// key for a new data directory; the HMAC secret of one made before VOPRF references). Created in the data directory on
+/// first start (and said so), read on later ones; never created beside ledgers that already exist, where a new one would
+/// break what they published.
 public struct LedgerIdentity: Sendable {
     public let signingKey: Curve25519.Signing.PrivateKey
     public let subjectSecret: SubjectSecret
