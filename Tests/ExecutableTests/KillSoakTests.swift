@@ -121,7 +121,7 @@ struct KillSoakTests {
         // 3. No verdict changed: one uninterrupted run from the topic, with the same secrets, writes the same leaves.
         let fresh = directory.appendingPathComponent("fresh").path
         try FileManager.default.createDirectory(atPath: fresh, withIntermediateDirectories: true)
-        for secret in ["checkpoint-signing.key", "subject-reference.secret"] {
+        for secret in ["checkpoint-signing.key", "subject-reference.voprf"] {
             try FileManager.default.copyItem(atPath: "\(dataDir)/\(secret)", toPath: "\(fresh)/\(secret)")
         }
         try await ingestToTheEnd(bootstrap, dataDir: fresh, run: stops.count + 1)
