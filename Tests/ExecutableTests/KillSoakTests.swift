@@ -62,6 +62,9 @@ struct KillSoakTests {
     func ingestToTheEnd(_ bootstrap: String, dataDir: String, run: Int) async throws {
         let ends = try await ends(of: topic, bootstrap)
         let ledgerd = try startLedgerd(bootstrap, dataDir: dataDir, run: run)
+        // Its services, and its handling of SIGTERM, run once it serves HTTP: the ledgers may already be complete (the
+        // last killed run got to the end), and a SIGTERM before then would end it as a kill does.
+        _ = try ledgerd.waitForLine(startingWith: "http=")
         try await waitUntil("ledgerd catches up with the topic", timeout: .seconds(600), every: .seconds(1)) {
             try await leaves(in: dataDir).mapValues({ Int64($0.count) }).filter({ $0.value > 0 }) == ends.filter({ $0.value > 0 })
         }
