@@ -73,8 +73,10 @@ public struct SignedNote: Hashable, Sendable {
             throw MerkleLogError(.malformed, "signature line \(number) is not \"— name signature\"")
         }
         try NoteVerifier.checkName(String(fields[0]))
-        guard let bytes = Data(base64Encoded: String(fields[1])), bytes.count > 4 else {
-            throw MerkleLogError(.malformed, "signature line \(number) by \(fields[0]) is not base64 of a key id and a signature")
+        // One spelling per signature: base64 whose unused trailing bits are set would decode to the same bytes.
+        guard let bytes = Data(base64Encoded: String(fields[1])), bytes.count > 4, bytes.base64EncodedString() == fields[1] else {
+            throw MerkleLogError(
+                .malformed, "signature line \(number) by \(fields[0]) is not canonical base64 of a key id and a signature")
         }
         let keyID = bytes.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         return NoteSignature(name: String(fields[0]), keyID: keyID, signature: Array(bytes.dropFirst(4)))

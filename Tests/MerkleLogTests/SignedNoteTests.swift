@@ -91,7 +91,12 @@ struct SignedNoteTests {
             "no blank line"
         ),
         ("no signatures", goText + "\n", "no signature lines"),
-        ("bad base64", goText + "\n— PeterNeumann x08go/ZJkuBS9UG/Sffcv!!!\n", "not base64"),
+        ("bad base64", goText + "\n— PeterNeumann x08go/ZJkuBS9UG/Sffcv!!!\n", "not canonical base64"),
+        (
+            "base64 with its unused bits set, which would decode to the same signature",
+            goText + "\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAN=\n",
+            "not canonical base64"
+        ),
         (
             "hyphen for em dash",
             goText + "\n- PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
@@ -102,7 +107,7 @@ struct SignedNoteTests {
             "tab\there\n\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
             "control character U+9"
         ),
-        ("signature too short", goText + "\n— PeterNeumann AAAA\n", "not base64 of a key id and a signature"),
+        ("signature too short", goText + "\n— PeterNeumann AAAA\n", "not canonical base64 of a key id and a signature"),
         ("oversized", String(repeating: "a", count: 70_000) + "\n\n— x AAAAAAA=\n", "over the limit"),
     ]
 
