@@ -11,10 +11,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(path: "..")],
     targets: [
+        .target(name: "LibFuzzerDriver"),
         .executableTarget(
             name: "ledger-fuzz",
-            dependencies: [.product(name: "FuzzTargets", package: mainPackage)],
-            swiftSettings: [.treatAllWarnings(as: .error), .unsafeFlags(["-parse-as-library"])]
-        )
+            dependencies: ["LibFuzzerDriver", .product(name: "FuzzTargets", package: mainPackage)],
+            swiftSettings: [.treatAllWarnings(as: .error)]
+        ),
     ]
 )

@@ -14,11 +14,11 @@ mkdir -p "$work/corpus" "$work/logs" "$work/crashes"
 
 echo "building the fuzz targets (release, libFuzzer instrumentation; a first build takes ~4 min)" >&2
 # The fuzzer's instrumentation goes to every module of Fuzz/'s build, which is why it is a package of its own;
-# lld links it (gold fails on this build's debug information). SwiftPM also tries to link the main package's OpenAPI
-# generator tool with the fuzzer's runtime, which fails ("duplicate symbol: main"); nothing here needs that tool,
-# and the build goes on.
-swift build --package-path Fuzz -c release --sanitize=fuzzer -Xswiftc -use-ld=lld --product ledger-fuzz 2>&1 \
-    | grep -v "Cannot export local symbol" >&2
+# lld links it (gold fails on this build's debug information). It is asked for by compiler flags rather than
+# --sanitize=fuzzer, which would also build the OpenAPI generator (a build tool LedgerClient's sources come from)
+# with libFuzzer's own main, and fail to link it; -X flags reach only the modules of the fuzzer itself.
+swift build --package-path Fuzz -c release -Xswiftc -sanitize=fuzzer -Xcc -fsanitize=fuzzer-no-link -Xswiftc -use-ld=lld \
+    --product ledger-fuzz 2>&1 | grep -v "Cannot export local symbol" >&2
 fuzzer=Fuzz/.build/release/ledger-fuzz
 
 if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(ls Fuzz/corpus); fi

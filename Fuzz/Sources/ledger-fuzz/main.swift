@@ -1,5 +1,6 @@
 import Foundation
 import FuzzTargets
+import LibFuzzerDriver
 
 /// The target this process fuzzes, named by `LEDGER_FUZZ_TARGET` (one of FuzzTarget's raw values).
 private let target: FuzzTarget = {
@@ -14,7 +15,13 @@ private let target: FuzzTarget = {
 
 /// libFuzzer's entry point: one input.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    target.run(Array(UnsafeBufferPointer(start: data, count: size)))
+public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    target.run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
 }
+
+// This program's main runs libFuzzer's driver: the build asks for the fuzzer by compiler flags (tools/fuzz.sh), so
+// the executable keeps its own main rather than libFuzzer's.
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))

@@ -1,0 +1,1 @@
+// Only the header: the driver is in libFuzzer's runtime, which -sanitize=fuzzer links.
