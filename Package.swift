@@ -168,7 +168,7 @@ let package = Package(
             name: "FuzzTargets",
             dependencies: [
                 "APITokens", "ConsentModel", "MerkleLog", "LedgerFormat", "LedgerStore", "LedgerIngest", "KafkaClient",
-                "InstitutionPublisher",
+                "InstitutionPublisher", "LedgerClient",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -95,7 +95,7 @@ printf 'witness %s\nquorum 1\nsubject-key %s\n' "$witness_vkey" "$subject_key" >
 witnessed=false
 for _ in $(seq 1 30); do
     if history=$($ctl history --url "http://$http" --token "$token" --ledger-key "$ledger_key" \
-        --subject "$citizen" --policy "$work/witness/citizen.policy" 2>&1); then
+        --subject "$citizen" --policy "$work/witness/citizen.policy" --save "$work/history-bundle.json" 2>&1); then
         witnessed=true
         break
     fi
@@ -103,6 +103,24 @@ for _ in $(seq 1 30); do
 done
 echo "$history" | tail -1 | sed 's/^/   /'
 $witnessed || { echo "the citizen's history did not verify under the witness policy" >&2; exit 1; }
+echo "   It kept the whole proven history as one bundle ($(wc -c <"$work/history-bundle.json") bytes, GET /v1/me/bundle); anyone checks it"
+echo "   offline, with the ledger key and the policy alone (ledgerctl check-bundle):"
+$ctl check-bundle "$work/history-bundle.json" --ledger-key "$ledger_key" --policy "$work/witness/citizen.policy" | tail -1 |
+    sed 's/^/   /'
+python3 - "$work/history-bundle.json" "$work/tampered-bundle.json" <<'PY'
+import sys
+bundle = bytearray(open(sys.argv[1], "rb").read())
+at = bundle.index(b'"leaf":"') + 20  # a byte of the first entry's leaf
+bundle[at] = ord("A") if bundle[at] != ord("A") else ord("B")
+open(sys.argv[2], "wb").write(bundle)
+PY
+echo "   The same bundle with one byte of a leaf changed:"
+if $ctl check-bundle "$work/tampered-bundle.json" --ledger-key "$ledger_key" --policy "$work/witness/citizen.policy" \
+    >/dev/null 2>"$work/tampered.err"; then
+    echo "a tampered bundle verified" >&2
+    exit 1
+fi
+sed 's/^/   /' "$work/tampered.err"
 
 step "7. A regulator verifies every ledger: chains, trees, signed and witnessed checkpoints, subject maps, every verdict"
 echo "   Online, as the running ledgerd serves them (ledgerctl verify --url):"

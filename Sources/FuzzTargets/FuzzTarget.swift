@@ -3,6 +3,7 @@ import ConsentModel
 import Foundation
 import InstitutionPublisher
 import KafkaClient
+import LedgerClient
 import LedgerFormat
 import LedgerIngest
 import LedgerStore
@@ -58,6 +59,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// The subject key protocol's outside bytes: a blinded element as the server reads it, an evaluation as a client
     /// reads it (element then proof), a subject key, and a signed subject key statement.
     case subjectKey = "subject-key"
+    /// A citizen's history bundle file, read and checked under the fixture ledger key, witness and subject key.
+    case historyBundle = "history-bundle"
 
     public func run(_ bytes: [UInt8]) {
         switch self {
@@ -82,6 +85,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .tokenKeys: Self.tokenKeys(bytes)
         case .apiToken: Self.apiToken(bytes)
         case .subjectKey: Self.subjectKey(bytes)
+        case .historyBundle: Self.historyBundle(bytes)
         case .kafkaConfig: Self.kafkaConfig(bytes)
         }
     }
@@ -243,6 +247,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                     == statement
             else { preconditionFailure("a subject key statement does not read back") }
         }
+    }
+
+    static func historyBundle(_ bytes: [UInt8]) {
+        guard let bundle = try? HistoryBundle(json: bytes) else { return }
+        guard (try? HistoryBundle(json: bundle.json))?.json == bundle.json else { preconditionFailure("a bundle does not read back") }
+        _ = try? bundle.check(
+            ledgerKey: Fixtures.logKey.publicKey, witnessPolicy: "witness \(Fixtures.noteVerifiers[1].vkey)\nquorum 1\n",
+            subjectKey: Fixtures.subjectKey.publicKey)
     }
 
     static func noteKeys(_ bytes: [UInt8]) {

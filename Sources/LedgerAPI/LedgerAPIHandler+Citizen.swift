@@ -107,6 +107,23 @@ extension LedgerAPIHandler {
     }
 
     func getMyCompleteness(_ input: Operations.GetMyCompleteness.Input) async throws -> Operations.GetMyCompleteness.Output {
+        let (proofs, pending) = try await myCompleteness(entries: .firstPage)
+        return .ok(.init(body: .json(.init(ledgers: proofs, pending: pending))))
+    }
+
+    func getMyBundle(_ input: Operations.GetMyBundle.Input) async throws -> Operations.GetMyBundle.Output {
+        let subject = try Caller.citizen()
+        let (proofs, pending) = try await myCompleteness(entries: .all)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        format: "consent-ledger/history-bundle/v1", subject: subject, subjectKeyStatement: subjectKeyStatement,
+                        ledgers: proofs, pending: pending))))
+    }
+
+    /// The caller's completeness answer from every ledger with a checkpoint, and the origins of the others.
+    private func myCompleteness(entries: AnswerEntries) async throws -> ([Components.Schemas.SubjectCompleteness], [String]) {
         let key = SHA256Hash(bytes: try myReference().bytes)!
         var proofs: [Components.Schemas.SubjectCompleteness] = []
         // A ledger this ledgerd cannot serve now may hold the citizen's history: it is listed, never left out.
@@ -116,9 +133,9 @@ extension LedgerAPIHandler {
                 pending.append(ledger.origin)
                 continue
             }
-            proofs.append(try await subjectCompleteness(ledger, key: key, withEntries: true))
+            proofs.append(try await subjectCompleteness(ledger, key: key, entries: entries))
         }
-        return .ok(.init(body: .json(.init(ledgers: proofs, pending: pending))))
+        return (proofs, pending)
     }
 
     func listMyCompletenessEntries(_ input: Operations.ListMyCompletenessEntries.Input) async throws

@@ -109,7 +109,7 @@ extension LedgerAPIHandler {
         try Caller.regulator()
         let ledger = try ledger(input.path.partition)
         let key = try hash(input.path.subjectKey, parameter: "subjectKey (a subject reference)")
-        return .ok(.init(body: .json(try await subjectCompleteness(ledger, key: key, withEntries: false))))
+        return .ok(.init(body: .json(try await subjectCompleteness(ledger, key: key, entries: .none))))
     }
 
     func listViolations(_ input: Operations.ListViolations.Input) async throws -> Operations.ListViolations.Output {

@@ -48,17 +48,33 @@ struct LedgerAPIHandler: APIProtocol {
         return ProofBundle(leaf: leaf, index: index, proof: proof, checkpoint: note).text
     }
 
-    /// The subject-map proof of `key` at the ledger's latest map checkpoint.
-    func subjectCompleteness(_ ledger: PartitionLedger, key: SHA256Hash, withEntries: Bool) async throws
+    /// Which of a subject's entries a completeness answer carries.
+    enum AnswerEntries {
+        /// None: a regulator's query about a key.
+        case none
+        /// The first page, the rest at /v1/me/completeness/{partition}/entries.
+        case firstPage
+        /// Every one, each with its inclusion proof: a bundle's.
+        case all
+    }
+
+    /// The subject-map proof of `key` at the ledger's latest map checkpoint, with the subject's entries below it.
+    func subjectCompleteness(_ ledger: PartitionLedger, key: SHA256Hash, entries: AnswerEntries) async throws
         -> Components.Schemas.SubjectCompleteness
     {
         let checkpoint = try latestCheckpoint(of: ledger)
         var positions: [Components.Schemas.Position] = []
         var nextCursor: String?
-        if withEntries, let value = checkpoint.subjects.value(for: key) {
-            let page = try await subjectEntries(ledger, key: key, below: checkpoint.size, after: nil, limit: PageLimit.maximumLimit)
-            positions = page.items
-            nextCursor = value.count > UInt64(positions.count) ? page.nextCursor : nil
+        if let value = checkpoint.subjects.value(for: key) {
+            switch entries {
+            case .none: break
+            case .firstPage:
+                let page = try await subjectEntries(ledger, key: key, below: checkpoint.size, after: nil, limit: PageLimit.maximumLimit)
+                positions = page.items
+                nextCursor = value.count > UInt64(positions.count) ? page.nextCursor : nil
+            case .all:
+                positions = try await provenEntries(ledger, key: key, below: checkpoint.size)
+            }
         }
         let cosigned = try await ledger.read { [size = checkpoint.size] in try $0.cosignedCheckpoints(sizes: size...size)[size] ?? [:] }
         return .init(
@@ -71,12 +87,42 @@ struct LedgerAPIHandler: APIProtocol {
     func subjectEntries(_ ledger: PartitionLedger, key: SHA256Hash, below size: UInt64, after: UInt64?, limit: Int) async throws
         -> Components.Schemas.PositionPage
     {
-        var filter = EntryFilter()
-        filter.subject = SubjectReference(bytes: key.bytes)
-        filter.below = size
+        let filter = EntryFilter(subject: key, below: size)
         let entries = try await ledger.read { [filter] in try $0.entries(matching: filter, after: after, limit: limit) }
         let next = entries.count == limit ? entries.last.map { PageCursor(partition: ledger.partition, index: $0.index).text } : nil
         return .init(items: entries.map { .init(ledger, $0, withBytes: true) }, nextCursor: next)
+    }
+
+    /// All of a subject's leaves below `size`, each with its inclusion proof at that size, read a thousand at a time.
+    private func provenEntries(_ ledger: PartitionLedger, key: SHA256Hash, below size: UInt64) async throws
+        -> [Components.Schemas.Position]
+    {
+        let filter = EntryFilter(subject: key, below: size)
+        var positions: [Components.Schemas.Position] = []
+        var after: UInt64?
+        repeat {
+            let page = try await ledger.read { [filter, after] reader in
+                try reader.entries(matching: filter, after: after, limit: 1000).map {
+                    ($0, try reader.inclusionProof(index: $0.index, size: size))
+                }
+            }
+            positions += page.map { entry, proof in
+                var position = Components.Schemas.Position(ledger, entry, withBytes: true)
+                position.inclusionProof = proof.map(\.hex)
+                return position
+            }
+            after = page.count == 1000 ? page.last?.0.index : nil
+        } while after != nil
+        return positions
+    }
+}
+
+extension EntryFilter {
+    /// A subject's entries that a checkpoint of `size` leaves covers.
+    init(subject key: SHA256Hash, below size: UInt64) {
+        self.init()
+        subject = SubjectReference(bytes: key.bytes)
+        below = size
     }
 }
 

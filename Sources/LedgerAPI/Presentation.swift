@@ -9,7 +9,8 @@ extension Components.Schemas.Position {
     init(_ ledger: PartitionLedger, _ entry: IndexedEntry, withBytes: Bool = false) {
         self.init(
             ledger: ledger.origin, partition: ledger.partition, index: Int64(entry.index), leafHash: entry.leafHash.hex,
-            leaf: withBytes ? .init(entry.leaf.encoded) : nil, value: withBytes ? entry.value.map { .init($0) } : nil)
+            leaf: withBytes ? .init(entry.leaf.encoded) : nil, value: withBytes ? entry.value.map { .init($0) } : nil,
+            redacted: withBytes && entry.redacted ? true : nil)
     }
 }
 

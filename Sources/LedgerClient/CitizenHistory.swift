@@ -25,6 +25,9 @@ public struct CitizenHistory: Sendable {
         public let purpose: String?
         public let dataHolder: String?
         public let dataCategories: [String]
+        public let recordCount: Int64?
+        /// `identified`, `pseudonymised` or `anonymised`.
+        public let dataForm: String?
         /// The verdict: an access outcome (`covered`, `no-consent`, …), or `rejected` (the record failed its checks)
         /// or `not-applied` (a duplicate or a replay).
         public let outcome: String
@@ -86,111 +89,44 @@ public struct CitizenHistory: Sendable {
         from url: URL, token: String, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil, subject: Subject? = nil
     ) async throws -> CitizenHistory {
         let api = LedgerAPIClient(url: url, token: token)
-        var mine: SubjectReference?
-        if let subject {
-            let request = try SubjectOPRF.Request(subject: subject.identifier, publicKey: subject.key)
-            let answer = try await api.subjectKey(blindedElement: request.blindedElement)
-            do { mine = try request.reference(from: answer) } catch let error as ConsentModelError {
-                throw LedgerClientError(.unproven, error.reason)
-            }
-        }
+        let mine: SubjectReference? = if let subject { try await subject.reference(from: api) } else { nil }
         let completeness = try await api.completeness()
         let accesses = try await api.accesses()
-        var proven: [String: (size: UInt64, leaves: [UInt64: LedgerLeaf], accesses: [UInt64: DataAccess])] = [:]
-        var ledgers: [ProvenLedger] = []
         let keys = Set(completeness.ledgers.map(\.subjectKey))
         guard keys.count <= 1 else {
             throw LedgerClientError(.unproven, "the ledgers name the citizen by \(keys.count) different subject keys")
         }
-        if let mine, let named = keys.first, named != mine.hex {
-            throw LedgerClientError(
-                .unproven,
-                "the completeness proofs are about subject key \(named), not yours (\(mine.hex), obtained by the blinded protocol under the published subject key): they prove nothing about your history"
-            )
-        }
+        try mine?.mustBe(keys.first)
+        let trust = Trust(ledgerKey: ledgerKey, witnessPolicy: witnessPolicy)
+        var proven: [String: ProvenAnswer] = [:]
         for answer in completeness.ledgers {
-            func fail(_ reason: String) -> LedgerClientError { LedgerClientError(.unproven, "\(answer.ledger): \(reason)") }
-            let log = try NoteVerifier(name: answer.ledger, kind: .ed25519, publicKey: Array(ledgerKey.rawRepresentation))
-            let policy = try TrustPolicy(log: log)
-            let checkpoint: Checkpoint
-            let map: MapCheckpoint
-            do {
-                checkpoint = try policy.verify(try SignedNote(parsing: Array(answer.checkpoint.utf8)))
-                map = try policy.verifyMap(try SignedNote(parsing: Array(answer.mapCheckpoint.utf8)))
-            } catch {
-                throw fail("its checkpoints are not signed by the ledger key: \(error)")
-            }
-            guard map.log == checkpoint else { throw fail("the subject-map checkpoint is of another tree than the log checkpoint") }
-            var witnessedBy: [String] = []
-            if let witnessPolicy {
-                let witnesses = try TrustPolicy(text: witnessPolicy, log: log)
-                let notes = Dictionary(answer.cosignatures.map { ($0.witness, $0.note) }, uniquingKeysWith: { first, _ in first })
-                witnessedBy = witnesses.cosigners(of: checkpoint, in: notes).map(\.name)
-                guard witnessedBy.count >= witnesses.quorum else {
-                    throw fail(
-                        "its checkpoint at \(checkpoint.size) leaves carries the cosignatures of \(witnessedBy.count) of the \(witnesses.quorum) witnesses the policy requires, so it could be a view shown to you alone; try again once the witnesses have cosigned it"
-                    )
-                }
-            }
-            guard let key = SHA256Hash(hex: answer.subjectKey) else { throw fail("the subject key is not a SHA-256 hash") }
-            let proof = try answer.proof.subjectMapProof
-            let entries = try await api.entries(of: answer, size: checkpoint.size, count: proof.count(of: key))
-            let leafHashes = entries.compactMap { SHA256Hash(hex: $0.leafHash) }
-            guard leafHashes.count == entries.count,
-                entries.allSatisfy({ $0.ledger == answer.ledger && UInt64(exactly: $0.index).map { $0 < checkpoint.size } ?? false })
-            else { throw fail("the entries listed are not leaves of this ledger below its checkpoint") }
-            do {
-                try proof.verifyHistory(key: key, leafHashes: leafHashes, root: map.mapRoot)
-            } catch {
-                throw fail("the entries listed are not the citizen's whole history at the checkpoint: \(error)")
-            }
-            var leaves: [UInt64: LedgerLeaf] = [:]
-            var accesses: [UInt64: DataAccess] = [:]
-            for entry in entries {
-                guard let bytes = entry.leaf.map({ Array($0.data) }), RFC6962.leafHash(bytes).hex == entry.leafHash,
-                    let leaf = try? LedgerLeaf(decoding: bytes)
-                else { throw fail("entry \(entry.index) comes without the leaf bytes that hash to its leaf hash") }
-                leaves[UInt64(entry.index)] = leaf
-                // A record's value is optional (a redacted one is gone), but one given must be the one the leaf commits to.
-                guard let value = entry.value.map({ Array($0.data) }) else { continue }
-                guard SHA256Hash.of(value) == leaf.valueHash else {
-                    throw fail("the record given for entry \(entry.index) is not the one its leaf commits to")
-                }
-                if let event = try? Event.decode(value), event.id == leaf.eventID, case .accessPerformed(let access) = event.data {
-                    accesses[UInt64(entry.index)] = access
-                }
-            }
-            proven[answer.ledger] = (checkpoint.size, leaves, accesses)
-            ledgers.append(ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: entries.count, witnessedBy: witnessedBy))
+            let checked = try CheckedCheckpoints(answer, under: trust)
+            let entries = try await api.entries(of: answer, size: checked.checkpoint.size, count: checked.provenCount)
+            proven[answer.ledger] = try checked.prove(entries, subject: subject?.identifier, inclusion: false)
         }
         let checked = try accesses.map { access in
             let position = access.position
             let index = try unsigned(position.index, "the index of an access")
             func fail(_ reason: String) -> LedgerClientError { LedgerClientError(.unproven, "\(position.ledger): \(reason)") }
-            guard let ledger = proven[position.ledger], index < ledger.size else {
+            guard let ledger = proven[position.ledger], index < ledger.summary.size else {
                 return Access(
                     ledger: position.ledger, index: index, occurredAt: access.occurredAt, institution: access.institution.id,
                     action: access.action, purpose: access.purpose, dataHolder: access.dataHolder,
-                    dataCategories: access.dataCategories ?? [], outcome: access.outcome.rawValue, findings: access.findings,
-                    isProven: false)
+                    dataCategories: access.dataCategories ?? [], recordCount: access.recordCount, dataForm: access.dataForm,
+                    outcome: access.outcome.rawValue, findings: access.findings, isProven: false)
             }
             guard let leaf = ledger.leaves[index], RFC6962.leafHash(leaf.encoded).hex == position.leafHash else {
                 throw fail("the access shown at leaf \(index) is not in the proven history")
             }
-            let codes = try VerdictCodes(canonicalJSON: leaf.verdict)
+            let shown = try Access(proven: leaf, said: ledger.accesses[index], ledger: position.ledger, index: index)
             guard leaf.eventType == EventType.accessPerformed.rawValue, leaf.producer == access.institution.id,
-                codes.listedOutcome == access.outcome.rawValue, codes.findings == access.findings
+                shown.outcome == access.outcome.rawValue, shown.findings == access.findings
             else {
                 throw fail(
-                    "the access shown at leaf \(index) (\(access.institution.id), \(access.outcome.rawValue)) is not what its leaf says (\(leaf.eventType) by \(leaf.producer), \(codes.listedOutcome))"
+                    "the access shown at leaf \(index) (\(access.institution.id), \(access.outcome.rawValue)) is not what its leaf says (\(leaf.eventType) by \(leaf.producer), \(shown.outcome))"
                 )
             }
-            // What the record says, from its bytes; nothing but the leaf's facts when its value is gone.
-            let said = ledger.accesses[index]
-            return Access(
-                ledger: position.ledger, index: index, occurredAt: said?.occurredAt.description, institution: leaf.producer,
-                action: said?.action, purpose: said?.purpose, dataHolder: said?.dataHolder, dataCategories: said?.dataCategories ?? [],
-                outcome: codes.listedOutcome, findings: codes.findings, isProven: true)
+            return shown
         }
         // Every proven access must be shown: a list that leaves one out hides it.
         let shown = Set(checked.map { "\($0.ledger)/\($0.index)" })
@@ -201,33 +137,48 @@ public struct CitizenHistory: Sendable {
                 }
             }
         }
-        return CitizenHistory(accesses: checked, ledgers: ledgers, pending: completeness.pending, isWitnessed: witnessPolicy != nil)
+        return CitizenHistory(
+            accesses: checked, ledgers: completeness.ledgers.compactMap { proven[$0.ledger]?.summary }, pending: completeness.pending,
+            isWitnessed: witnessPolicy != nil)
     }
 }
 
-extension Components.Schemas.MapProof {
-    /// The proof as MerkleLog reads it.
-    var subjectMapProof: SubjectMapProof {
-        get throws {
-            func hash(_ hex: String) throws -> SHA256Hash {
-                guard let hash = SHA256Hash(hex: hex) else { throw LedgerClientError(.malformedAnswer, "\(hex) is not a SHA-256 hash") }
-                return hash
-            }
-            var terminal = SubjectMapProof.Terminal.empty
-            if let leafKey, let leafCount, let leafChainHead {
-                terminal = .leaf(
-                    key: try hash(leafKey),
-                    value: SubjectMapValue(count: try unsigned(leafCount, "a subject's leaf count"), chainHead: try hash(leafChainHead)))
-            }
-            return SubjectMapProof(siblings: try siblings.map(hash), terminal: terminal)
+extension CitizenHistory {
+    /// Fetches the token's citizen's bundle from `url` and checks it (``HistoryBundle/check(ledgerKey:witnessPolicy:subjectKey:)``);
+    /// with `subject`, also that it is about the citizen's own reference, obtained by the blinded protocol.
+    public static func fetchBundle(
+        from url: URL, token: String, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil, subject: Subject? = nil
+    ) async throws -> (bundle: HistoryBundle, history: CitizenHistory) {
+        let api = LedgerAPIClient(url: url, token: token)
+        let mine: SubjectReference? = if let subject { try await subject.reference(from: api) } else { nil }
+        let bundle = try await api.bundle()
+        if let subject, bundle.subject != subject.identifier {
+            throw LedgerClientError(.unproven, "the bundle is about \(bundle.subject), not \(subject.identifier)")
+        }
+        try mine?.mustBe(bundle.content.ledgers.first?.subjectKey)
+        let history = try bundle.check(ledgerKey: ledgerKey, witnessPolicy: witnessPolicy, subjectKey: subject?.key)
+        return (bundle, history)
+    }
+}
+
+extension CitizenHistory.Subject {
+    /// The citizen's reference by the blinded protocol, its proof checked against the published key.
+    func reference(from api: LedgerAPIClient) async throws -> SubjectReference {
+        let request = try SubjectOPRF.Request(subject: identifier, publicKey: key)
+        let answer = try await api.subjectKey(blindedElement: request.blindedElement)
+        do { return try request.reference(from: answer) } catch let error as ConsentModelError {
+            throw LedgerClientError(.unproven, error.reason)
         }
     }
 }
 
-extension SubjectMapProof {
-    /// How many leaves the proof says `key` has: its own leaf's count, or none when the path ends elsewhere. Only a
-    /// bound on what to fetch: ``verifyHistory(key:leafHashes:root:)`` decides.
-    func count(of key: SHA256Hash) -> UInt64 {
-        if case .leaf(key, let value) = terminal { value.count } else { 0 }
+extension SubjectReference {
+    /// Refuses proofs about another subject key than this one (the citizen's own).
+    func mustBe(_ named: String?) throws {
+        guard let named, named != hex else { return }
+        throw LedgerClientError(
+            .unproven,
+            "the completeness proofs are about subject key \(named), not yours (\(hex), obtained by the blinded protocol under the published subject key): they prove nothing about your history"
+        )
     }
 }

@@ -191,6 +191,17 @@ public struct LedgerAPIClient: Sendable {
         return entries
     }
 
+    /// The caller's whole proven history in one answer (a citizen's token), unverified.
+    func bundle() async throws -> HistoryBundle {
+        switch try await call({ try await $0.getMyBundle() }) {
+        case .ok(let ok):
+            return try HistoryBundle(try ok.body.json)
+        case .unauthorized, .forbidden: throw LedgerClientError(.tokenRefused, "ledgerd refused the token: this needs a citizen token")
+        case .undocumented(let status, _):
+            throw LedgerClientError(.unexpectedStatus, "ledgerd answered the bundle request with HTTP \(status)")
+        }
+    }
+
     /// Every access to the caller's data, all pages (a citizen's token).
     func accesses() async throws -> [Components.Schemas.AccessEntry] {
         var items: [Components.Schemas.AccessEntry] = []

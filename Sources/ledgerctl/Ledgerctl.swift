@@ -30,7 +30,7 @@ struct Ledgerctl: AsyncParsableCommand {
         subcommands: [
             BrokerCommand.self, TopicsCommand.self, KeysCommand.self, ValidateCommand.self, PublishCommand.self, SimulateCommand.self,
             TokenCommand.self, RegistryCommand.self,
-            HistoryCommand.self, VerifyCommand.self, BackupCommand.self, WitnessCommand.self,
+            HistoryCommand.self, CheckBundleCommand.self, VerifyCommand.self, BackupCommand.self, WitnessCommand.self,
         ]
     )
 }

@@ -81,14 +81,8 @@ struct WitnessCommand: AsyncParsableCommand {
         guard let api = URL(string: url), api.scheme != nil else {
             throw ValidationError("--url must be a URL such as http://127.0.0.1:8080")
         }
-        guard let keyBytes = Data(base64Encoded: ledgerKey), let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: keyBytes)
-        else { throw ValidationError("--ledger-key must be the base64 of a 32-byte Ed25519 public key") }
-        let publishedSubjectKey = try subjectKey.map { text in
-            guard let bytes = Data(base64Encoded: text), let key = try? SubjectOPRF.PublicKey(bytes: Array(bytes)) else {
-                throw ValidationError("--subject-key must be the base64 of a 49-byte compressed P-384 point, as ledgerd prints it")
-            }
-            return key
-        }
+        let publicKey = try ledgerPublicKey(base64: ledgerKey)
+        let publishedSubjectKey = try subjectKey.map(subjectPublicKey(base64:))
         let signer: NoteSigner
         let trust = try self.trust.load()
         do {

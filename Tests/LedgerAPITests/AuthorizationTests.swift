@@ -31,6 +31,7 @@ struct AuthorizationTests {
             ("/v1/me/accesses", "/v1/me/accesses", citizens),
             ("/v1/me/consents", "/v1/me/consents", citizens),
             ("/v1/me/completeness", "/v1/me/completeness", citizens),
+            ("/v1/me/bundle", "/v1/me/bundle", citizens),
             (
                 "/v1/subject-key", "/v1/subject-key",
                 [.none: .unauthorized, .citizenA: .ok, .citizenB: .ok, .institutionX: .ok, .institutionY: .ok, .regulator: .ok]

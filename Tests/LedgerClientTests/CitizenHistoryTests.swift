@@ -222,3 +222,78 @@ struct CitizenHistoryTests {
         }
     }
 }
+
+/// The whole-history bundle: fetched, kept, and checked offline.
+@Suite("A citizen's history bundle", .serialized, .timeLimit(.minutes(10)))
+struct HistoryBundleTests {
+    let history = CitizenHistoryTests()
+    let key = SubjectOPRF.Key()
+    let witness = try! NoteSigner(name: "witness.example", kind: .cosignatureV1, privateKey: .init())
+    var policy: String { "witness \(witness.verifier.vkey)\nquorum 1\n" }
+
+    /// A's bundle, as `ledgerctl history --save` keeps it, from a ledger with a VOPRF key, its statement and a witness.
+    func savedBundle() async throws -> [UInt8] {
+        let statement = try SubjectKeyStatement(ledger: "test-ledger", key: key.publicKey).signed(with: history.ledgerKey)
+        var saved: [UInt8] = []
+        try await history.serve(cosignedBy: witness, secret: SubjectSecret(voprf: key), statement: statement) { url, token, _ in
+            let (bundle, fetched) = try await CitizenHistory.fetchBundle(
+                from: url, token: token, ledgerKey: history.ledgerKey.publicKey, witnessPolicy: policy,
+                subject: .init(identifier: "CI-A", key: key.publicKey))
+            #expect(bundle.subject == "CI-A" && fetched.isWitnessed)
+            #expect(fetched.accesses.allSatisfy { $0.isProven }, "only what a checkpoint covers: the newest access is not in it")
+            saved = bundle.json
+
+            // A bundle about another citizen than the one the client blinds is refused.
+            let other = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetchBundle(
+                    from: url, token: token, ledgerKey: history.ledgerKey.publicKey, subject: .init(identifier: "CI-B", key: key.publicKey))
+            }
+            #expect(other?.code == .unproven)
+        }
+        return saved
+    }
+
+    func check(_ json: [UInt8]) throws -> CitizenHistory {
+        try HistoryBundle(json: json).check(ledgerKey: history.ledgerKey.publicKey, witnessPolicy: policy, subjectKey: key.publicKey)
+    }
+
+    @Test("a saved bundle checks offline and proves every access a checkpoint covers, each fact from its record's bytes")
+    func checksOffline() async throws {
+        let checked = try check(try await savedBundle())
+        #expect(checked.ledgers.map(\.entries) == [3] && checked.ledgers.map(\.witnessedBy) == [["witness.example"]])
+        #expect(checked.accesses.map(\.index) == [1, 3])
+        #expect(checked.accesses.map(\.outcome) == ["covered", "purpose-not-covered"])
+        #expect(checked.accesses.map(\.purpose) == ["financial-overview", "marketing"])
+        #expect(checked.accesses.map(\.occurredAt) == ["2026-04-02T00:00:00Z", "2026-04-04T00:00:00Z"])
+        #expect(checked.accesses.allSatisfy { $0.institution == "mydata-op-1" && $0.recordCount != nil && $0.dataHolder != nil })
+
+        // Under another ledger key, another subject key or a witness that did not cosign, the same bundle proves nothing.
+        let bundle = try HistoryBundle(json: try await savedBundle())
+        #expect(throws: LedgerClientError.self) {
+            _ = try bundle.check(ledgerKey: Curve25519.Signing.PrivateKey().publicKey, witnessPolicy: nil, subjectKey: nil)
+        }
+        #expect(throws: LedgerClientError.self) {
+            _ = try bundle.check(ledgerKey: history.ledgerKey.publicKey, witnessPolicy: nil, subjectKey: SubjectOPRF.Key().publicKey)
+        }
+        let stranger = try NoteSigner(name: "stranger.example", kind: .cosignatureV1, privateKey: .init())
+        #expect(throws: LedgerClientError.self) {
+            _ = try bundle.check(
+                ledgerKey: history.ledgerKey.publicKey, witnessPolicy: "witness \(stranger.verifier.vkey)\nquorum 1\n", subjectKey: nil)
+        }
+    }
+
+    @Test("a bundle with any byte changed fails its check, unless the change is only of spelling (base64's unused bits)")
+    func everyByteCounts() async throws {
+        let saved = try await savedBundle()
+        let content = try HistoryBundle(json: saved).json
+        var passed: [String] = []
+        for position in saved.indices {
+            var flipped = saved
+            flipped[position] ^= 0x01
+            if (try? check(flipped)) != nil, (try? HistoryBundle(json: flipped).json) != content {
+                passed.append(String(decoding: saved[max(0, position - 30)..<min(saved.count, position + 10)], as: UTF8.self))
+            }
+        }
+        #expect(passed.isEmpty, "\(passed.count) flips passed: \(passed.prefix(20))")
+    }
+}

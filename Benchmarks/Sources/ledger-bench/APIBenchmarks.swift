@@ -66,6 +66,10 @@ struct APIBenchmarks {
         var written = 0
         for (stage, upTo) in [subjects / 10, subjects].enumerated() {
             try await fill(ledger, subjects: written..<upTo, judgedBy: &rules, signedBy: institution, checkpointedBy: signer)
+            if stage == 0 {
+                say("api: writing two citizens with 100 and 10,000 entries…")
+                try await write(Self.bundleCitizens, to: ledger, judgedBy: &rules, signedBy: institution, checkpointedBy: signer)
+            }
             written = upTo
             let size = ledger.size
             let shape = "\(size) leaves, \(upTo) subjects"
@@ -101,6 +105,8 @@ struct APIBenchmarks {
                         command: command))
             }
             figures += try await proofGeneration(ledger, shape: shape)
+            figures += try await citizensChecks(
+                url: URL(string: "http://127.0.0.1:\(port)")!, ledgerKey: ledgerKey.publicKey, subjects: upTo, shape: shape, token: token)
 
             // The regulator's check of the same ledger: everything but the verdicts, bounded by hashing; then in
             // full (bounded by Ed25519) and through the API (bounded by JSON), at the smaller size.
@@ -128,6 +134,69 @@ struct APIBenchmarks {
                 Figure(
                     name: "ledgerctl verify --url --no-verdicts (through the API on loopback), \(shape)", value: overAPI,
                     unit: "leaves/s", limit: structural, limitName: "the same check from the file", command: command))
+        }
+        return figures
+    }
+
+    /// Two citizens beside the others, written at once: one with 100 entries, one with 10,000 (a consent, then accesses).
+    static let bundleCitizens: [(subject: Int, step: Int)] = [100, 10_000].flatMap { entries in
+        (0..<entries).map { (subject: -entries, step: $0 == 0 ? 0 : 1 + ($0 - 1) % 9) }
+    }
+
+    /// A citizen's own checks, end to end over HTTP with every fact read from its record: `ledgerctl history` for
+    /// random citizens with ten entries (median of 20), and the bundle of the citizens with 100 and 10,000 entries,
+    /// fetched and checked (median of 3), its size, and its check alone, offline.
+    private func citizensChecks(
+        url: URL, ledgerKey: Curve25519.Signing.PublicKey, subjects: Int, shape: String,
+        token: (APIToken.Role, String) async throws -> String
+    ) async throws -> [Figure] {
+        var histories: [Duration] = []
+        for _ in 0..<20 {
+            let citizen = try await token(.citizen, "CI-\(Int.random(in: 0..<subjects))")
+            let start = ContinuousClock.now
+            let history = try await CitizenHistory.fetch(from: url, token: citizen, ledgerKey: ledgerKey)
+            histories.append(ContinuousClock.now - start)
+            guard history.accesses.count == leavesPerSubject - 1 else { throw BenchError("a citizen's history is not nine accesses") }
+        }
+        let history = histories.percentile(0.5).seconds * 1_000
+        say("ledgerctl history at \(shape): \(history) ms (median of 20)")
+        var figures = [
+            Figure(
+                name: "ledgerctl history end to end, 10 entries, facts checked, \(shape), median", value: history, unit: "ms", limit: nil,
+                limitName: nil, command: command)
+        ]
+        for entries in [100, 10_000] {
+            let citizen = try await token(.citizen, "CI-\(-entries)")
+            var fetched: [Duration] = []
+            var bundle: HistoryBundle?
+            for _ in 0..<3 {
+                let start = ContinuousClock.now
+                bundle = try await CitizenHistory.fetchBundle(from: url, token: citizen, ledgerKey: ledgerKey).bundle
+                fetched.append(ContinuousClock.now - start)
+            }
+            let json = bundle!.json
+            let checked = try (0..<3).map { _ in
+                try ContinuousClock().measure {
+                    let history = try HistoryBundle(json: json).check(ledgerKey: ledgerKey, witnessPolicy: nil, subjectKey: nil)
+                    guard history.accesses.count == entries - 1 else { preconditionFailure("the bundle lost accesses") }
+                }
+            }
+            let fetch = fetched.percentile(0.5).seconds * 1_000
+            let check = checked.percentile(0.5).seconds * 1_000
+            say(
+                "bundle of \(entries) entries at \(shape): \(json.count) bytes, fetched and checked in \(fetch) ms, checked offline in \(check) ms"
+            )
+            figures += [
+                Figure(
+                    name: "bundle of \(entries) entries, \(shape): size", value: Double(json.count) / 1_000_000, unit: "MB", limit: nil,
+                    limitName: nil, command: command),
+                Figure(
+                    name: "bundle of \(entries) entries, \(shape): GET /v1/me/bundle fetched and checked, median of 3", value: fetch,
+                    unit: "ms", limit: nil, limitName: nil, command: command),
+                Figure(
+                    name: "bundle of \(entries) entries, \(shape): check-bundle offline, median of 3", value: check, unit: "ms", limit: nil,
+                    limitName: nil, command: command),
+            ]
         }
         return figures
     }
@@ -189,24 +258,32 @@ struct APIBenchmarks {
         }
     }
 
-    /// Writes, for each of `subjects`, a consent then nine accesses it covers, judged by rules/v1 with every
-    /// signature checked (prepared on all cores). A thousand subjects at a time, their events interleaved (each
-    /// one's consent, then each one's first access, …), as real traffic mixes citizens: so each checkpoint's subject
-    /// map changes for as many subjects as it has new leaves. A checkpoint every 1,000 leaves, ledgerd's default.
+    /// Writes, for each of `subjects`, a consent then nine accesses it covers. A thousand subjects at a time, their
+    /// events interleaved (each one's consent, then each one's first access, …), as real traffic mixes citizens: so
+    /// each checkpoint's subject map changes for as many subjects as it has new leaves.
     private func fill(
         _ ledger: PartitionLedger, subjects: Range<Int>, judgedBy rules: inout Rules, signedBy key: Curve25519.Signing.PrivateKey,
         checkpointedBy signer: NoteSigner
     ) async throws {
         say("api: writing \(subjects.count * leavesPerSubject) leaves for \(subjects.count) more subjects…")
-        let batchSubjects = 1_000
+        let events = stride(from: subjects.lowerBound, to: subjects.upperBound, by: 1_000).flatMap { first in
+            (0..<leavesPerSubject).flatMap { step in (first..<min(first + 1_000, subjects.upperBound)).map { (subject: $0, step: step) } }
+        }
+        try await write(events, to: ledger, judgedBy: &rules, signedBy: key, checkpointedBy: signer)
+    }
+
+    /// Writes `events` (a subject's step 0 is its consent, any other an access it covers) in order, judged by rules/v1
+    /// with every signature checked (prepared on all cores), with a checkpoint every 1,000 leaves, ledgerd's default.
+    func write(
+        _ events: [(subject: Int, step: Int)], to ledger: PartitionLedger, judgedBy rules: inout Rules,
+        signedBy key: Curve25519.Signing.PrivateKey, checkpointedBy signer: NoteSigner
+    ) async throws {
         var sequence = Int64(ledger.size)
-        for first in stride(from: subjects.lowerBound, to: subjects.upperBound, by: batchSubjects) {
+        for batchStart in stride(from: 0, to: events.count, by: 10_000) {
             var records: [IncomingRecord] = []
-            for step in 0..<leavesPerSubject {
-                for subject in first..<min(first + batchSubjects, subjects.upperBound) {
-                    sequence += 1
-                    records.append(try Self.record(subject: subject, step: step, sequence: sequence, key: key))
-                }
+            for event in events[batchStart..<min(batchStart + 10_000, events.count)] {
+                sequence += 1
+                records.append(try Self.record(subject: event.subject, step: event.step, sequence: sequence, key: key))
             }
             let prepared = await withTaskGroup(of: (Int, [PreparedRecord]).self) { group in
                 let cores = ProcessInfo.processInfo.activeProcessorCount
@@ -233,7 +310,7 @@ struct APIBenchmarks {
         }
     }
 
-    private static func record(subject: Int, step: Int, sequence: Int64, key: Curve25519.Signing.PrivateKey) throws -> IncomingRecord {
+    static func record(subject: Int, step: Int, sequence: Int64, key: Curve25519.Signing.PrivateKey) throws -> IncomingRecord {
         let time = "2026-05-01T00:00:00Z"
         let data =
             step == 0
