@@ -101,7 +101,7 @@ for _ in $(seq 1 30); do
     fi
     sleep 0.5
 done
-echo "$history" | tail -1 | sed 's/^/   /'
+echo "$history" | grep -v "^saved: " | tail -1 | sed 's/^/   /'
 $witnessed || { echo "the citizen's history did not verify under the witness policy" >&2; exit 1; }
 echo "   It kept the whole proven history as one bundle ($(wc -c <"$work/history-bundle.json") bytes, GET /v1/me/bundle); anyone checks it"
 echo "   offline, with the ledger key and the policy alone (ledgerctl check-bundle):"
