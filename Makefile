@@ -1,5 +1,5 @@
 # The commands the README names. Each installs missing system packages first.
-.PHONY: run test check-api demo build release deps format lint bench bench-quick fuzz soak
+.PHONY: run test test-browser check-api demo build release deps format lint bench bench-quick fuzz soak
 
 deps:
 	@tools/install-system-deps.sh
@@ -24,6 +24,11 @@ test: deps
 	swift build --build-tests
 	python3 tools/check-decoder-against-schemas.py
 	swift test --skip-build
+
+## The citizen's page in headless Chromium against a ledgerd with simulated traffic; screenshots in .build/browser-test/.
+test-browser: build
+	@tools/install-browser-deps.sh
+	python3 tools/browser-test.py
 
 ## The whole story in a minute: ledgerd, simulated institutions, a citizen's view, a regulator's check.
 demo: build

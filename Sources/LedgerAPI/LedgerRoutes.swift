@@ -6,7 +6,7 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 
-/// The API of openapi.yaml, for citizens, institutions and regulators, on a Hummingbird router.
+/// The API of openapi.yaml, for citizens, institutions and regulators, and the citizen's page, on a Hummingbird router.
 public enum LedgerRoutes {
     /// - Parameters:
     ///   - ledgers: the partition ledgers this process serves now, by partition (asked per request, as
@@ -16,10 +16,13 @@ public enum LedgerRoutes {
     ///   - subjectSecret: turns a citizen token's subject into the reference the ledgers index.
     ///   - subjectKeyStatement: the ledger's signed subject key statement (LedgerFormat's `SubjectKeyStatement`), when
     ///     its subject secret is a VOPRF key.
+    ///   - developmentSignIn: mints a citizen's token for an identifier, for the citizen's page's development sign-in;
+    ///     only when development tokens are trusted.
     public static func add(
         to router: Router<some RequestContext>, ledgers: @escaping @Sendable () -> [PartitionLedger],
         unserved: @escaping @Sendable () -> [String] = { [] }, names: InstitutionNames, subjectSecret: SubjectSecret,
-        subjectKeyStatement: String? = nil, tokens: TokenVerifier, logger: Logger
+        subjectKeyStatement: String? = nil, tokens: TokenVerifier, developmentSignIn: (@Sendable (String) async throws -> String)? = nil,
+        logger: Logger
     ) throws {
         let handler = LedgerAPIHandler(
             ledgers: ledgers, unserved: unserved, names: names, subjectSecret: subjectSecret, subjectKeyStatement: subjectKeyStatement)
@@ -29,5 +32,6 @@ public enum LedgerRoutes {
                 ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens), ParameterLengthMiddleware(),
                 BodySizeMiddleware(),
             ])
+        PortalRoutes(handler: handler, tokens: tokens, developmentSignIn: developmentSignIn).add(to: router)
     }
 }

@@ -238,7 +238,7 @@ struct Ledgerd: AsyncParsableCommand {
             configuration: configuration, consumer: consumerConfiguration,
             producer: producer, trust: trust, identity: identity, logger: logger)
         let router = Router()
-        let (tokens, tokenNotice) = try await tokenVerifier(settings, dataDirectory: dataDirectory, logger: logger)
+        let (tokens, tokenNotice, developmentSignIn) = try await tokenVerifier(settings, dataDirectory: dataDirectory, logger: logger)
         OperationsRoutes.add(
             to: router,
             readiness: {
@@ -267,7 +267,7 @@ struct Ledgerd: AsyncParsableCommand {
             subjectSecret: identity.subjectSecret,
             subjectKeyStatement: try identity.subjectSecret.oprfKey.map {
                 try SubjectKeyStatement(ledger: settings.ledgerName, key: $0.publicKey).signed(with: identity.signingKey)
-            }, tokens: tokens, logger: logger)
+            }, tokens: tokens, developmentSignIn: developmentSignIn, logger: logger)
         let http = Application(
             router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),
             onServerRunning: { channel in
@@ -281,8 +281,11 @@ struct Ledgerd: AsyncParsableCommand {
     }
 
     /// The production issuers' keys if configured, else the development issuer's (created on first use), with the
-    /// notice `/readyz` repeats when development tokens are trusted.
-    private func tokenVerifier(_ settings: Settings, dataDirectory: URL, logger: Logger) async throws -> (TokenVerifier, notice: String?) {
+    /// notice `/readyz` repeats and the citizen's page's sign-in (an hour's citizen token) when development tokens are
+    /// trusted.
+    private func tokenVerifier(_ settings: Settings, dataDirectory: URL, logger: Logger) async throws -> (
+        TokenVerifier, notice: String?, developmentSignIn: (@Sendable (String) async throws -> String)?
+    ) {
         if let path = settings.tokenKeys {
             logger.info("API tokens: trusting the issuer keys of \(path), audience \(settings.tokenPolicy.audience)")
             let text: String
@@ -290,7 +293,7 @@ struct Ledgerd: AsyncParsableCommand {
                 throw ValidationError("--token-keys \(path) cannot be read: \(error.localizedDescription)")
             }
             do {
-                return (try await TokenVerifier(jwks: text, policy: settings.tokenPolicy), nil)
+                return (try await TokenVerifier(jwks: text, policy: settings.tokenPolicy), nil, nil)
             } catch {
                 throw ValidationError("--token-keys \(path) \(error)")
             }
@@ -301,7 +304,12 @@ struct Ledgerd: AsyncParsableCommand {
         logger.warning("\(notice)")
         let issuer = TokenIssuer(
             keyID: LedgerIdentity.developmentTokenKeyID, publicKey: key.publicKey, issuer: LedgerIdentity.developmentTokenIssuerName)
-        return (await TokenVerifier(issuers: [issuer], policy: settings.tokenPolicy), notice)
+        let signIn: @Sendable (String) async throws -> String = { [audience = settings.tokenPolicy.audience] subject in
+            let token = APIToken(
+                role: .citizen, subject: subject, issuer: LedgerIdentity.developmentTokenIssuerName, audience: audience, lifetime: 3600)
+            return try await TokenVerifier.sign(token, with: key, kid: LedgerIdentity.developmentTokenKeyID)
+        }
+        return (await TokenVerifier(issuers: [issuer], policy: settings.tokenPolicy), notice, signIn)
     }
 
     /// The embedded broker starts empty, so ledgers left by an earlier embedded run describe records

@@ -1,0 +1,178 @@
+/// The citizen's page in one language: Korean, the default, or English. Every string the page shows is a
+/// ``Phrase``, and each language answers every phrase (a switch, so that a phrase without a translation does not
+/// compile).
+enum PortalLanguage: String, CaseIterable, Sendable {
+    case korean = "ko"
+    case english = "en"
+
+    /// `lang` of a query or cookie, else the first of `Accept-Language` this page speaks, else Korean.
+    init(choice: String?, acceptLanguage: String?) {
+        if let choice, let language = Self(rawValue: choice) {
+            self = language
+            return
+        }
+        let preferred = (acceptLanguage ?? "").split(separator: ",").map {
+            $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+        }
+        self =
+            preferred.lazy.compactMap { tag in Self.allCases.first { tag == $0.rawValue || tag.hasPrefix($0.rawValue + "-") } }.first
+            ?? .korean
+    }
+
+    var other: PortalLanguage { self == .korean ? .english : .korean }
+
+    func callAsFunction(_ phrase: Phrase) -> String {
+        switch self {
+        case .korean: phrase.korean
+        case .english: phrase.english
+        }
+    }
+}
+
+/// Everything the page says.
+enum Phrase: Sendable {
+    case title, languageName, signIn, signInDevelopment, subjectIdentifier, signInButton, signOut, signedInAs
+    case accesses, consents, institutions
+    case when, institution, data, records, form, purpose, dataHolder, consent, verdict, findings
+    case violationsHeading, violationsExplained, otherAccessesHeading, noAccesses
+    case allVerdicts, filter, from, until, next
+    case grantedBy, recipients, purposes, categories, validFrom, validUntil, status
+    case accessCount, noInstitutions, noConsents
+    case tokenRefused
+    case verdictCovered, verdictNoConsent, verdictRecipient, verdictPurpose, verdictCategory, verdictNotYetValid, verdictExpired
+    case verdictRevoked, verdictRejected, verdictNotApplied, verdictRecorded
+    case statusActive, statusPending, statusExpired, statusRevoked, statusSuperseded
+    case formIdentified, formPseudonymised, formAnonymised
+
+    var korean: String {
+        switch self {
+        case .title: "내 정보 접근 내역"
+        case .languageName: "한국어"
+        case .signIn: "로그인"
+        case .signInDevelopment: "개발용 로그인: 식별자만으로 들어갑니다. 운영 환경에서는 본인인증 기관이나 마이데이터 앱이 넘겨준 토큰으로만 들어올 수 있습니다."
+        case .subjectIdentifier: "정보주체 식별자 (CI)"
+        case .signInButton: "들어가기"
+        case .signOut: "로그아웃"
+        case .signedInAs: "로그인한 정보주체"
+        case .accesses: "내 정보 접근 내역"
+        case .consents: "내 동의"
+        case .institutions: "기관"
+        case .when: "일시"
+        case .institution: "기관"
+        case .data: "정보"
+        case .records: "건수"
+        case .form: "형태"
+        case .purpose: "목적"
+        case .dataHolder: "정보 보유 기관"
+        case .consent: "동의"
+        case .verdict: "판정"
+        case .findings: "발견 사항"
+        case .violationsHeading: "동의 없이 이루어진 접근"
+        case .violationsExplained: "아래 접근은 그 시점에 유효한 동의가 허락하지 않은 것입니다. 기관에 문의하거나 개인정보보호위원회에 신고할 수 있습니다."
+        case .otherAccessesHeading: "그 밖의 기록"
+        case .noAccesses: "기록된 접근이 없습니다."
+        case .allVerdicts: "모든 판정"
+        case .filter: "보기"
+        case .from: "부터"
+        case .until: "까지"
+        case .next: "다음"
+        case .grantedBy: "동의를 기록한 기관"
+        case .recipients: "받는 기관"
+        case .purposes: "목적"
+        case .categories: "정보 종류"
+        case .validFrom: "시작"
+        case .validUntil: "종료"
+        case .status: "상태"
+        case .accessCount: "접근 횟수"
+        case .noInstitutions: "내 정보에 접근한 기관이 없습니다."
+        case .noConsents: "기록된 동의가 없습니다."
+        case .tokenRefused: "다시 로그인해 주세요: 토큰이 거부되었습니다."
+        case .verdictCovered: "동의 범위 안"
+        case .verdictNoConsent: "동의 없음"
+        case .verdictRecipient: "받는 기관이 동의에 없음"
+        case .verdictPurpose: "목적이 동의에 없음"
+        case .verdictCategory: "정보 종류가 동의에 없음"
+        case .verdictNotYetValid: "동의 시작 전"
+        case .verdictExpired: "동의 만료 후"
+        case .verdictRevoked: "동의 철회 후"
+        case .verdictRejected: "거부된 기록 (검증 실패)"
+        case .verdictNotApplied: "반영되지 않은 기록 (중복)"
+        case .verdictRecorded: "기록됨"
+        case .statusActive: "유효"
+        case .statusPending: "시작 전"
+        case .statusExpired: "만료"
+        case .statusRevoked: "철회"
+        case .statusSuperseded: "대체됨"
+        case .formIdentified: "식별 정보"
+        case .formPseudonymised: "가명 정보"
+        case .formAnonymised: "익명 정보"
+        }
+    }
+
+    var english: String {
+        switch self {
+        case .title: "Who accessed my data"
+        case .languageName: "English"
+        case .signIn: "Sign in"
+        case .signInDevelopment:
+            "Development sign-in: an identifier is all it takes. In production only a token from your identity provider or MyData app signs you in."
+        case .subjectIdentifier: "Subject identifier (CI)"
+        case .signInButton: "Sign in"
+        case .signOut: "Sign out"
+        case .signedInAs: "Signed in as"
+        case .accesses: "My accesses"
+        case .consents: "My consents"
+        case .institutions: "Institutions"
+        case .when: "When"
+        case .institution: "Institution"
+        case .data: "Data"
+        case .records: "Records"
+        case .form: "Form"
+        case .purpose: "Purpose"
+        case .dataHolder: "Data holder"
+        case .consent: "Consent"
+        case .verdict: "Verdict"
+        case .findings: "Findings"
+        case .violationsHeading: "Accesses without consent"
+        case .violationsExplained:
+            "No consent in force at the time allowed these accesses. You can ask the institution, or report them to the Personal Information Protection Commission."
+        case .otherAccessesHeading: "Other records"
+        case .noAccesses: "No accesses are recorded."
+        case .allVerdicts: "All verdicts"
+        case .filter: "Show"
+        case .from: "From"
+        case .until: "Until"
+        case .next: "Next"
+        case .grantedBy: "Recorded by"
+        case .recipients: "Recipients"
+        case .purposes: "Purposes"
+        case .categories: "Data categories"
+        case .validFrom: "Valid from"
+        case .validUntil: "Valid until"
+        case .status: "Status"
+        case .accessCount: "Accesses"
+        case .noInstitutions: "No institution has accessed your data."
+        case .noConsents: "No consents are recorded."
+        case .tokenRefused: "Please sign in again: the token was refused."
+        case .verdictCovered: "Covered by consent"
+        case .verdictNoConsent: "No consent"
+        case .verdictRecipient: "Recipient not in the consent"
+        case .verdictPurpose: "Purpose not in the consent"
+        case .verdictCategory: "Data category not in the consent"
+        case .verdictNotYetValid: "Before the consent began"
+        case .verdictExpired: "After the consent expired"
+        case .verdictRevoked: "After the consent was revoked"
+        case .verdictRejected: "Rejected record (failed its checks)"
+        case .verdictNotApplied: "Not applied (a duplicate)"
+        case .verdictRecorded: "Recorded"
+        case .statusActive: "Active"
+        case .statusPending: "Not yet valid"
+        case .statusExpired: "Expired"
+        case .statusRevoked: "Revoked"
+        case .statusSuperseded: "Superseded"
+        case .formIdentified: "Identified"
+        case .formPseudonymised: "Pseudonymised"
+        case .formAnonymised: "Anonymised"
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The citizen's page over HTTP, on the API fixture's ledgers (the browser test, `make test-browser`, drives it in
+/// Chromium): who may see it, what it echoes, which language it speaks.
+@Suite("The citizen's page", .timeLimit(.minutes(5)))
+struct PortalTests {
+    /// GETs `uri` with the session cookie of `caller`'s token, and any more headers.
+    func page(_ client: some TestClientProtocol, _ uri: String, as caller: TestCaller, fixture: APIFixture, headers more: HTTPFields = [:])
+        async throws -> (status: HTTPResponse.Status, body: String)
+    {
+        var headers = more
+        if let token = try await fixture.token(caller) { headers[.cookie] = "ledger-session=\(token)" }
+        return try await client.execute(uri: uri, method: .get, headers: headers) { ($0.status, String(buffer: $0.body)) }
+    }
+
+    @Test("a citizen sees their accesses, violations set apart; without a citizen's token, only the sign-in page")
+    func whoSeesWhat() async throws {
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            let mine = try await page(client, "/accesses?lang=en", as: .citizenA, fixture: fixture)
+            #expect(mine.status == .ok)
+            #expect(mine.body.contains("<section class=\"violations\""), "citizen A has accesses no consent covered")
+            #expect(mine.body.contains("data-verdict=\"purpose-not-covered\"") && mine.body.contains("data-verdict=\"covered\""))
+            for caller in [TestCaller.none, .institutionX, .regulator] {
+                let refused = try await page(client, "/accesses", as: caller, fixture: fixture)
+                #expect(refused.status == .unauthorized && !refused.body.contains("data-verdict"), "\(caller)")
+            }
+            // No development sign-in here: the form is not offered, and posting to it finds nothing.
+            let start = try await page(client, "/", as: .none, fixture: fixture)
+            #expect(start.status == .ok && !start.body.contains("/sign-in"))
+            let signIn = try await client.execute(uri: "/sign-in", method: .post, body: ByteBuffer(string: "subject=CI-A")) { $0.status }
+            #expect(signIn == .notFound)
+        }
+    }
+
+    @Test("a token handed over by an identity provider becomes an HttpOnly session; a bad one is refused")
+    func session() async throws {
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            let token = try #require(try await fixture.token(.citizenA))
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let good = try await client.execute(uri: "/session", method: .post, headers: form, body: ByteBuffer(string: "token=\(token)")) {
+                ($0.status, $0.headers[.location], $0.headers[.setCookie])
+            }
+            #expect(good.0 == .seeOther && good.1 == "/accesses")
+            #expect(good.2?.contains("HttpOnly") == true && good.2?.contains("SameSite=Strict") == true)
+            let institution = try #require(try await fixture.token(.institutionX))
+            for bad in ["not-a-token", institution] {
+                let status = try await client.execute(
+                    uri: "/session", method: .post, headers: form, body: ByteBuffer(string: "token=\(bad)")
+                ) {
+                    $0.status
+                }
+                #expect(status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("what a request brings is escaped, a bad filter is a 400 in words, and the language follows lang, then Accept-Language")
+    func hostileAndLanguages() async throws {
+        let fixture = try await APIFixture()
+        try await fixture.application.test(.router) { client in
+            let echoed = try await page(
+                client, "/accesses?institution=%3Cscript%3Ealert(1)%3C%2Fscript%3E", as: .citizenA, fixture: fixture)
+            #expect(!echoed.body.contains("<script>") && echoed.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            let badVerdict = try await page(client, "/accesses?verdict=fine", as: .citizenA, fixture: fixture)
+            #expect(badVerdict.status == .badRequest && badVerdict.body.contains("verdict: fine is not one"))
+            let badCursor = try await page(client, "/accesses?cursor=99999999999999999999", as: .citizenA, fixture: fixture)
+            #expect(badCursor.status == .badRequest && badCursor.body.contains("role=\"alert\""))
+
+            let korean = try await page(client, "/accesses", as: .citizenA, fixture: fixture)
+            #expect(korean.body.contains("<html lang=\"ko\">") && korean.body.contains("내 정보 접근 내역"))
+            let english = try await page(client, "/consents", as: .citizenA, fixture: fixture, headers: [.acceptLanguage: "en-GB,en;q=0.8"])
+            #expect(english.body.contains("<html lang=\"en\">") && english.body.contains("My consents"))
+            #expect(english.body.contains("data-status=\"revoked\""), "citizen A's consent c-1 was revoked")
+            let chosen = try await page(client, "/institutions?lang=ko", as: .citizenA, fixture: fixture, headers: [.acceptLanguage: "en"])
+            #expect(chosen.body.contains("<html lang=\"ko\">") && chosen.body.contains("접근 횟수"))
+        }
+    }
+}

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""The citizen's page in a real browser (make test-browser): headless Chromium through selenium.
+
+Starts ledgerd on its embedded broker with simulated MyData traffic, picks a citizen whose history holds a violation
+and a revoked consent (asking the API, as a citizen's token may), and checks that the page shows exactly what the
+API holds for them: their accesses with the right verdicts and the violations set apart, a filter by verdict,
+English and back, their consents (a revoked one as revoked, with who granted it) and the institutions. A screenshot
+of each view goes to .build/browser-test/ (not committed).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CTL = os.path.join(ROOT, ".build/debug/ledgerctl")
+LEDGERD = os.path.join(ROOT, ".build/debug/ledgerd")
+SHOTS = os.path.join(ROOT, ".build/browser-test")
+VIOLATIONS = {"no-consent", "recipient-not-covered", "purpose-not-covered", "category-not-covered", "not-yet-valid",
+              "expired", "revoked"}
+
+
+def fail(message):
+    print(f"browser test FAILED: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def expect(condition, message):
+    if not condition:
+        fail(message)
+
+
+def api(http, token, path):
+    request = urllib.request.Request(f"http://{http}{path}", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)
+
+
+def start_ledgerd(work):
+    subprocess.run([CTL, "simulate", "--setup-only", "--out", f"{work}/sim", "--institutions", "8"], check=True,
+                   stdout=subprocess.DEVNULL)
+    out = open(f"{work}/ledgerd.out", "w")
+    ledgerd = subprocess.Popen([LEDGERD, "--registry", f"{work}/sim/registry.json", "--data-dir", f"{work}/data",
+                                "--http", "127.0.0.1:0", "--log-level", "warning"], stdout=out,
+                               stderr=open(f"{work}/ledgerd.err", "w"))
+    for _ in range(240):
+        text = open(f"{work}/ledgerd.out").read()
+        if "http=" in text:
+            values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+            return ledgerd, values["http"], values["bootstrap.servers"]
+        if ledgerd.poll() is not None:
+            break
+        time.sleep(0.5)
+    fail("ledgerd did not start: " + open(f"{work}/ledgerd.err").read())
+
+
+def citizen_with_story(work, http, brokers):
+    """Publishes traffic, then finds a citizen with a violation and a revoked consent among its 40 subjects."""
+    summary = subprocess.run([CTL, "simulate", "--brokers", brokers, "--out", f"{work}/sim", "--rate", "400",
+                              "--duration", "5", "--subjects", "40"], check=True, capture_output=True, text=True)
+    sent = int(re.search(r"^sent (\d+)", summary.stdout, re.M).group(1))
+    for _ in range(120):
+        metrics = urllib.request.urlopen(f"http://{http}/metrics").read().decode()
+        found = re.search(r"^ledger_events_in_total (\d+)$", metrics, re.M)
+        if found and int(found.group(1)) >= sent:
+            break
+        time.sleep(0.5)
+    for n in range(1, 41):
+        subject = f"CI-KR-{n:013d}"
+        token = subprocess.run([CTL, "token", "--data-dir", f"{work}/data", "--role", "citizen", "--subject", subject],
+                               check=True, capture_output=True, text=True).stdout.strip()
+        accesses = api(http, token, "/v1/me/accesses?limit=50")
+        consents = api(http, token, "/v1/me/consents")
+        if any(a["outcome"] in VIOLATIONS for a in accesses["items"]) and any(c["status"] == "revoked" for c in consents):
+            return subject, token, accesses, consents
+    fail("no simulated citizen has both a violation and a revoked consent")
+
+
+def rows(driver, table):
+    return driver.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")
+
+
+def main():
+    os.makedirs(SHOTS, exist_ok=True)
+    work = tempfile.mkdtemp()
+    ledgerd = None
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ["--headless=new", "--no-sandbox", "--window-size=1280,1600"]:
+        options.add_argument(argument)
+    # A reader in Korea: Accept-Language asks for Korean first.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "ko-KR,ko,en"})
+    driver = None
+    try:
+        ledgerd, http, brokers = start_ledgerd(work)
+        subject, token, accesses, consents = citizen_with_story(work, http, brokers)
+        print(f"citizen {subject}: {len(accesses['items'])} accesses on the first page, {len(consents)} consents")
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        base = f"http://{http}"
+
+        # Sign in, in Korean by default.
+        driver.get(base + "/")
+        expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko", "the page is not Korean by default")
+        driver.save_screenshot(f"{SHOTS}/sign-in.png")
+        driver.find_element(By.NAME, "subject").send_keys(subject)
+        driver.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+        expect(driver.current_url.endswith("/accesses"), f"sign-in led to {driver.current_url}")
+
+        # Exactly the citizen's accesses, with the API's verdicts; violations set apart.
+        shown = rows(driver, "violation-list") + rows(driver, "access-list")
+        expected = sorted(a["outcome"] for a in accesses["items"])
+        expect(sorted(r.get_attribute("data-verdict") for r in shown) == expected,
+               f"the page shows verdicts {sorted(r.get_attribute('data-verdict') for r in shown)}, the API {expected}")
+        violations = [r.get_attribute("data-verdict") for r in rows(driver, "violation-list")]
+        expect(violations and all(v in VIOLATIONS for v in violations), "violations are not set apart")
+        expect(all(r.get_attribute("data-verdict") not in VIOLATIONS for r in rows(driver, "access-list")),
+               "a violation is among the other records")
+        driver.save_screenshot(f"{SHOTS}/accesses-ko.png")
+
+        # A phone's width: nothing wider than the screen, every row still there.
+        driver.set_window_size(360, 1600)
+        width = driver.execute_script("return document.documentElement.scrollWidth")
+        expect(width <= 360, f"at 360 px the page is {width} px wide")
+        driver.save_screenshot(f"{SHOTS}/accesses-360px.png")
+        driver.set_window_size(1280, 1600)
+
+        # Filter by one violation's verdict.
+        verdict = violations[0]
+        Select(driver.find_element(By.NAME, "verdict")).select_by_value(verdict)
+        driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        filtered = [r.get_attribute("data-verdict") for r in rows(driver, "violation-list") + rows(driver, "access-list")]
+        expected = api(http, token, f"/v1/me/accesses?limit=50&verdict={verdict}")["items"]
+        expect(filtered == [verdict] * len(expected), f"filtered by {verdict}: the page shows {filtered}")
+        driver.save_screenshot(f"{SHOTS}/accesses-filtered.png")
+
+        # English, and back to Korean.
+        driver.find_element(By.CSS_SELECTOR, "a.language").click()
+        expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "the switch did not give English")
+        expect(driver.find_element(By.TAG_NAME, "h2").text == "My accesses", "the English page's heading")
+        expect(f"verdict={verdict}" in driver.current_url, "the language switch lost the filter")
+        driver.save_screenshot(f"{SHOTS}/accesses-en.png")
+        driver.find_element(By.CSS_SELECTOR, "a.language").click()
+        expect(driver.find_element(By.TAG_NAME, "h2").text == "내 정보 접근 내역", "back to Korean")
+
+        # Consents: a revoked one as revoked, with who granted it.
+        driver.find_element(By.CSS_SELECTOR, "nav a[href='/consents']").click()
+        revoked = next(c for c in consents if c["status"] == "revoked")
+        row = driver.find_element(By.CSS_SELECTOR, f"#consent-list tr[data-consent='{revoked['consentId']}']")
+        expect(row.get_attribute("data-status") == "revoked", "the revoked consent is not shown revoked")
+        granted_by = revoked["grantedBy"].get("name") or revoked["grantedBy"]["id"]
+        expect(granted_by in row.text and "철회" in row.text, f"the revoked consent's row says: {row.text}")
+        expect(len(rows(driver, "consent-list")) == len(consents), "not every consent is shown")
+        driver.save_screenshot(f"{SHOTS}/consents.png")
+
+        # Institutions, with counts; then sign out.
+        driver.find_element(By.CSS_SELECTOR, "nav a[href='/institutions']").click()
+        expect(rows(driver, "institution-list"), "no institution is listed")
+        driver.save_screenshot(f"{SHOTS}/institutions.png")
+        driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button").click()
+        driver.get(base + "/accesses")
+        expect(driver.find_element(By.NAME, "subject"), "signed out, the page still shows a history")
+        print(f"browser test passed; screenshots in {SHOTS}")
+    finally:
+        if driver:
+            driver.quit()
+        if ledgerd:
+            ledgerd.send_signal(signal.SIGTERM)
+            ledgerd.wait(timeout=60)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
