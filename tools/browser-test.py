@@ -21,7 +21,8 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CTL = os.path.join(ROOT, ".build/debug/ledgerctl")
@@ -58,7 +59,7 @@ def start_ledgerd(work):
         text = open(f"{work}/ledgerd.out").read()
         if "http=" in text:
             values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
-            return ledgerd, values["http"], values["bootstrap.servers"]
+            return ledgerd, values["http"], values["bootstrap.servers"], values["ledger-key"]
         if ledgerd.poll() is not None:
             break
         time.sleep(0.5)
@@ -76,6 +77,14 @@ def citizen_with_story(work, http, brokers):
         if found and int(found.group(1)) >= sent:
             break
         time.sleep(0.5)
+    # Wait until every ledger's newest checkpoint covers all its leaves, so the proofs cover the whole history.
+    regulator = subprocess.run([CTL, "token", "--data-dir", f"{work}/data", "--role", "regulator", "--subject", "test"],
+                               check=True, capture_output=True, text=True).stdout.strip()
+    for _ in range(120):
+        ledgers = api(http, regulator, "/v1/ledgers")
+        if ledgers and all(int(l.get("checkpoint", "\n-1").split("\n")[1]) == l["size"] for l in ledgers):
+            break
+        time.sleep(0.5)
     for n in range(1, 41):
         subject = f"CI-KR-{n:013d}"
         token = subprocess.run([CTL, "token", "--data-dir", f"{work}/data", "--role", "citizen", "--subject", subject],
@@ -85,6 +94,13 @@ def citizen_with_story(work, http, brokers):
         if any(a["outcome"] in VIOLATIONS for a in accesses["items"]) and any(c["status"] == "revoked" for c in consents):
             return subject, token, accesses, consents
     fail("no simulated citizen has both a violation and a revoked consent")
+
+
+def follow(driver, element):
+    """Clicks a link or a submit button and waits for the next page to replace this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(page))
 
 
 def rows(driver, table):
@@ -99,11 +115,13 @@ def main():
     options.binary_location = "/usr/bin/chromium"
     for argument in ["--headless=new", "--no-sandbox", "--window-size=1280,1600"]:
         options.add_argument(argument)
-    # A reader in Korea: Accept-Language asks for Korean first.
-    options.add_experimental_option("prefs", {"intl.accept_languages": "ko-KR,ko,en"})
+    downloads = os.path.join(work, "downloads")
+    # A reader in Korea: Accept-Language asks for Korean first. Downloads go to a directory of the test's own.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "ko-KR,ko,en", "download.default_directory": downloads,
+                                              "download.prompt_for_download": False})
     driver = None
     try:
-        ledgerd, http, brokers = start_ledgerd(work)
+        ledgerd, http, brokers, ledger_key = start_ledgerd(work)
         subject, token, accesses, consents = citizen_with_story(work, http, brokers)
         print(f"citizen {subject}: {len(accesses['items'])} accesses on the first page, {len(consents)} consents")
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -114,7 +132,7 @@ def main():
         expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko", "the page is not Korean by default")
         driver.save_screenshot(f"{SHOTS}/sign-in.png")
         driver.find_element(By.NAME, "subject").send_keys(subject)
-        driver.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/sign-in'] button"))
         expect(driver.current_url.endswith("/accesses"), f"sign-in led to {driver.current_url}")
 
         # Exactly the citizen's accesses, with the API's verdicts; violations set apart.
@@ -138,23 +156,23 @@ def main():
         # Filter by one violation's verdict.
         verdict = violations[0]
         Select(driver.find_element(By.NAME, "verdict")).select_by_value(verdict)
-        driver.find_element(By.CSS_SELECTOR, "form.filters button").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form.filters button"))
         filtered = [r.get_attribute("data-verdict") for r in rows(driver, "violation-list") + rows(driver, "access-list")]
         expected = api(http, token, f"/v1/me/accesses?limit=50&verdict={verdict}")["items"]
         expect(filtered == [verdict] * len(expected), f"filtered by {verdict}: the page shows {filtered}")
         driver.save_screenshot(f"{SHOTS}/accesses-filtered.png")
 
         # English, and back to Korean.
-        driver.find_element(By.CSS_SELECTOR, "a.language").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "a.language"))
         expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en", "the switch did not give English")
         expect(driver.find_element(By.TAG_NAME, "h2").text == "My accesses", "the English page's heading")
         expect(f"verdict={verdict}" in driver.current_url, "the language switch lost the filter")
         driver.save_screenshot(f"{SHOTS}/accesses-en.png")
-        driver.find_element(By.CSS_SELECTOR, "a.language").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "a.language"))
         expect(driver.find_element(By.TAG_NAME, "h2").text == "내 정보 접근 내역", "back to Korean")
 
         # Consents: a revoked one as revoked, with who granted it.
-        driver.find_element(By.CSS_SELECTOR, "nav a[href='/consents']").click()
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "nav a[href='/consents']"))
         revoked = next(c for c in consents if c["status"] == "revoked")
         row = driver.find_element(By.CSS_SELECTOR, f"#consent-list tr[data-consent='{revoked['consentId']}']")
         expect(row.get_attribute("data-status") == "revoked", "the revoked consent is not shown revoked")
@@ -163,11 +181,46 @@ def main():
         expect(len(rows(driver, "consent-list")) == len(consents), "not every consent is shown")
         driver.save_screenshot(f"{SHOTS}/consents.png")
 
-        # Institutions, with counts; then sign out.
-        driver.find_element(By.CSS_SELECTOR, "nav a[href='/institutions']").click()
+        # Institutions, with counts.
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "nav a[href='/institutions']"))
         expect(rows(driver, "institution-list"), "no institution is listed")
         driver.save_screenshot(f"{SHOTS}/institutions.png")
-        driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button").click()
+
+        # The proof: every ledger with its checkpoint, and the whole history to download, which ledgerctl check-bundle
+        # then checks offline under the ledger key; with one byte changed, it refuses it.
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "nav a[href='/proof']"))
+        expect(len(rows(driver, "ledger-list")) == 8, "the proof view does not list the 8 ledgers")
+        mine = sum(int(r.find_elements(By.TAG_NAME, "td")[2].text) for r in rows(driver, "ledger-list"))
+        driver.save_screenshot(f"{SHOTS}/proof.png")
+        driver.find_element(By.ID, "bundle").click()
+        bundle = os.path.join(downloads, "consent-ledger-history.json")
+        for _ in range(60):
+            if os.path.exists(bundle):
+                break
+            time.sleep(0.5)
+        expect(os.path.exists(bundle), "the bundle was not downloaded")
+        checked = subprocess.run([CTL, "check-bundle", bundle, "--ledger-key", ledger_key], capture_output=True, text=True)
+        expect(checked.returncode == 0 and f"bundle of {subject}" in checked.stdout,
+               f"the downloaded bundle did not check: {checked.stderr}")
+        total, cursor = 0, ""
+        while cursor is not None:
+            page = api(http, token, "/v1/me/accesses?limit=100" + (f"&cursor={cursor}" if cursor else ""))
+            total, cursor = total + len(page["items"]), page.get("nextCursor")
+        expect(f"verified: {total} accesses" in checked.stdout,
+               f"the bundle does not prove the citizen's {total} accesses: {checked.stdout.splitlines()[-1]}")
+        entries = sum(len(l["entries"]) for l in json.load(open(bundle))["ledgers"])
+        expect(mine == entries, f"the proof view counts {mine} records of the citizen, the bundle holds {entries}")
+        print("downloaded bundle: " + checked.stdout.strip().splitlines()[-1][:120] + "…")
+        tampered = bytearray(open(bundle, "rb").read())
+        at = tampered.index(b'"leaf":"') + 20
+        tampered[at] = ord("A") if tampered[at] != ord("A") else ord("B")
+        open(bundle + ".tampered", "wb").write(tampered)
+        refused = subprocess.run([CTL, "check-bundle", bundle + ".tampered", "--ledger-key", ledger_key],
+                                 capture_output=True, text=True)
+        expect(refused.returncode == 1 and "NOT VERIFIED" in refused.stderr, "a bundle with a changed byte was accepted")
+
+        # Sign out.
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
         driver.get(base + "/accesses")
         expect(driver.find_element(By.NAME, "subject"), "signed out, the page still shows a history")
         print(f"browser test passed; screenshots in {SHOTS}")

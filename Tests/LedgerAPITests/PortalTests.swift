@@ -29,6 +29,15 @@ struct PortalTests {
                 let refused = try await page(client, "/accesses", as: caller, fixture: fixture)
                 #expect(refused.status == .unauthorized && !refused.body.contains("data-verdict"), "\(caller)")
             }
+            // The proof view lists every ledger; the bundle downloads as a file, for the signed-in citizen only.
+            let proof = try await page(client, "/proof", as: .citizenA, fixture: fixture)
+            #expect(proof.body.contains("data-ledger=\"test-ledger/events/0\"") && proof.body.contains("href=\"/bundle\""))
+            let bundle = try await client.execute(
+                uri: "/bundle", method: .get, headers: [.cookie: "ledger-session=\(try #require(try await fixture.token(.citizenA)))"]
+            ) { ($0.status, $0.headers[.contentDisposition], String(buffer: $0.body)) }
+            #expect(bundle.0 == .ok && bundle.1?.hasPrefix("attachment;") == true)
+            #expect(bundle.2.contains("\"format\":\"consent-ledger/history-bundle/v1\"") && bundle.2.contains("\"subject\":\"CI-A\""))
+            #expect(try await page(client, "/bundle", as: .none, fixture: fixture).status == .unauthorized)
             // No development sign-in here: the form is not offered, and posting to it finds nothing.
             let start = try await page(client, "/", as: .none, fixture: fixture)
             #expect(start.status == .ok && !start.body.contains("/sign-in"))

@@ -85,13 +85,14 @@ struct HTMLPage {
 
 /// The views a signed-in citizen moves between.
 enum PortalView: CaseIterable {
-    case accesses, consents, institutions
+    case accesses, consents, institutions, proof
 
     var path: String {
         switch self {
         case .accesses: "/accesses"
         case .consents: "/consents"
         case .institutions: "/institutions"
+        case .proof: "/proof"
         }
     }
 
@@ -100,6 +101,7 @@ enum PortalView: CaseIterable {
         case .accesses: .accesses
         case .consents: .consents
         case .institutions: .institutions
+        case .proof: .proof
         }
     }
 }

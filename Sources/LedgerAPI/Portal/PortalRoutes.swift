@@ -31,16 +31,10 @@ struct PortalRoutes {
             return Self.signedIn(token: try await developmentSignIn(subject))
         }
         router.post("/session") { request, _ in
-            let language = Self.language(of: request)
             let token = try await Self.formField("token", of: request) ?? ""
             guard
                 (try? await tokens.caller(authorization: "Bearer \(token)")).map({ if case .citizen = $0 { true } else { false } }) == true
-            else {
-                var response = page(
-                    signInPage(language, problem: language(.tokenRefused)), language: language, current: nil, request: request)
-                response.status = .unauthorized
-                return response
-            }
+            else { return refused(request) }
             return Self.signedIn(token: token)
         }
         router.post("/sign-out") { _, _ in
@@ -48,16 +42,21 @@ struct PortalRoutes {
             response.setCookie(Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict))
             return response
         }
+        router.get("/bundle") { request, _ in
+            guard let caller = try? await self.caller(of: request) else { return refused(request) }
+            let bundle = try await Caller.$current.withValue(caller) { try await handler.getMyBundle(.init()) }
+            guard case .ok(let ok) = bundle, case .json(let content) = ok.body else { throw HTTPError(.internalServerError) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.contentDisposition] = "attachment; filename=\"consent-ledger-history.json\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(data: try encoder.encode(content))))
+        }
         for view in PortalView.allCases {
             router.get(RouterPath(stringLiteral: view.path)) { request, _ in
                 let language = Self.language(of: request)
-                let caller: Caller
-                do { caller = try await self.caller(of: request) } catch {
-                    var response = page(
-                        signInPage(language, problem: language(.tokenRefused)), language: language, current: nil, request: request)
-                    response.status = .unauthorized
-                    return response
-                }
+                guard let caller = try? await self.caller(of: request) else { return refused(request) }
                 let body: String
                 do {
                     body = try await Caller.$current.withValue(caller) {
@@ -82,6 +81,14 @@ struct PortalRoutes {
         return caller
     }
 
+    /// The sign-in page, with a 401, for a request without a citizen's session.
+    private func refused(_ request: Request) -> Response {
+        let language = Self.language(of: request)
+        var response = page(signInPage(language, problem: language(.tokenRefused)), language: language, current: nil, request: request)
+        response.status = .unauthorized
+        return response
+    }
+
     private func page(_ body: String, language: PortalLanguage, current: PortalView?, request: Request) -> Response {
         var here = URLComponents()
         here.path = request.uri.path
@@ -104,7 +111,7 @@ struct PortalRoutes {
 
     private func signInPage(_ t: PortalLanguage, problem: String?) -> String {
         let alert = problem.map { "<p class=\"problem\" role=\"alert\">\($0.escaped)</p>" } ?? ""
-        guard developmentSignIn != nil else { return alert }
+        guard developmentSignIn != nil else { return alert + "<h2>\(t(.signIn).escaped)</h2><p>\(t(.signInProduction).escaped)</p>" }
         return """
             \(alert)
             <h2>\(t(.signIn).escaped)</h2>

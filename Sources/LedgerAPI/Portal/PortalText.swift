@@ -43,6 +43,8 @@ enum Phrase: Sendable {
     case verdictRevoked, verdictRejected, verdictNotApplied, verdictRecorded
     case statusActive, statusPending, statusExpired, statusRevoked, statusSuperseded
     case formIdentified, formPseudonymised, formAnonymised
+    case proof, proofExplained, ledger, checkpointSize, myEntries, cosignedBy, notCosigned, pendingLedgers, downloadBundle
+    case signInProduction
 
     var korean: String {
         switch self {
@@ -106,6 +108,17 @@ enum Phrase: Sendable {
         case .formIdentified: "식별 정보"
         case .formPseudonymised: "가명 정보"
         case .formAnonymised: "익명 정보"
+        case .proof: "증명"
+        case .proofExplained:
+            "원장은 서명한 체크포인트마다 내 기록 전체를 증명합니다. 아래 파일을 내려받으면 원장 운영자를 믿지 않고도 누구나 확인할 수 있습니다: ledgerctl check-bundle 파일 --ledger-key 원장키 --policy 신뢰정책."
+        case .ledger: "원장"
+        case .checkpointSize: "체크포인트 (기록 수)"
+        case .myEntries: "내 기록"
+        case .cosignedBy: "공동 서명한 감시자"
+        case .notCosigned: "아직 없음"
+        case .pendingLedgers: "아직 체크포인트가 없어 증명할 수 없는 원장"
+        case .downloadBundle: "내 기록 전체와 증명 내려받기 (JSON)"
+        case .signInProduction: "본인인증 기관이나 마이데이터 앱을 통해 로그인해 주세요."
         }
     }
 
@@ -173,6 +186,17 @@ enum Phrase: Sendable {
         case .formIdentified: "Identified"
         case .formPseudonymised: "Pseudonymised"
         case .formAnonymised: "Anonymised"
+        case .proof: "Proof"
+        case .proofExplained:
+            "At every checkpoint it signs, the ledger proves your whole history. Download the file below, and anyone can check it without trusting the ledger's operator: ledgerctl check-bundle FILE --ledger-key KEY --policy POLICY."
+        case .ledger: "Ledger"
+        case .checkpointSize: "Checkpoint (records)"
+        case .myEntries: "My records"
+        case .cosignedBy: "Cosigned by witnesses"
+        case .notCosigned: "none yet"
+        case .pendingLedgers: "Ledgers without a checkpoint yet, which cannot prove anything"
+        case .downloadBundle: "Download my whole history with its proofs (JSON)"
+        case .signInProduction: "Please sign in through your identity provider or MyData app."
         }
     }
 }

@@ -16,6 +16,7 @@ struct PortalViews {
         case .accesses: try await accesses(query)
         case .consents: try await consents()
         case .institutions: try await institutions()
+        case .proof: try await proof()
         }
     }
 
@@ -137,6 +138,34 @@ struct PortalViews {
             <h2>\(t(.institutions).escaped)</h2>
             <table id="institution-list"><thead><tr><th scope="col">\(t(.institution).escaped)</th><th scope="col">\(t(.accessCount).escaped)</th></tr></thead>
             <tbody>\(rows.joined())</tbody></table>
+            """
+    }
+
+    /// Each ledger's completeness as of its newest checkpoint, and the bundle that proves it, to download and check.
+    private func proof() async throws -> String {
+        let t = language
+        guard case .ok(let ok) = try await handler.getMyCompleteness(.init()), case .json(let completeness) = ok.body else { return "" }
+        let columns: [Phrase] = [.ledger, .checkpointSize, .myEntries, .cosignedBy]
+        let rows = completeness.ledgers.map { answer -> String in
+            let size = answer.checkpoint.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+            let witnesses = answer.cosignatures.map(\.witness).joined(separator: ", ")
+            // The proof's path ends at the citizen's own leaf, or (in absence) at nothing or another subject's leaf.
+            let mine = answer.proof.leafKey == answer.subjectKey ? answer.proof.leafCount ?? 0 : 0
+            let cells = [answer.ledger, size, String(mine), witnesses.isEmpty ? t(.notCosigned) : witnesses]
+            return "<tr data-ledger=\"\(answer.ledger.escaped)\">"
+                + zip(columns, cells).map { "<td data-label=\"\(t($0).escaped)\">\($1.escaped)</td>" }.joined() + "</tr>"
+        }
+        let pending =
+            completeness.pending.isEmpty
+            ? ""
+            : "<h3>\(t(.pendingLedgers).escaped)</h3><ul>\(completeness.pending.map { "<li>\($0.escaped)</li>" }.joined())</ul>"
+        return """
+            <h2>\(t(.proof).escaped)</h2>
+            <p>\(t(.proofExplained).escaped)</p>
+            <p><a id="bundle" href="/bundle" download>\(t(.downloadBundle).escaped)</a></p>
+            <div class="scroll"><table id="ledger-list"><thead><tr>\(columns.map { "<th scope=\"col\">\(t($0).escaped)</th>" }.joined())</tr></thead>
+            <tbody>\(rows.joined())</tbody></table></div>
+            \(pending)
             """
     }
 
