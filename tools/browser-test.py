@@ -178,6 +178,11 @@ def main():
         expect(row.get_attribute("data-status") == "revoked", "the revoked consent is not shown revoked")
         granted_by = revoked["grantedBy"].get("name") or revoked["grantedBy"]["id"]
         expect(granted_by in row.text and "철회" in row.text, f"the revoked consent's row says: {row.text}")
+        history = row.find_element(By.TAG_NAME, "details")
+        history.find_element(By.TAG_NAME, "summary").click()
+        changes = [li.get_attribute("data-change") for li in history.find_elements(By.TAG_NAME, "li")]
+        expect(changes == [c["change"] for c in revoked["changes"]] and "revoked" in changes,
+               f"the revoked consent's history shows {changes}")
         expect(len(rows(driver, "consent-list")) == len(consents), "not every consent is shown")
         driver.save_screenshot(f"{SHOTS}/consents.png")
 

@@ -8,7 +8,7 @@ import MerkleLog
 /// `ledgerctl history --save` keeps, checkable offline with the ledger's key and a trust policy.
 public struct HistoryBundle: Sendable {
     public static let format = "consent-ledger/history-bundle/v1"
-    /// The largest bundle read: a citizen with 10,000 entries makes about 20 MiB.
+    /// The largest bundle read: a citizen with 10,000 entries makes about 25 MB (docs/performance.md).
     public static let maximumSize = 256 * 1024 * 1024
 
     let content: Components.Schemas.HistoryBundle

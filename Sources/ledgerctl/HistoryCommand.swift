@@ -1,9 +1,7 @@
 import ArgumentParser
 import ConsentModel
-import Crypto
 import Foundation
 import LedgerClient
-import MerkleLog
 import PrivateFiles
 
 /// The citizen's own check: who accessed my data, and the proof that the list is complete.

@@ -45,6 +45,7 @@ enum Phrase: Sendable {
     case formIdentified, formPseudonymised, formAnonymised
     case proof, proofExplained, ledger, checkpointSize, myEntries, cosignedBy, notCosigned, pendingLedgers, downloadBundle
     case signInProduction
+    case history, changeGranted, changeRegranted, changeRevoked, changeSuperseded, replacedBy, leafAt
 
     var korean: String {
         switch self {
@@ -119,6 +120,13 @@ enum Phrase: Sendable {
         case .pendingLedgers: "아직 체크포인트가 없어 증명할 수 없는 원장"
         case .downloadBundle: "내 기록 전체와 증명 내려받기 (JSON)"
         case .signInProduction: "본인인증 기관이나 마이데이터 앱을 통해 로그인해 주세요."
+        case .history: "이력"
+        case .changeGranted: "동의"
+        case .changeRegranted: "다시 동의"
+        case .changeRevoked: "철회"
+        case .changeSuperseded: "대체됨"
+        case .replacedBy: "새 동의"
+        case .leafAt: "기록 위치"
         }
     }
 
@@ -197,6 +205,13 @@ enum Phrase: Sendable {
         case .pendingLedgers: "Ledgers without a checkpoint yet, which cannot prove anything"
         case .downloadBundle: "Download my whole history with its proofs (JSON)"
         case .signInProduction: "Please sign in through your identity provider or MyData app."
+        case .history: "History"
+        case .changeGranted: "Granted"
+        case .changeRegranted: "Granted again"
+        case .changeRevoked: "Revoked"
+        case .changeSuperseded: "Superseded"
+        case .replacedBy: "replaced by"
+        case .leafAt: "recorded at"
         }
     }
 }

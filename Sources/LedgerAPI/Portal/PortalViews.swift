@@ -107,13 +107,26 @@ struct PortalViews {
                 Self.instant(consent.validUntil),
             ]
             return "<tr data-consent=\"\(consent.consentId.escaped)\" data-status=\"\(consent.status.rawValue)\">"
-                + zip(columns, cells).map { "<td data-label=\"\(t($0).escaped)\">\($1.escaped)</td>" }.joined() + "</tr>"
+                + zip(columns, cells).map { "<td data-label=\"\(t($0).escaped)\">\($1.escaped)</td>" }.joined()
+                + "<td data-label=\"\(t(.history).escaped)\">\(history(of: consent))</td></tr>"
         }
         return """
             <h2>\(t(.consents).escaped)</h2>
-            <div class="scroll"><table id="consent-list"><thead><tr>\(columns.map { "<th scope=\"col\">\(t($0).escaped)</th>" }.joined())</tr></thead>
+            <div class="scroll"><table id="consent-list"><thead><tr>\((columns + [.history]).map { "<th scope=\"col\">\(t($0).escaped)</th>" }.joined())</tr></thead>
             <tbody>\(rows.joined())</tbody></table></div>
             """
+    }
+
+    /// Every applied change of a consent, in ledger order, with who made it and the leaf that records it; folded.
+    private func history(of consent: Components.Schemas.Consent) -> String {
+        let t = language
+        let items = consent.changes.map { change -> String in
+            let what = t(change.change.phrase) + (change.supersededBy.map { " (\(t(.replacedBy)) \($0))" } ?? "")
+            let by = change.by.name ?? change.by.id
+            let leaf = "\(t(.leafAt)) \(change.position.ledger) #\(change.position.index)"
+            return "<li data-change=\"\(change.change.rawValue)\">\(what.escaped) — \(by.escaped) <small>(\(leaf.escaped))</small></li>"
+        }
+        return "<details><summary>\(consent.changes.count)</summary><ol>\(items.joined())</ol></details>"
     }
 
     /// Every institution that accessed the citizen's data, with how often: read from every page of their accesses.
@@ -190,6 +203,17 @@ extension Components.Schemas.Outcome {
         case .rejected: .verdictRejected
         case .notApplied: .verdictNotApplied
         case .recorded: .verdictRecorded
+        }
+    }
+}
+
+extension Components.Schemas.ConsentChange.ChangePayload {
+    var phrase: Phrase {
+        switch self {
+        case .granted: .changeGranted
+        case .regranted: .changeRegranted
+        case .revoked: .changeRevoked
+        case .superseded: .changeSuperseded
         }
     }
 }
