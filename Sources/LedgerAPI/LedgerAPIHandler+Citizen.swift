@@ -78,8 +78,7 @@ extension LedgerAPIHandler {
     {
         _ = try Caller.authenticated()
         guard let subjectKeyStatement else {
-            throw Problem.notFound(
-                "this ledgerd derives subject references by HMAC (its data directory predates VOPRF keys): it has no subject key")
+            throw Problem.noSubjectKey
         }
         return .ok(.init(body: .plainText(.init(subjectKeyStatement))))
     }
@@ -89,9 +88,7 @@ extension LedgerAPIHandler {
     func evaluateSubjectKey(_ input: Operations.EvaluateSubjectKey.Input) async throws -> Operations.EvaluateSubjectKey.Output {
         _ = try Caller.authenticated()
         guard let key = subjectSecret.oprfKey else {
-            throw Problem.notFound(
-                "this ledgerd derives subject references by HMAC (its data directory predates VOPRF keys): it has no subject key to evaluate with"
-            )
+            throw Problem.noSubjectKey
         }
         guard case .json(let request) = input.body else { throw Problem.badRequest("the body must be JSON") }
         let evaluation: SubjectOPRF.Evaluation

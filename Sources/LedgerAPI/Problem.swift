@@ -18,6 +18,10 @@ struct Problem: Error, HTTPResponseConvertible {
     }
     /// The same answer whether or not the thing asked for exists, so that scope cannot be probed.
     static let forbidden = Problem(status: .forbidden, detail: "this is outside what your token may see")
+    /// Asked of a ledgerd whose subject references are HMACs, which only it can compute.
+    static let noSubjectKey = Problem(
+        status: .notFound,
+        detail: "this ledgerd derives subject references by HMAC (its data directory predates VOPRF keys): it has no subject key")
     static func notYetCheckpointed(_ detail: String) -> Problem {
         Problem(
             status: .conflict, detail: detail + "; ledgerd signs a checkpoint every few seconds, so retry shortly", retryAfterSeconds: 5)

@@ -127,15 +127,13 @@ public struct LedgerAPIClient: Sendable {
         return checkpoints
     }
 
-    /// The caller's completeness proofs, one per ledger (a citizen's token).
     /// The ledger's signed subject key statement, unverified.
     func subjectKeyStatement() async throws -> String {
         switch try await call({ try await $0.getSubjectKeyStatement() }) {
         case .ok(let ok):
             return try await String(collecting: try ok.body.plainText, upTo: SignedNote.maximumSize)
         case .notFound:
-            throw LedgerClientError(
-                .unexpectedStatus, "this ledgerd offers no subject key: its references are HMACs, which only it can compute")
+            throw LedgerClientError.noSubjectKey
         case .unauthorized: throw LedgerClientError(.tokenRefused, "ledgerd refused the token")
         case .undocumented(let status, _):
             throw LedgerClientError(.unexpectedStatus, "ledgerd answered the subject key request with HTTP \(status)")
@@ -150,14 +148,14 @@ public struct LedgerAPIClient: Sendable {
             let answer = try ok.body.json
             return SubjectOPRF.Evaluation(element: Array(answer.evaluatedElement.data), proof: Array(answer.proof.data))
         case .notFound:
-            throw LedgerClientError(
-                .unexpectedStatus, "this ledgerd offers no subject key: its references are HMACs, which only it can compute")
+            throw LedgerClientError.noSubjectKey
         case .unauthorized, .forbidden: throw LedgerClientError(.tokenRefused, "ledgerd refused the token: this needs a citizen token")
         case .badRequest, .contentTooLarge, .undocumented:
             throw LedgerClientError(.unexpectedStatus, "ledgerd refused to evaluate the blinded subject key")
         }
     }
 
+    /// The caller's completeness proofs, one per ledger (a citizen's token).
     func completeness() async throws -> Components.Schemas.Completeness {
         switch try await call({ try await $0.getMyCompleteness() }) {
         case .ok(let ok): return try ok.body.json
@@ -240,4 +238,11 @@ func unsigned(_ value: Int64, _ what: String) throws -> UInt64 {
         throw LedgerClientError(.malformedAnswer, "the server sent \(what) of \(value), which is negative")
     }
     return unsigned
+}
+
+extension LedgerClientError {
+    /// A 404 from a subject key route: the ledger's references are HMACs.
+    static var noSubjectKey: LedgerClientError {
+        LedgerClientError(.unexpectedStatus, "this ledgerd offers no subject key: its references are HMACs, which only it can compute")
+    }
 }
