@@ -76,11 +76,17 @@ struct APIBenchmarks {
 
             // wrk picks a random citizen (of 200 tokens) or a random leaf per request.
             var citizens: [String] = []
-            for _ in 0..<200 { citizens.append("\"Bearer \(try await token(.citizen, "CI-\(Int.random(in: 0..<upTo))"))\"") }
+            for _ in 0..<200 { citizens.append(try await token(.citizen, "CI-\(Int.random(in: 0..<upTo))")) }
             let history = """
-                local tokens = {\(citizens.joined(separator: ","))}
+                local tokens = {\(citizens.map { "\"Bearer \($0)\"" }.joined(separator: ","))}
                 request = function()
                   return wrk.format("GET", "/v1/me/accesses", {["Authorization"] = tokens[math.random(#tokens)]})
+                end
+                """
+            let page = """
+                local cookies = {\(citizens.map { "\"ledger-session=\($0)\"" }.joined(separator: ","))}
+                request = function()
+                  return wrk.format("GET", "/accesses", {["Cookie"] = cookies[math.random(#cookies)]})
                 end
                 """
             let proof = """
@@ -89,10 +95,13 @@ struct APIBenchmarks {
                     {["Authorization"] = "Bearer \(regulator)"})
                 end
                 """
-            for (name, script) in [("citizen history page (9 accesses)", history), ("inclusion proof", proof)] {
+            let loads = [
+                ("citizen history page (9 accesses)", history, 20.0), ("citizen's HTML page, accesses view (9 accesses)", page, 300.0),
+                ("inclusion proof", proof, 5.0),
+            ]
+            for (name, script, target) in loads {
                 let (p50, p99, rate) = try load(script: script, port: port, directory: directory)
                 say("api \(name) at \(size) leaves: p50 \(p50) ms, p99 \(p99) ms, \(Int(rate)) requests/s")
-                let target = name.hasPrefix("citizen") ? 20.0 : 5.0
                 figures.append(
                     Figure(name: "API \(name), \(shape), p50", value: p50, unit: "ms", limit: nil, limitName: nil, command: command))
                 figures.append(
