@@ -41,9 +41,10 @@ public enum RegistryChange: Hashable, Sendable {
         case .keyAdded:
             let d = try data(["institution", "keyId", "publicKey"])
             let encoded = try d.decode(String.self, forKey: key("publicKey"))
-            guard let raw = Data(base64Encoded: encoded), raw.count == 32,
+            // Canonical base64 only (the schema's pattern): one spelling per key, unused trailing bits zero.
+            guard let raw = Data(base64Encoded: encoded), raw.count == 32, raw.base64EncodedString() == encoded,
                 (try? Curve25519.Signing.PublicKey(rawRepresentation: raw)) != nil
-            else { throw d.invalid(key("publicKey"), "must be base64 of a 32-byte Ed25519 public key") }
+            else { throw d.invalid(key("publicKey"), "must be canonical base64 of a 32-byte Ed25519 public key") }
             return .keyAdded(
                 institution: try d.identifier(key("institution")), keyID: try d.identifier(key("keyId")), publicKey: Array(raw))
         case .keyRetired:
