@@ -90,8 +90,13 @@ struct PortalViews {
                     "<td data-label=\"\(t(column).escaped)\"\(column == .verdict ? verdictClass : "")>\(cell.escaped)</td>"
                 }.joined() + "</tr>"
         }
-        return
-            "<div class=\"scroll\"><table id=\"\(id)\"><thead><tr>\(columns.map { "<th scope=\"col\">\(t($0).escaped)</th>" }.joined())</tr></thead><tbody>\(rows.joined())</tbody></table></div>"
+        return table(id, columns: columns, rows: rows)
+    }
+
+    /// A table of `rows` (each a `<tr>`) under headings of `columns`, scrolling sideways when it is wider than the page.
+    private func table(_ id: String, columns: [Phrase], rows: [String]) -> String {
+        let headings = columns.map { "<th scope=\"col\">\(language($0).escaped)</th>" }.joined()
+        return "<div class=\"scroll\"><table id=\"\(id)\"><thead><tr>\(headings)</tr></thead><tbody>\(rows.joined())</tbody></table></div>"
     }
 
     private func consents() async throws -> String {
@@ -112,8 +117,7 @@ struct PortalViews {
         }
         return """
             <h2>\(t(.consents).escaped)</h2>
-            <div class="scroll"><table id="consent-list"><thead><tr>\((columns + [.history]).map { "<th scope=\"col\">\(t($0).escaped)</th>" }.joined())</tr></thead>
-            <tbody>\(rows.joined())</tbody></table></div>
+            \(table("consent-list", columns: columns + [.history], rows: rows))
             """
     }
 
@@ -149,8 +153,7 @@ struct PortalViews {
         }
         return """
             <h2>\(t(.institutions).escaped)</h2>
-            <table id="institution-list"><thead><tr><th scope="col">\(t(.institution).escaped)</th><th scope="col">\(t(.accessCount).escaped)</th></tr></thead>
-            <tbody>\(rows.joined())</tbody></table>
+            \(table("institution-list", columns: [.institution, .accessCount], rows: rows))
             """
     }
 
@@ -176,8 +179,7 @@ struct PortalViews {
             <h2>\(t(.proof).escaped)</h2>
             <p>\(t(.proofExplained).escaped)</p>
             <p><a id="bundle" href="/bundle" download>\(t(.downloadBundle).escaped)</a></p>
-            <div class="scroll"><table id="ledger-list"><thead><tr>\(columns.map { "<th scope=\"col\">\(t($0).escaped)</th>" }.joined())</tr></thead>
-            <tbody>\(rows.joined())</tbody></table></div>
+            \(table("ledger-list", columns: columns, rows: rows))
             \(pending)
             """
     }
