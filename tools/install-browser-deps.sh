@@ -2,6 +2,7 @@
 # Installs what the browser test needs, only if something is missing: Debian's Chromium and its driver, a Korean font
 # (the page is Korean first, and a screenshot without one shows boxes), and Python's selenium.
 set -euo pipefail
+source "$(dirname "$0")/apt-install.sh"
 
 if ! python3 -c "import selenium" 2>/dev/null; then
     echo "installing Python packages: selenium" >&2
@@ -11,11 +12,7 @@ fi
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
-fc-list 2>/dev/null | grep -qi nanum || missing+=(fonts-nanum)
+fc-list 2>/dev/null | grep -i nanum >/dev/null || missing+=(fonts-nanum)  # no -q: it would end fc-list early, and pipefail fail it
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "installing system packages: ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+apt_install "${missing[@]}"

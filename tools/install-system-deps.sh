@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian and Python packages the build and tests need, only if something is missing.
 set -euo pipefail
+source "$(dirname "$0")/apt-install.sh"
 
 # Python's jsonschema checks topics/examples against topics/schemas independently of the Swift decoder.
 if ! python3 -c "import jsonschema, rfc3339_validator" 2>/dev/null; then
@@ -17,8 +18,4 @@ command -v curl >/dev/null || missing+=(curl)
 command -v wrk >/dev/null || missing+=(wrk)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "installing system packages: ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+apt_install "${missing[@]}"
