@@ -7,6 +7,8 @@ API holds for them: their accesses with the right verdicts and the violations se
 English and back, their consents (a revoked one as revoked, with who granted it) and the institutions. A screenshot
 of each view goes to .build/browser-test/ (not committed).
 """
+import base64
+import hashlib
 import json
 import os
 import re
@@ -18,6 +20,8 @@ import tempfile
 import time
 import urllib.request
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -59,7 +63,7 @@ def start_ledgerd(work):
         text = open(f"{work}/ledgerd.out").read()
         if "http=" in text:
             values = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
-            return ledgerd, values["http"], values["bootstrap.servers"], values["ledger-key"]
+            return ledgerd, values["http"], values["bootstrap.servers"], values["ledger-key"], values["subject-key"]
         if ledgerd.poll() is not None:
             break
         time.sleep(0.5)
@@ -107,6 +111,101 @@ def rows(driver, table):
     return driver.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")
 
 
+VERIFIER = "file://" + os.path.join(ROOT, "docs/verify.html")
+
+
+def verify_offline(driver, bundle, ledger_key, policy, accesses):
+    """docs/verify.html from file://: the downloaded bundle verifies with every access; one byte changed, it refuses."""
+    def check(path):
+        driver.get(VERIFIER)
+        driver.find_element(By.ID, "ledger-key").send_keys(ledger_key)
+        driver.find_element(By.ID, "policy").send_keys(policy)
+        driver.find_element(By.ID, "bundle").send_keys(path)
+        driver.find_element(By.ID, "check").click()
+        result = driver.find_element(By.ID, "result")
+        WebDriverWait(driver, 120).until(lambda _: result.get_attribute("data-state") in ("verified", "refused"))
+        return result
+
+    result = check(bundle)
+    expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko", "the verifier is not Korean by default")
+    expect(result.get_attribute("data-state") == "verified", f"the verifier refused the downloaded bundle: {result.text}")
+    shown = rows(driver, "access-list")
+    expect(len(shown) == accesses and all(r.get_attribute("data-verdict") for r in shown),
+           f"the verifier shows {len(shown)} accesses, the API holds {accesses}")
+    expect(any(r.get_attribute("data-verdict") in VIOLATIONS for r in shown), "the verifier shows no violation")
+    driver.save_screenshot(f"{SHOTS}/verify-ko.png")
+    driver.find_element(By.ID, "language").click()
+    expect(driver.find_element(By.TAG_NAME, "h1").text == "Check my history", "the verifier's English")
+    expect(result.text.startswith("Verified"), f"in English the verifier says: {result.text}")
+    driver.save_screenshot(f"{SHOTS}/verify-en.png")
+
+    tampered = bytearray(open(bundle, "rb").read())
+    at = tampered.index(b'"leaf":"') + 20
+    tampered[at] ^= 1
+    open(bundle + ".tampered", "wb").write(tampered)
+    result = check(bundle + ".tampered")
+    expect(result.get_attribute("data-state") == "refused", "the verifier accepted a bundle with a changed byte")
+    expect("검증 실패" in result.text and "해시와 맞지 않습니다" in result.text, f"the verifier's refusal says: {result.text}")
+    driver.save_screenshot(f"{SHOTS}/verify-refused.png")
+    print("docs/verify.html verified the bundle and refused it with one byte changed")
+
+
+def cosigned(bundle, name):
+    """The bundle with every checkpoint cosigned by a new witness `name` (ledger-format.md §6, written here from the
+    text alone with Python's cryptography), and the witness's verifier key (§4)."""
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key_id = hashlib.sha256(name.encode() + b"\n\x04" + public).digest()[:4]
+    timestamp = int(time.time())
+    content = json.loads(bundle)
+    for answer in content["ledgers"]:
+        note = answer["checkpoint"]
+        text = note[:note.rindex("\n\n") + 1]
+        signature = key.sign(f"cosignature/v1\ntime {timestamp}\n{text}".encode())
+        line = base64.b64encode(key_id + timestamp.to_bytes(8, "big") + signature).decode()
+        answer["cosignatures"] = [{"witness": name, "note": f"{note}\u2014 {name} {line}\n"}]
+    vkey = f"{name}+{key_id.hex()}+" + base64.b64encode(b"\x04" + public).decode()
+    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode(), vkey
+
+
+def differential(driver, bundle, uncosigned, ledger_key, policy, work):
+    """The page's checks and ledgerctl check-bundle agree: on the bundle (both verify), on it without the witness's
+    cosignatures (both refuse) and with one byte changed at 120 places spread over it. Two implementations of
+    ledger-format.md §13, one written from its text alone, must accept and refuse alike."""
+    script = """
+        const [text, key, policy, done] = arguments;
+        (async () => {
+          try {
+            const trust = await parsePolicy(policy);
+            const proven = await checkBundle(JSON.parse(text), fromBase64(key), trust, () => {});
+            done({ verified: true, accesses: proven.accesses.length });
+          } catch (error) {
+            done({ verified: false, reason: error.message });
+          }
+        })();"""
+    driver.set_script_timeout(120)
+    policy_text = open(policy).read()
+    places = sorted({len(bundle) * n // 120 for n in range(120)})
+    agreed = {True: 0, False: 0}
+    for at in [None, "uncosigned"] + places:
+        changed = bytearray(uncosigned if at == "uncosigned" else bundle)
+        if isinstance(at, int):
+            changed[at] ^= 1
+        path = os.path.join(work, "changed.json")
+        open(path, "wb").write(changed)
+        ctl = subprocess.run([CTL, "check-bundle", path, "--ledger-key", ledger_key, "--policy", policy],
+                             capture_output=True, text=True)
+        page = driver.execute_async_script(script, changed.decode(), ledger_key, policy_text)
+        which = "as cosigned" if at is None else at if at == "uncosigned" else f"with byte {at} changed"
+        expect(page["verified"] == (ctl.returncode == 0),
+               f"the bundle {which}: the page says {page}, ledgerctl check-bundle {ctl.returncode}: {ctl.stderr.strip()[:300]}")
+        if not isinstance(at, int):
+            expect(page["verified"] == (at is None), f"the bundle {which}: verified is {page['verified']}")
+        agreed[page["verified"]] += 1
+    print(f"docs/verify.html and ledgerctl check-bundle agree on {len(places) + 2} bundles: "
+          f"{agreed[True]} verified, {agreed[False]} refused")
+
+
 def main():
     os.makedirs(SHOTS, exist_ok=True)
     work = tempfile.mkdtemp()
@@ -121,7 +220,7 @@ def main():
                                               "download.prompt_for_download": False})
     driver = None
     try:
-        ledgerd, http, brokers, ledger_key = start_ledgerd(work)
+        ledgerd, http, brokers, ledger_key, subject_key = start_ledgerd(work)
         subject, token, accesses, consents = citizen_with_story(work, http, brokers)
         print(f"citizen {subject}: {len(accesses['items'])} accesses on the first page, {len(consents)} consents")
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -224,7 +323,17 @@ def main():
                                  capture_output=True, text=True)
         expect(refused.returncode == 1 and "NOT VERIFIED" in refused.stderr, "a bundle with a changed byte was accepted")
 
+        # The offline verifier page, from disk, under a trust policy that names a witness (the test's own, which
+        # cosigns every checkpoint of the bundle) and the subject key; and beside ledgerctl check-bundle.
+        witnessed, witness = cosigned(open(bundle, "rb").read(), "witness.test")
+        open(bundle + ".witnessed", "wb").write(witnessed)
+        policy = os.path.join(work, "citizen.policy")
+        open(policy, "w").write(f"witness {witness}\nquorum 1\nsubject-key {subject_key}\n")
+        verify_offline(driver, bundle + ".witnessed", ledger_key, policy, total)
+        differential(driver, witnessed, open(bundle, "rb").read(), ledger_key, policy, work)
+
         # Sign out.
+        driver.get(base + "/proof")
         follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
         driver.get(base + "/accesses")
         expect(driver.find_element(By.NAME, "subject"), "signed out, the page still shows a history")

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the browser test needs, only if something is missing: Debian's Chromium and its driver, a Korean font
-# (the page is Korean first, and a screenshot without one shows boxes), and Python's selenium.
+# (the page is Korean first, and a screenshot without one shows boxes), and Python's selenium and cryptography.
 set -euo pipefail
 source "$(dirname "$0")/apt-install.sh"
 
-if ! python3 -c "import selenium" 2>/dev/null; then
-    echo "installing Python packages: selenium" >&2
-    python3 -m pip install --quiet selenium
+# cryptography: the test cosigns a bundle as a witness of its own, written from docs/ledger-format.md alone.
+if ! python3 -c "import selenium, cryptography" 2>/dev/null; then
+    echo "installing Python packages: selenium cryptography" >&2
+    python3 -m pip install --quiet selenium cryptography
 fi
 
 missing=()
