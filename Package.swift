@@ -161,8 +161,11 @@ let package = Package(
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ],
-            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator"), "EmbedVerifierChecks"]
         ),
+        // The citizen's page runs the offline verifier's own checks (docs/verify.html) in the browser: built in, not copied.
+        .plugin(name: "EmbedVerifierChecks", capability: .buildTool(), dependencies: ["embed-verifier-checks"]),
+        .executableTarget(name: "embed-verifier-checks"),
         // Every parser of outside bytes as a function of one input: run by Fuzz/ under libFuzzer, replayed by the tests.
         .target(
             name: "FuzzTargets",
@@ -302,6 +305,6 @@ let package = Package(
 )
 
 // Every Swift target of ours builds with warnings as errors.
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.type != .plugin {
     target.swiftSettings = (target.swiftSettings ?? []) + [.treatAllWarnings(as: .error)]
 }

@@ -295,7 +295,22 @@ def main():
         follow(driver, driver.find_element(By.CSS_SELECTOR, "nav a[href='/proof']"))
         expect(len(rows(driver, "ledger-list")) == 8, "the proof view does not list the 8 ledgers")
         mine = sum(int(r.find_elements(By.TAG_NAME, "td")[2].text) for r in rows(driver, "ledger-list"))
+        # The view's own check in the browser: the bundle fetched and checked, every row held to what it proves; a
+        # number changed in the table, the check run again refuses it.
+        check = driver.find_element(By.ID, "browser-check")
+        WebDriverWait(driver, 120).until(lambda _: check.get_attribute("data-state") in ("verified", "refused"))
+        expect(check.get_attribute("data-state") == "verified", f"the proof view's check in the browser: {check.text}")
+        expect(all(r.get_attribute("data-checked") == "true" for r in rows(driver, "ledger-list")),
+               "the proof view's check did not hold every row to the proof")
         driver.save_screenshot(f"{SHOTS}/proof.png")
+        driver.execute_script("""
+            const cell = document.querySelector("#ledger-list tbody tr td:nth-child(3)");
+            cell.textContent = String(Number(cell.textContent) + 1);
+            document.getElementById("browser-check").dispatchEvent(new Event("recheck"));""")
+        WebDriverWait(driver, 120).until(lambda _: check.get_attribute("data-state") == "refused")
+        expect("증명과 다릅니다" in check.text, f"the proof view's check of a changed number says: {check.text}")
+        driver.save_screenshot(f"{SHOTS}/proof-mismatch.png")
+        print("the proof view checked the bundle in the browser, and refused a number changed in its table")
         driver.find_element(By.ID, "bundle").click()
         bundle = os.path.join(downloads, "consent-ledger-history.json")
         for _ in range(60):

@@ -45,7 +45,7 @@ def reach(targets, name):
 
 def documented_dependencies():
     """The "depends on" column of docs/architecture.md's target table, by target, in the table's order."""
-    rows = re.findall(r"^\| `(\w+)` \| .* \| ([^|]*) \|$", (ROOT / "docs" / "architecture.md").read_text(), re.MULTILINE)
+    rows = re.findall(r"^\| `([\w-]+)` \| .* \| ([^|]*) \|$", (ROOT / "docs" / "architecture.md").read_text(), re.MULTILINE)
     return {name: set(re.findall(r"[\w-]+", column)) for name, column in rows}
 
 

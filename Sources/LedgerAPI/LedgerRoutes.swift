@@ -16,13 +16,14 @@ public enum LedgerRoutes {
     ///   - subjectSecret: turns a citizen token's subject into the reference the ledgers index.
     ///   - subjectKeyStatement: the ledger's signed subject key statement (LedgerFormat's `SubjectKeyStatement`), when
     ///     its subject secret is a VOPRF key.
+    ///   - portalKeys: the ledger's keys, against which the citizen's page checks a bundle in the browser.
     ///   - developmentSignIn: mints a citizen's token for an identifier, for the citizen's page's development sign-in;
     ///     only when development tokens are trusted.
     public static func add(
         to router: Router<some RequestContext>, ledgers: @escaping @Sendable () -> [PartitionLedger],
         unserved: @escaping @Sendable () -> [String] = { [] }, names: InstitutionNames, subjectSecret: SubjectSecret,
-        subjectKeyStatement: String? = nil, tokens: TokenVerifier, developmentSignIn: (@Sendable (String) async throws -> String)? = nil,
-        logger: Logger
+        subjectKeyStatement: String? = nil, portalKeys: PortalKeys, tokens: TokenVerifier,
+        developmentSignIn: (@Sendable (String) async throws -> String)? = nil, logger: Logger
     ) throws {
         let handler = LedgerAPIHandler(
             ledgers: ledgers, unserved: unserved, names: names, subjectSecret: subjectSecret, subjectKeyStatement: subjectKeyStatement)
@@ -32,6 +33,6 @@ public enum LedgerRoutes {
                 ProblemMiddleware(logger: logger), AuthenticationMiddleware(verifier: tokens), ParameterLengthMiddleware(),
                 BodySizeMiddleware(),
             ])
-        PortalRoutes(handler: handler, tokens: tokens, developmentSignIn: developmentSignIn).add(to: router)
+        PortalRoutes(handler: handler, keys: portalKeys, tokens: tokens, developmentSignIn: developmentSignIn).add(to: router)
     }
 }

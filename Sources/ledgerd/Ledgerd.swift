@@ -267,7 +267,8 @@ struct Ledgerd: AsyncParsableCommand {
             subjectSecret: identity.subjectSecret,
             subjectKeyStatement: try identity.subjectSecret.oprfKey.map {
                 try SubjectKeyStatement(ledger: settings.ledgerName, key: $0.publicKey).signed(with: identity.signingKey)
-            }, tokens: tokens, developmentSignIn: developmentSignIn, logger: logger)
+            }, portalKeys: PortalKeys(ledgerKey: identity.signingKey.publicKey, witnesses: configuration.witnesses), tokens: tokens,
+            developmentSignIn: developmentSignIn, logger: logger)
         let http = Application(
             router: router, configuration: .init(address: .hostname(settings.httpHost, port: settings.httpPort)),
             onServerRunning: { channel in

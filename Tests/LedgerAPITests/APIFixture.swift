@@ -141,7 +141,7 @@ struct APIFixture: Sendable {
             to: router, ledgers: { ledgers }, names: InstitutionNames(registry: fixtures.registry), subjectSecret: subjectSecret,
             subjectKeyStatement: try subjectSecret.oprfKey.map {
                 try SubjectKeyStatement(ledger: "test-ledger", key: $0.publicKey).signed(with: signingKey)
-            },
+            }, portalKeys: PortalKeys(ledgerKey: signingKey.publicKey, witnesses: []),
             tokens: tokens, logger: logger)
         return Application(router: router)
     }

@@ -46,6 +46,27 @@ struct PortalTests {
         }
     }
 
+    @Test("the proof view runs the offline verifier's own checks in the browser, with the ledger's key, from the page's own scripts")
+    func browserCheck() async throws {
+        let fixture = try await APIFixture()
+        let page = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appending(path: "../../docs/verify.html")
+        let verifier = try String(contentsOf: page, encoding: .utf8)
+        let checks = try #require(verifier.split(separator: "<script id=\"checks\">\n").last?.split(separator: "</script>").first)
+        try await fixture.application.test(.router) { client in
+            let headers: HTTPFields = [.cookie: "ledger-session=\(try #require(try await fixture.token(.citizenA)))"]
+            let proof = try await client.execute(uri: "/proof", method: .get, headers: headers) { $0 }
+            let body = String(buffer: proof.body)
+            let key = Data(fixture.signingKey.publicKey.rawRepresentation).base64EncodedString()
+            #expect(body.contains("data-ledger-key=\"\(key)\"") && body.contains("<script src=\"/checks.js\"></script>"))
+            #expect(proof.headers[.contentSecurityPolicy]?.contains("script-src 'self';") == true)
+            let served = try await client.execute(uri: "/checks.js", method: .get) { ($0.headers[.contentType], String(buffer: $0.body)) }
+            #expect(served.0 == "text/javascript; charset=utf-8")
+            #expect(served.1 == checks, "/checks.js is not docs/verify.html's checks as they are now")
+            let script = try await client.execute(uri: "/proof.js", method: .get) { String(buffer: $0.body) }
+            #expect(script.contains("checkBundle(") && script.contains("fetch(\"/bundle\""))
+        }
+    }
+
     @Test("a token handed over by an identity provider becomes an HttpOnly session; a bad one is refused")
     func session() async throws {
         let fixture = try await APIFixture()

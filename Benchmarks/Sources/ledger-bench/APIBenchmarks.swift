@@ -49,8 +49,8 @@ struct APIBenchmarks {
         }
         let router = Router()
         try LedgerRoutes.add(
-            to: router, ledgers: { [ledger] }, names: InstitutionNames(registry: registry), subjectSecret: secret, tokens: tokens,
-            logger: logger)
+            to: router, ledgers: { [ledger] }, names: InstitutionNames(registry: registry), subjectSecret: secret,
+            portalKeys: PortalKeys(ledgerKey: ledgerKey.publicKey, witnesses: []), tokens: tokens, logger: logger)
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),

@@ -17,7 +17,7 @@ extension String {
     }
 }
 
-/// The frame of every page: its language, title, navigation and a small style sheet. No script, no outside resource.
+/// The frame of every page: its language, title, navigation and a small style sheet. No outside resource.
 struct HTMLPage {
     let language: PortalLanguage
     /// Which view the navigation marks as current; `nil` on the sign-in page, which has no navigation.
@@ -77,6 +77,9 @@ struct HTMLPage {
         .violations{border-left:6px solid #a30000;padding-left:.75rem}
         .violation{color:#8a0000;font-weight:bold}
         .problem{border:2px solid #a30000;padding:.5rem}
+        #browser-check{border:2px solid #6b6b6b;padding:0 .75rem;margin-top:1rem}
+        #browser-check[data-state=verified]{border-color:#1b5e20;color:#0d3d12}
+        #browser-check[data-state=refused]{border-color:#a30000;color:#8a0000}
         form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem}
         label{display:flex;flex-direction:column;font-size:.9rem}
         @media (max-width:40rem){table,thead,tbody,tr,th,td{display:block}thead{position:absolute;left:-9999px}td::before{content:attr(data-label) ": ";font-weight:bold}tr{border-bottom:3px solid #1a1a1a;padding:.4rem 0}td{border:none;padding:.1rem .4rem}}

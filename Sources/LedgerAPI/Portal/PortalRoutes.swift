@@ -3,11 +3,13 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The citizen's page (docs/portal.md): server-rendered HTML at `/`, in Korean or English, readable without script.
+/// The citizen's page (docs/portal.md): server-rendered HTML at `/`, in Korean or English, readable without script (the
+/// proof view's check of the bundle in the browser is the one thing script adds).
 /// It signs the citizen in with a cookie that holds their API token (HttpOnly, SameSite=Strict, never in a URL), and
 /// answers each view from the API's own handler, as the citizen's token would: nothing here reads a ledger itself.
 struct PortalRoutes {
     let handler: LedgerAPIHandler
+    let keys: PortalKeys
     let tokens: TokenVerifier
     /// Mints a citizen's token for an identifier; only when development tokens are trusted.
     let developmentSignIn: (@Sendable (String) async throws -> String)?
@@ -53,6 +55,15 @@ struct PortalRoutes {
             headers[.contentDisposition] = "attachment; filename=\"consent-ledger-history.json\""
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(data: try encoder.encode(content))))
         }
+        // The proof view's scripts: the offline verifier's checks, built in from docs/verify.html, and what runs them.
+        for (path, script) in [("/checks.js", VerifierChecks.script), ("/proof.js", ProofScript.text)] {
+            router.get(RouterPath(stringLiteral: path)) { _, _ in
+                var headers = HTTPFields()
+                headers[.contentType] = "text/javascript; charset=utf-8"
+                headers[.xContentTypeOptions] = "nosniff"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: script)))
+            }
+        }
         for view in PortalView.allCases {
             router.get(RouterPath(stringLiteral: view.path)) { request, _ in
                 let language = Self.language(of: request)
@@ -60,7 +71,8 @@ struct PortalRoutes {
                 let body: String
                 do {
                     body = try await Caller.$current.withValue(caller) {
-                        try await PortalViews(handler: handler, language: language).render(view, query: request.uri.queryParameters)
+                        let views = PortalViews(handler: handler, keys: keys, language: language)
+                        return try await views.render(view, query: request.uri.queryParameters)
                     }
                 } catch let problem as Problem {
                     var response = page(
@@ -99,8 +111,10 @@ struct PortalRoutes {
         let html = HTMLPage(language: language, current: current, path: here.string ?? "/", body: body).text
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
-        // No script from anywhere, no frames around the page, no guessing of types.
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        // Script only the page's own files (the proof view's check), which fetch only from here; no frames around the
+        // page, no guessing of types.
+        headers[.contentSecurityPolicy] =
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
         headers[.xContentTypeOptions] = "nosniff"
         var response = Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: html)))
         if request.uri.queryParameters.get("lang") != nil {

@@ -45,6 +45,7 @@ enum Phrase: Sendable {
     case formIdentified, formPseudonymised, formAnonymised
     case proof, proofExplained, ledger, checkpointSize, myEntries, cosignedBy, notCosigned, pendingLedgers, downloadBundle
     case signInProduction
+    case browserCheck, browserChecking, browserVerified, browserRefused, browserMismatch, browserNoScript
     case history, changeGranted, changeRegranted, changeRevoked, changeSuperseded, replacedBy, leafAt
 
     var korean: String {
@@ -111,7 +112,7 @@ enum Phrase: Sendable {
         case .formAnonymised: "익명 정보"
         case .proof: "증명"
         case .proofExplained:
-            "원장은 서명한 체크포인트마다 내 기록 전체를 증명합니다. 아래 파일을 내려받으면 원장 운영자를 믿지 않고도 누구나 확인할 수 있습니다: ledgerctl check-bundle 파일 --ledger-key 원장키 --policy 신뢰정책."
+            "원장은 서명한 체크포인트마다 내 기록 전체를 증명합니다. 아래 파일을 내려받으면 원장 운영자를 믿지 않고도 누구나 확인할 수 있습니다: 운영자가 아닌 곳에서 받은 verify.html을 브라우저로 열거나, ledgerctl check-bundle 파일 --ledger-key 원장키 --policy 신뢰정책."
         case .ledger: "원장"
         case .checkpointSize: "체크포인트 (기록 수)"
         case .myEntries: "내 기록"
@@ -127,6 +128,13 @@ enum Phrase: Sendable {
         case .changeSuperseded: "대체됨"
         case .replacedBy: "새 동의"
         case .leafAt: "기록 위치"
+        case .browserCheck: "이 브라우저에서 확인"
+        case .browserChecking: "내 기록 전체와 증명을 받아 이 브라우저에서 확인하는 중입니다…"
+        case .browserVerified:
+            "확인됨: 위 표의 숫자는 원장 키로 서명된 체크포인트와 내 기록 전체의 증명에서 나온 것입니다. 이 확인에 쓴 키는 이 서버가 준 것입니다. 서버를 믿지 않고 확인하려면 내려받은 파일을 믿을 수 있는 곳의 verify.html이나 ledgerctl check-bundle로 확인하세요."
+        case .browserRefused: "확인되지 않음:"
+        case .browserMismatch: "확인되지 않음: 원장 {ledger}에 대해 이 페이지의 숫자가 증명과 다릅니다. 새로 고침한 뒤에도 같으면 감독기관에 알려 주세요."
+        case .browserNoScript: "JavaScript가 꺼져 있어 이 브라우저에서는 확인하지 않았습니다. 내려받은 파일을 verify.html이나 ledgerctl check-bundle로 확인하세요."
         }
     }
 
@@ -196,7 +204,7 @@ enum Phrase: Sendable {
         case .formAnonymised: "Anonymised"
         case .proof: "Proof"
         case .proofExplained:
-            "At every checkpoint it signs, the ledger proves your whole history. Download the file below, and anyone can check it without trusting the ledger's operator: ledgerctl check-bundle FILE --ledger-key KEY --policy POLICY."
+            "At every checkpoint it signs, the ledger proves your whole history. Download the file below, and anyone can check it without trusting the ledger's operator: open verify.html, taken from anywhere but the operator, in a browser, or run ledgerctl check-bundle FILE --ledger-key KEY --policy POLICY."
         case .ledger: "Ledger"
         case .checkpointSize: "Checkpoint (records)"
         case .myEntries: "My records"
@@ -212,6 +220,15 @@ enum Phrase: Sendable {
         case .changeSuperseded: "Superseded"
         case .replacedBy: "replaced by"
         case .leafAt: "recorded at"
+        case .browserCheck: "Checked in this browser"
+        case .browserChecking: "Fetching your whole history with its proofs and checking it in this browser…"
+        case .browserVerified:
+            "Verified: the numbers above come from checkpoints signed by the ledger key and from the proof of your whole history. The keys this check used came from this server; to check without trusting it, check the downloaded file with verify.html from a place you trust, or with ledgerctl check-bundle."
+        case .browserRefused: "Not verified:"
+        case .browserMismatch:
+            "Not verified: for ledger {ledger}, this page's numbers are not what the proof says. If they still differ after a reload, tell the regulator."
+        case .browserNoScript:
+            "JavaScript is off, so this browser checked nothing. Check the downloaded file with verify.html or ledgerctl check-bundle."
         }
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 /// The body of each view, read through the API's handler as the citizen's token (``Caller/current``) allows.
 struct PortalViews {
     let handler: LedgerAPIHandler
+    let keys: PortalKeys
     let language: PortalLanguage
 
     /// An access outcome that no consent in force covered.
@@ -181,6 +182,27 @@ struct PortalViews {
             <p><a id="bundle" href="/bundle" download>\(t(.downloadBundle).escaped)</a></p>
             \(table("ledger-list", columns: columns, rows: rows))
             \(pending)
+            \(browserCheck())
+            """
+    }
+
+    /// Where the proof view's script (``ProofScript``) says what it checked in the browser, with the keys and words it
+    /// needs; without script, a note of what to do instead.
+    private func browserCheck() -> String {
+        let t = language
+        let attributes: [(String, String)] = [
+            ("ledger-key", keys.ledgerKeyBase64), ("policy", keys.policy(subjectKey: handler.subjectSecret.oprfKey?.publicKey.bytes)),
+            ("checking", t(.browserChecking)), ("verified", t(.browserVerified)), ("refused", t(.browserRefused)),
+            ("mismatch", t(.browserMismatch)), ("none", t(.notCosigned)),
+        ]
+        return """
+            <section id="browser-check" aria-labelledby="browser-check-heading" hidden \(attributes.map { "data-\($0)=\"\($1.escaped)\"" }.joined(separator: " "))>
+            <h3 id="browser-check-heading">\(t(.browserCheck).escaped)</h3>
+            <p id="browser-check-result" role="status"></p>
+            </section>
+            <noscript><p>\(t(.browserNoScript).escaped)</p></noscript>
+            <script src="/checks.js"></script>
+            <script src="/proof.js"></script>
             """
     }
 

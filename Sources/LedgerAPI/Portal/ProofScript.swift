@@ -1,0 +1,53 @@
+/// The proof view's check in the browser (docs/portal.md): it fetches the citizen's bundle, checks it with the offline
+/// verifier's own checks (`/checks.js`, ``VerifierChecks``), and holds the view's table to what the bundle proves. Its
+/// words come from the page (the section's `data-` attributes), which takes them from ``Phrase``.
+enum ProofScript {
+    static let text = #"""
+        "use strict";
+        (() => {
+          const section = document.getElementById("browser-check");
+          const result = document.getElementById("browser-check-result");
+          const say = (state, text) => { section.dataset.state = state; result.textContent = text; };
+
+          // Each row of the ledger table must be a proven ledger with its numbers; a newer checkpoint than the view's
+          // replaces them (the ledger grew since the page was made), anything else is a page that says what is not proven.
+          function compare(proven) {
+            const rows = [...document.querySelectorAll("#ledger-list tbody tr")];
+            for (const row of rows) {
+              const ledger = proven.ledgers.find((l) => l.name === row.dataset.ledger);
+              const cells = row.querySelectorAll("td");
+              const witnesses = ledger?.witnessedBy.length ? [...ledger.witnessedBy].sort().join(", ") : section.dataset.none;
+              const shown = [cells[1].textContent, cells[2].textContent, cells[3].textContent.split(", ").sort().join(", ")];
+              const provenCells = [String(ledger?.size), String(ledger?.entries), witnesses];
+              if (!ledger || (shown[0] === provenCells[0] && shown.some((text, i) => text !== provenCells[i]))) return row.dataset.ledger;
+              provenCells.forEach((text, i) => { cells[i + 1].textContent = text; });
+              row.dataset.checked = "true";
+            }
+            const missing = proven.ledgers.find((ledger) => !rows.some((row) => row.dataset.ledger === ledger.name));
+            return missing?.name ?? null;
+          }
+
+          async function check() {
+            say("checking", section.dataset.checking);
+            try {
+              const answer = await fetch("/bundle", { credentials: "same-origin" });
+              if (!answer.ok) throw new Refusal("format", `HTTP ${answer.status}`);
+              let bundle;
+              try { bundle = JSON.parse(strictUTF8.decode(await answer.arrayBuffer())); }
+              catch (error) { throw new Refusal("format", error.message); }
+              const policy = await parsePolicy(section.dataset.policy);
+              const proven = await checkBundle(bundle, fromBase64(section.dataset.ledgerKey), policy, () => {});
+              const differing = compare(proven);
+              if (differing) say("refused", section.dataset.mismatch.replace("{ledger}", differing));
+              else say("verified", section.dataset.verified);
+            } catch (error) {
+              say("refused", `${section.dataset.refused} ${explain(error, document.documentElement.lang)}`);
+            }
+          }
+
+          section.hidden = false;
+          section.addEventListener("recheck", check);
+          check();
+        })();
+        """#
+}
