@@ -352,6 +352,15 @@ def main():
         follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
         driver.get(base + "/accesses")
         expect(driver.find_element(By.NAME, "subject"), "signed out, the page still shows a history")
+
+        # Production's hand-over: an identity provider redirects to the page with the token in the fragment, which the
+        # page takes out of the address and posts to /session itself.
+        driver.get(f"{base}/#token={token}")
+        WebDriverWait(driver, 30).until(lambda _: driver.current_url.endswith("/accesses"))
+        expect(token not in driver.current_url and rows(driver, "access-list") + rows(driver, "violation-list"),
+               f"the fragment's token did not sign in: {driver.current_url}")
+        expect(driver.find_element(By.ID, "signed-in-as").text == subject, "the page does not name who is signed in")
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
         print(f"browser test passed; screenshots in {SHOTS}")
     finally:
         if driver:

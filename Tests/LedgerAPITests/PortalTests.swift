@@ -25,6 +25,11 @@ struct PortalTests {
             #expect(mine.status == .ok)
             #expect(mine.body.contains("<section class=\"violations\""), "citizen A has accesses no consent covered")
             #expect(mine.body.contains("data-verdict=\"purpose-not-covered\"") && mine.body.contains("data-verdict=\"covered\""))
+            #expect(mine.body.contains("<strong id=\"signed-in-as\">CI-A</strong>"), "every page names who is signed in")
+            // Dates as the reader's language writes them, times with the fraction the event gave.
+            #expect(mine.body.contains(">1 May 2026, 00:00:00.52 UTC<"))
+            let korean = try await page(client, "/accesses?lang=ko", as: .citizenA, fixture: fixture)
+            #expect(korean.body.contains(">2026년 5월 1일 00:00:00.52 UTC<") && korean.body.contains(">2026년 4월 1일 00:00:00 UTC<"))
             for caller in [TestCaller.none, .institutionX, .regulator] {
                 let refused = try await page(client, "/accesses", as: caller, fixture: fixture)
                 #expect(refused.status == .unauthorized && !refused.body.contains("data-verdict"), "\(caller)")
@@ -86,6 +91,25 @@ struct PortalTests {
                     $0.status
                 }
                 #expect(status == .unauthorized)
+            }
+            // A browser's sign-in posted by another site (login CSRF) is refused, and sets no session; from the page's
+            // own origin it is taken.
+            let host = "localhost"  // the authority of the test client's requests
+            let site = try #require(HTTPField.Name("Sec-Fetch-Site"))
+            for (header, value, status) in [
+                (site, "cross-site", HTTPResponse.Status.forbidden), (.origin, "https://elsewhere.example", .forbidden),
+                (site, "same-origin", .seeOther), (.origin, "http://\(host)", .seeOther),
+            ] {
+                var headers = form
+                headers[header] = value
+                let answer = try await client.execute(
+                    uri: "/session", method: .post, headers: headers, body: ByteBuffer(string: "token=\(token)")
+                ) {
+                    ($0.status, $0.headers[.setCookie], String(buffer: $0.body))
+                }
+                #expect(answer.0 == status, "\(header): \(value)")
+                #expect((answer.1 != nil) == (status == .seeOther), "\(header): \(value)")
+                #expect(status != .forbidden || answer.2.contains("다른 사이트에서 보낸 로그인 요청은 받지 않습니다"))
             }
         }
     }

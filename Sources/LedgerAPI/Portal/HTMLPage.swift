@@ -19,26 +19,33 @@ extension String {
 
 /// The frame of every page: its language, title, navigation and a small style sheet. No outside resource.
 struct HTMLPage {
+    /// Who the page is for: nobody yet (the sign-in page, without navigation), or a citizen on one of the views, whom
+    /// every page names (a token handed over by a link signs in as whoever it is for).
+    enum Frame {
+        case signedOut
+        case signedIn(_ subject: String, _ view: PortalView)
+    }
+
     let language: PortalLanguage
-    /// Which view the navigation marks as current; `nil` on the sign-in page, which has no navigation.
-    let current: PortalView?
+    let frame: Frame
     /// The path and query this page is at, for the language switch to come back to.
     let path: String
     let body: String
 
     var text: String {
         let t = language
-        let navigation =
-            current.map { current in
-                """
+        var navigation = ""
+        if case .signedIn(let subject, let current) = frame {
+            navigation = """
                 <nav aria-label="\(t(.title).escaped)"><ul>
                 \(PortalView.allCases.map { view in
                     "<li><a href=\"\(view.path)\"\(view == current ? " aria-current=\"page\"" : "")>\(t(view.name).escaped)</a></li>"
                 }.joined())
                 </ul>
+                <p class="who">\(t(.signedInAs).escaped): <strong id="signed-in-as">\(subject.escaped)</strong></p>
                 <form method="post" action="/sign-out"><button type="submit">\(t(.signOut).escaped)</button></form></nav>
                 """
-            } ?? ""
+        }
         let separator = path.contains("?") ? "&" : "?"
         return """
             <!doctype html>
@@ -56,6 +63,7 @@ struct HTMLPage {
             <main>
             \(body)
             </main>
+            <script src="/session.js"></script>
             </body>
             </html>
             """
@@ -68,6 +76,7 @@ struct HTMLPage {
         h1{font-size:1.4rem;flex:1 1 auto;margin:.5rem 0}
         nav{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;width:100%}
         nav ul{display:flex;flex-wrap:wrap;gap:1rem;list-style:none;margin:0;padding:0}
+        .who{margin:0 0 0 auto}
         a{color:#003f8a}
         a[aria-current=page]{font-weight:bold;text-decoration:none}
         :focus-visible{outline:3px solid #b35900;outline-offset:2px}

@@ -21,18 +21,21 @@ struct PortalRoutes {
         router.get("/") { request, _ in
             let language = Self.language(of: request)
             if (try? await caller(of: request)) != nil { return Self.redirect(to: PortalView.accesses.path) }
-            return page(signInPage(language, problem: nil), language: language, current: nil, request: request)
+            return page(signInPage(language, problem: nil), language: language, frame: .signedOut, request: request)
         }
         router.post("/sign-in") { request, _ in
             let language = Self.language(of: request)
             guard let developmentSignIn else { throw HTTPError(.notFound) }
+            guard Self.isFromThisSite(request) else { return crossSite(request) }
             let subject = try await Self.formField("subject", of: request) ?? ""
             guard (1...128).contains(subject.count) else {
-                return page(signInPage(language, problem: language(.subjectIdentifier)), language: language, current: nil, request: request)
+                return page(
+                    signInPage(language, problem: language(.subjectIdentifier)), language: language, frame: .signedOut, request: request)
             }
             return Self.signedIn(token: try await developmentSignIn(subject))
         }
         router.post("/session") { request, _ in
+            guard Self.isFromThisSite(request) else { return crossSite(request) }
             let token = try await Self.formField("token", of: request) ?? ""
             guard
                 (try? await tokens.caller(authorization: "Bearer \(token)")).map({ if case .citizen = $0 { true } else { false } }) == true
@@ -55,8 +58,7 @@ struct PortalRoutes {
             headers[.contentDisposition] = "attachment; filename=\"consent-ledger-history.json\""
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(data: try encoder.encode(content))))
         }
-        // The proof view's scripts: the offline verifier's checks, built in from docs/verify.html, and what runs them.
-        for (path, script) in [("/checks.js", VerifierChecks.script), ("/proof.js", ProofScript.text)] {
+        for (path, script) in PortalScripts.all {
             router.get(RouterPath(stringLiteral: path)) { _, _ in
                 var headers = HTTPFields()
                 headers[.contentType] = "text/javascript; charset=utf-8"
@@ -67,7 +69,7 @@ struct PortalRoutes {
         for view in PortalView.allCases {
             router.get(RouterPath(stringLiteral: view.path)) { request, _ in
                 let language = Self.language(of: request)
-                guard let caller = try? await self.caller(of: request) else { return refused(request) }
+                guard let caller = try? await self.caller(of: request), case .citizen(let subject) = caller else { return refused(request) }
                 let body: String
                 do {
                     body = try await Caller.$current.withValue(caller) {
@@ -76,12 +78,12 @@ struct PortalRoutes {
                     }
                 } catch let problem as Problem {
                     var response = page(
-                        "<p class=\"problem\" role=\"alert\">\(problem.detail.escaped)</p>", language: language, current: view,
-                        request: request)
+                        "<p class=\"problem\" role=\"alert\">\(problem.detail.escaped)</p>", language: language,
+                        frame: .signedIn(subject, view), request: request)
                     response.status = problem.status
                     return response
                 }
-                return page(body, language: language, current: view, request: request)
+                return page(body, language: language, frame: .signedIn(subject, view), request: request)
             }
         }
     }
@@ -93,22 +95,42 @@ struct PortalRoutes {
         return caller
     }
 
+    /// A browser's sign-in posted from another site is refused: it would sign the citizen in as whoever's token the
+    /// other site chose (login CSRF). The page's own form and script post from this origin; clients that are not
+    /// browsers send neither header, and are no such risk.
+    static func isFromThisSite(_ request: Request) -> Bool {
+        if let site = request.headers[Self.secFetchSite] { return site == "same-origin" }
+        guard let origin = request.headers[.origin] else { return true }
+        let authority = request.head.authority ?? ""  // HTTP/1's Host header, once received
+        return origin == "http://\(authority)" || origin == "https://\(authority)"
+    }
+
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
+    /// The sign-in page, with a 403, for a sign-in posted from another site.
+    private func crossSite(_ request: Request) -> Response {
+        let language = Self.language(of: request)
+        var response = page(signInPage(language, problem: language(.crossSite)), language: language, frame: .signedOut, request: request)
+        response.status = .forbidden
+        return response
+    }
+
     /// The sign-in page, with a 401, for a request without a citizen's session.
     private func refused(_ request: Request) -> Response {
         let language = Self.language(of: request)
-        var response = page(signInPage(language, problem: language(.tokenRefused)), language: language, current: nil, request: request)
+        var response = page(signInPage(language, problem: language(.tokenRefused)), language: language, frame: .signedOut, request: request)
         response.status = .unauthorized
         return response
     }
 
-    private func page(_ body: String, language: PortalLanguage, current: PortalView?, request: Request) -> Response {
+    private func page(_ body: String, language: PortalLanguage, frame: HTMLPage.Frame, request: Request) -> Response {
         var here = URLComponents()
         here.path = request.uri.path
         let query = request.uri.queryParameters.filter { $0.key != "lang" }.map {
             URLQueryItem(name: String($0.key), value: String($0.value))
         }
         here.queryItems = query.isEmpty ? nil : query
-        let html = HTMLPage(language: language, current: current, path: here.string ?? "/", body: body).text
+        let html = HTMLPage(language: language, frame: frame, path: here.string ?? "/", body: body).text
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         // Script only the page's own files (the proof view's check), which fetch only from here; no frames around the

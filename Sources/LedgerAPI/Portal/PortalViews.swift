@@ -81,7 +81,7 @@ struct PortalViews {
         let rows = items.map { item -> String in
             let verdictClass = Self.violations.contains(item.outcome) ? " class=\"violation\"" : ""
             let cells = [
-                Self.instant(item.occurredAt), t(item.outcome.phrase), item.institution.name ?? item.institution.id,
+                instant(item.occurredAt), t(item.outcome.phrase), item.institution.name ?? item.institution.id,
                 (item.dataCategories ?? []).joined(separator: ", "), item.recordCount.map(String.init) ?? "",
                 item.dataForm.map { DataForm(rawValue: $0).map { t($0.phrase) } ?? $0 } ?? "", item.purpose ?? "", item.dataHolder ?? "",
                 item.consentId ?? "", item.findings.joined(separator: ", "),
@@ -109,8 +109,8 @@ struct PortalViews {
             let cells = [
                 t(consent.status.phrase), consent.consentId, consent.grantedBy.name ?? consent.grantedBy.id, consent.dataHolder,
                 consent.recipients.joined(separator: ", "),
-                consent.purposes.joined(separator: ", "), consent.dataCategories.joined(separator: ", "), Self.instant(consent.validFrom),
-                Self.instant(consent.validUntil),
+                consent.purposes.joined(separator: ", "), consent.dataCategories.joined(separator: ", "), instant(consent.validFrom),
+                instant(consent.validUntil),
             ]
             return "<tr data-consent=\"\(consent.consentId.escaped)\" data-status=\"\(consent.status.rawValue)\">"
                 + zip(columns, cells).map { "<td data-label=\"\(t($0).escaped)\">\($1.escaped)</td>" }.joined()
@@ -186,7 +186,7 @@ struct PortalViews {
             """
     }
 
-    /// Where the proof view's script (``ProofScript``) says what it checked in the browser, with the keys and words it
+    /// Where the proof view's script (``PortalScripts/proof``) says what it checked in the browser, with the keys and words it
     /// needs; without script, a note of what to do instead.
     private func browserCheck() -> String {
         let t = language
@@ -206,10 +206,20 @@ struct PortalViews {
             """
     }
 
-    /// An instant as the API gives it (RFC 3339, UTC, with its fraction), read as a date and a time.
-    static func instant(_ text: String?) -> String {
+    /// An instant as the API gives it (RFC 3339 in UTC, with the fraction the event gave, which orders two accesses in
+    /// one second), as the reader's language writes a date: `2026년 4월 1일 09:30:00.25 UTC`, `1 Apr 2026, 09:30:00.25 UTC`.
+    func instant(_ text: String?) -> String {
         guard let text else { return "" }
-        return text.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        let parts = text.split(separator: "T")
+        let date = parts.first?.split(separator: "-").compactMap { Int($0) } ?? []
+        guard parts.count == 2, date.count == 3, (1...12).contains(date[1]), text.hasSuffix("Z") else { return text }
+        let time = parts[1].dropLast()
+        switch language {
+        case .korean: return "\(date[0])년 \(date[1])월 \(date[2])일 \(time) UTC"
+        case .english:
+            let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][date[1] - 1]
+            return "\(date[2]) \(month) \(date[0]), \(time) UTC"
+        }
     }
 }
 

@@ -1,8 +1,33 @@
-/// The proof view's check in the browser (docs/portal.md): it fetches the citizen's bundle, checks it with the offline
-/// verifier's own checks (`/checks.js`, ``VerifierChecks``), and holds the view's table to what the bundle proves. Its
-/// words come from the page (the section's `data-` attributes), which takes them from ``Phrase``.
-enum ProofScript {
-    static let text = #"""
+/// The page's own scripts (docs/portal.md), each served at its path; the page reads and works without them.
+enum PortalScripts {
+    /// Every script by the path it is served at: these, and the offline verifier's checks (``VerifierChecks``).
+    static let all = [("/checks.js", VerifierChecks.script), ("/proof.js", proof), ("/session.js", session)]
+
+    /// The sign-in page's: a token handed over in the page's fragment (`/#token=…`) by the citizen's identity provider
+    /// or MyData app is taken out of the address at once, then posted to `/session` from this page, so it is never in
+    /// a URL a server sees or logs, nor in the browser's history.
+    static let session = #"""
+        "use strict";
+        (() => {
+          const token = new URLSearchParams(location.hash.slice(1)).get("token");
+          if (!token) return;
+          history.replaceState(null, "", location.pathname + location.search);
+          const form = document.createElement("form");
+          form.method = "post";
+          form.action = "/session";
+          form.hidden = true;
+          const field = document.createElement("input");
+          Object.assign(field, { type: "hidden", name: "token", value: token });
+          form.append(field);
+          document.body.append(form);
+          form.submit();
+        })();
+        """#
+
+    /// The proof view's check in the browser: it fetches the citizen's bundle, checks it with the offline verifier's
+    /// own checks (`/checks.js`), and holds the view's table to what the bundle proves. Its words come from the page
+    /// (the section's `data-` attributes), which takes them from ``Phrase``.
+    static let proof = #"""
         "use strict";
         (() => {
           const section = document.getElementById("browser-check");
