@@ -3,8 +3,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// The citizen's page (docs/portal.md): server-rendered HTML at `/`, in Korean or English, readable without script (the
-/// proof view's check of the bundle in the browser is the one thing script adds).
+/// The citizen's page (docs/portal.md): server-rendered HTML at `/`, in Korean or English, readable without script (which
+/// adds only the proof view's check of the bundle in the browser, and the sign-in by a token in the fragment).
 /// It signs the citizen in with a cookie that holds their API token (HttpOnly, SameSite=Strict, never in a URL), and
 /// answers each view from the API's own handler, as the citizen's token would: nothing here reads a ledger itself.
 struct PortalRoutes {
