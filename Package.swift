@@ -248,7 +248,8 @@ let package = Package(
         .testTarget(
             name: "LedgerAPITests",
             dependencies: [
-                "APITokens", "LedgerAPI", "LedgerFormat", "LedgerStore", "ConsentModel", "ConsentFixtures", "MerkleLog",
+                "APITokens", "LedgerAPI", "LedgerFormat", "LedgerStore", "LedgerStoreFixtures", "ConsentModel", "ConsentFixtures",
+                "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -40,19 +40,29 @@ extension Components.Schemas.Entry {
 }
 
 extension Components.Schemas.AccessEntry {
-    /// What a citizen sees of an access: the event's own words where the value is still there.
+    /// What a citizen sees of an access, read from the ledger's own bytes, not from the query index that found it (a
+    /// derived table, which only `ledgerctl verify --data-dir` holds to them): institution, verdict and findings from the
+    /// leaf; the rest from the record the leaf commits to, when it is there and is that record. Only the time of a
+    /// record no longer at hand comes from the index.
     init(_ ledger: PartitionLedger, _ entry: IndexedEntry, names: InstitutionNames) throws {
+        let codes = try VerdictCodes(canonicalJSON: entry.leaf.verdict)
+        guard let outcome = Components.Schemas.Outcome(rawValue: codes.listedOutcome) else {
+            throw LedgerStoreError(
+                .corrupt, "the verdict of leaf \(entry.index) has outcome \(codes.listedOutcome), which this API does not know")
+        }
         var access: DataAccess?
-        if let value = entry.value, case .accessPerformed(let performed) = try? Event.decode(value).data { access = performed }
+        if let value = entry.value, SHA256Hash.of(value) == entry.leaf.valueHash,
+            case .accessPerformed(let performed) = try? Event.decode(value).data
+        {
+            access = performed
+        }
         self.init(
-            position: .init(ledger, entry), institution: .init(entry.institution, names: names),
-            occurredAt: entry.occurredAt.map(instant(nanoseconds:)), action: access?.action, purpose: access?.purpose,
-            dataCategories: access?.dataCategories, recordCount: access?.recordCount, dataForm: access?.dataForm,
-            dataHolder: access?.dataHolder, transmissionId: access?.transmissionId,
+            position: .init(ledger, entry), institution: .init(entry.leaf.producer, names: names),
+            occurredAt: access?.occurredAt.description ?? entry.occurredAt.map(instant(nanoseconds:)), action: access?.action,
+            purpose: access?.purpose, dataCategories: access?.dataCategories, recordCount: access?.recordCount,
+            dataForm: access?.dataForm, dataHolder: access?.dataHolder, transmissionId: access?.transmissionId,
             transmissionType: access?.transmissionType.flatMap(Components.Schemas.TransmissionType.init(rawValue:)),
-            outcome: try .init(entry),
-            consentId: try VerdictCodes(canonicalJSON: entry.leaf.verdict).consentId, findings: entry.findings,
-            redacted: entry.redacted)
+            outcome: outcome, consentId: codes.consentId, findings: codes.findings, redacted: entry.redacted)
     }
 }
 

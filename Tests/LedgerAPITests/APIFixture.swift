@@ -34,10 +34,13 @@ struct APIFixture: Sendable {
 
     /// The secret the API derives citizens' subject references with (the fixtures' HMAC secret unless given).
     let subjectSecret: SubjectSecret
+    /// Where partition `p`'s ledger file is `p.sqlite`, for tests that change it behind the API's back.
+    let directory: URL
 
     init(transmissions: Bool = false, subjectSecret: SubjectSecret? = nil) async throws {
         self.subjectSecret = subjectSecret ?? fixtures.secret
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
+        self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         func open(_ partition: Int32) throws -> PartitionLedger {
             try PartitionLedger(

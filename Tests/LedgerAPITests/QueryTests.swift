@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import LedgerAPI
+import LedgerStoreFixtures
 import MerkleLog
 import Testing
 
@@ -72,6 +73,22 @@ struct QueryTests {
             let other = try Self.decode(Page<Access>.self, try await client.get("/v1/me/accesses", as: .citizenB, fixture: fixture))
             #expect(Self.places(other.items.map(\.position)) == ["1:1", "1:2"])
             #expect(other.items.map(\.outcome) == ["covered", "category-not-covered"])
+        }
+    }
+
+    @Test("a citizen's access says what its leaf and record say, whatever the query index says")
+    func factsFromBytes() async throws {
+        let fixture = try await APIFixture()
+        let tamper = LedgerFileTampering(path: fixture.directory.appendingPathComponent("0.sqlite").path)
+        // Leaf 0:2 is A's access for a purpose not consented: the index now calls it covered, and its record is another.
+        try tamper.replaceIndexedOutcome(ofLeaf: 2, with: "covered")
+        try tamper.replaceValue(ofLeaf: 2, with: Array("{}".utf8))
+        try await fixture.application.test(.router) { client in
+            let all = try Self.decode(Page<Access>.self, try await client.get("/v1/me/accesses", as: .citizenA, fixture: fixture))
+            let access = try #require(all.items.first { $0.position.partition == 0 && $0.position.index == 2 })
+            #expect(access.outcome == "purpose-not-covered" && access.consentId == "c-1", "the verdict is the leaf's")
+            #expect(access.purpose == nil, "a record that is not the one its leaf commits to is not read")
+            #expect(all.items.map(\.outcome) == ["covered", "purpose-not-covered", "revoked", "rejected", "covered", "no-consent"])
         }
     }
 

@@ -22,6 +22,7 @@ struct CitizenHistoryTests {
     /// ledger file's tampering fixture too. `secret` keys the subject references (the fixtures' HMAC secret by default).
     func serve(
         cosignedBy witness: NoteSigner? = nil, noise: Bool = false, secret: SubjectSecret? = nil, statement: String? = nil,
+        rewrite: (@Sendable (_ path: String, _ body: String) -> String)? = nil,
         _ body: (URL, String, LedgerFileTampering) async throws -> Void
     ) async throws {
         let secret = secret ?? fixtures.secret
@@ -54,7 +55,8 @@ struct CitizenHistoryTests {
         }
         try await ledger.append([event("access.performed", 5, "CI-A", Fixtures.access(at: "2026-04-05T00:00:00Z"))], judgedBy: &rules)
 
-        try await servingAPI([ledger], registry: fixtures.registry, secret: secret, subjectKeyStatement: statement) { url, token in
+        try await servingAPI([ledger], registry: fixtures.registry, secret: secret, subjectKeyStatement: statement, rewrite: rewrite) {
+            url, token in
             try await body(url, try await token(.citizen, "CI-A"), LedgerFileTampering(path: path))
         }
     }
@@ -210,8 +212,12 @@ struct CitizenHistoryTests {
             }
             #expect(error?.reason.contains("the record given for entry 1 is not the one its leaf commits to") == true)
         }
-        try await serve { url, token, tamper in
-            try tamper.replaceIndexedOutcome(ofLeaf: 3, with: "covered")
+        // The server says the access at leaf 3 was covered (ledgerd reads verdicts from the leaves, so it takes a lie).
+        let lie: @Sendable (String, String) -> String = { path, body in
+            path == "/v1/me/accesses"
+                ? body.replacingOccurrences(of: "\"outcome\":\"purpose-not-covered\"", with: "\"outcome\":\"covered\"") : body
+        }
+        try await serve(rewrite: lie) { url, token, _ in
             let error = await #expect(throws: LedgerClientError.self) {
                 _ = try await CitizenHistory.fetch(from: url, token: token, ledgerKey: ledgerKey.publicKey)
             }
