@@ -63,6 +63,7 @@ struct PortalTests {
             let body = String(buffer: proof.body)
             let key = Data(fixture.signingKey.publicKey.rawRepresentation).base64EncodedString()
             #expect(body.contains("data-ledger-key=\"\(key)\"") && body.contains("<script src=\"/checks.js\"></script>"))
+            #expect(body.contains("<p id=\"witnesses\">이 원장의 체크포인트에 공동 서명하는 감시자: 없음"), "the fixture's ledger has no witnesses")
             #expect(proof.headers[.contentSecurityPolicy]?.contains("script-src 'self';") == true)
             let served = try await client.execute(uri: "/checks.js", method: .get) { ($0.headers[.contentType], String(buffer: $0.body)) }
             #expect(served.0 == "text/javascript; charset=utf-8")

@@ -181,6 +181,7 @@ struct PortalViews {
             <p>\(t(.proofExplained).escaped)</p>
             <p><a id="bundle" href="/bundle" download>\(t(.downloadBundle).escaped)</a></p>
             \(table("ledger-list", columns: columns, rows: rows))
+            <p id="witnesses">\(t(.ledgerWitnesses).escaped): \(keys.witnesses.isEmpty ? t(.noWitnesses).escaped : "\(keys.witnesses.count) (\(keys.witnesses.map(\.name).joined(separator: ", ").escaped))")</p>
             \(pending)
             \(browserCheck())
             """
