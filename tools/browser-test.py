@@ -116,6 +116,15 @@ def follow(driver, element):
     WebDriverWait(driver, 30).until(replaced)
 
 
+def fits_a_phone(driver, what, shot):
+    """At a phone's 360 px nothing is wider than the screen; a screenshot shows how it reads there."""
+    driver.set_window_size(360, 1600)
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    expect(width <= 360, f"at 360 px {what} is {width} px wide")
+    driver.save_screenshot(f"{SHOTS}/{shot}.png")
+    driver.set_window_size(1280, 1600)
+
+
 def rows(driver, table):
     return driver.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr")
 
@@ -143,11 +152,7 @@ def verify_offline(driver, bundle, ledger_key, policy, accesses):
            f"the verifier shows {len(shown)} accesses, the API holds {accesses}")
     expect(any(r.get_attribute("data-verdict") in VIOLATIONS for r in shown), "the verifier shows no violation")
     driver.save_screenshot(f"{SHOTS}/verify-ko.png")
-    driver.set_window_size(360, 1600)
-    width = driver.execute_script("return document.documentElement.scrollWidth")
-    expect(width <= 360, f"at 360 px the verifier is {width} px wide")
-    driver.save_screenshot(f"{SHOTS}/verify-360px.png")
-    driver.set_window_size(1280, 1600)
+    fits_a_phone(driver, "the verifier", "verify-360px")
     driver.find_element(By.ID, "language").click()
     expect(driver.find_element(By.TAG_NAME, "h1").text == "Check my history", "the verifier's English")
     expect(result.text.startswith("Verified"), f"in English the verifier says: {result.text}")
@@ -259,12 +264,7 @@ def main():
                "a violation is among the other records")
         driver.save_screenshot(f"{SHOTS}/accesses-ko.png")
 
-        # A phone's width: nothing wider than the screen, every row still there.
-        driver.set_window_size(360, 1600)
-        width = driver.execute_script("return document.documentElement.scrollWidth")
-        expect(width <= 360, f"at 360 px the page is {width} px wide")
-        driver.save_screenshot(f"{SHOTS}/accesses-360px.png")
-        driver.set_window_size(1280, 1600)
+        fits_a_phone(driver, "the page", "accesses-360px")
 
         # Filter by one violation's verdict.
         verdict = violations[0]
