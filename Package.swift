@@ -88,7 +88,7 @@ let package = Package(
             name: "LedgerStore",
             dependencies: [
                 "CodedErrors", "MerkleLog", "ConsentModel", "LedgerFormat", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -200,7 +200,11 @@ let package = Package(
         ),
         // What a disk's owner can do to a ledger file behind its ledger's back: the one fixture that writes its tables.
         .target(
-            name: "LedgerStoreFixtures", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], path: "Tests/LedgerStoreFixtures"),
+            name: "LedgerStoreFixtures",
+            dependencies: [
+                "LedgerStore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/LedgerStoreFixtures"),
         // Waits that fail a test after a time limit instead of hanging it: every test target that waits uses these.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
@@ -234,7 +238,11 @@ let package = Package(
             name: "LedgerIdentityTests", dependencies: ["LedgerIdentity", "ConsentModel", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerFormat", "LedgerStore", "MerkleLog", "ConsentModel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "LedgerFormat", "LedgerStore", "LedgerStoreFixtures", "MerkleLog", "ConsentModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "LedgerIngestTests",
@@ -276,7 +284,8 @@ let package = Package(
         .testTarget(
             name: "LedgerWitnessTests",
             dependencies: [
-                "LedgerWitness", "LedgerAPI", "LedgerStore", "ConsentModel", "ConsentFixtures", "KafkaClient", "MerkleLog",
+                "LedgerWitness", "LedgerAPI", "LedgerStore", "LedgerStoreFixtures", "ConsentModel", "ConsentFixtures", "KafkaClient",
+                "MerkleLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -298,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "ExecutableTests",
             dependencies: [
-                "APITokens", "KafkaClient", "ConsentModel", "LedgerFormat", "LedgerStore", "MerkleLog", "TestSupport",
+                "APITokens", "KafkaClient", "ConsentModel", "LedgerFormat", "LedgerIdentity", "LedgerStore", "MerkleLog", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -13,7 +13,7 @@ extension LedgerAudit {
         /// `nil` if the bytes do not decode (decoded again in order, to report why).
         let leaf: LedgerLeaf?
         let leafHash: SHA256Hash
-        /// `nil` for a tombstone or a redacted record.
+        /// `nil` for a tombstone or a record that is gone.
         let valueHash: SHA256Hash?
         let prepared: PreparedRecord?
 

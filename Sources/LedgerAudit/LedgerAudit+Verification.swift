@@ -14,7 +14,6 @@ extension LedgerAudit {
 
         private var chain = ChainedLogVerifier(previousChainHash: LedgerLeaf.previousChainHash(in:))
         private var rules: Rules?
-        private var judging: Bool
         private var heads: [SHA256Hash: SubjectMapValue] = [:]
         /// How the ledger derives subject references, as its first leaf with a subject says: one ledger, one way.
         private var subjectScheme: SubjectScheme?
@@ -70,7 +69,6 @@ extension LedgerAudit {
                 return try Self.witnessed(checkpoints.map(\.log), by: witnesses, cosigned: cosigned, origin: origin)
             }
             rules = audit.trust.map { Rules(trust: $0, partition: partition, secret: .generate()) }
-            judging = rules != nil
             try checkCheckpoints()
         }
 
@@ -128,15 +126,17 @@ extension LedgerAudit {
                     index, "is offset \(leaf.offset) of \(leaf.topic)/\(leaf.partition), not a later record of \(topic)/\(partition)")
             }
             previousOffset = leaf.offset
-            if !stored.redacted {
-                guard examined.valueHash == leaf.valueHash else {
-                    throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
-                }
-            } else {
-                // The rules' state past a redacted record cannot be rebuilt; later verdicts go unchecked.
-                judging = false
+            // A record's bytes may be gone only by an erasure the log itself recorded (docs/privacy.md).
+            guard !stored.redacted else {
+                throw fail(
+                    index,
+                    "its record is missing or does not open (its bytes altered, or its data key destroyed), and no erasure leaf ordered it removed"
+                )
             }
-            if judging, let prepared = examined.prepared {
+            guard examined.valueHash == leaf.valueHash else {
+                throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
+            }
+            if rules != nil, let prepared = examined.prepared {
                 let judgement = rules!.apply(prepared)
                 if let reason = leaf.disagreement(with: judgement) { throw fail(index, reason) }
                 recomputed += 1

@@ -27,7 +27,7 @@ public struct LedgerAudit: Sendable {
         public let leaves: UInt64
         public let checkpoints: Int
         public let subjects: Int
-        /// Verdicts recomputed by the rules; the rest had redacted records, or no registry was given.
+        /// Verdicts recomputed by the rules: every one, or none when no registry was given.
         public let verdictsRecomputed: UInt64
         /// The size of the largest checkpoint a quorum of the policy's witnesses cosigned (`nil` without a policy).
         public let witnessedSize: UInt64?
@@ -57,9 +57,14 @@ public struct LedgerAudit: Sendable {
     /// Leaves read, then prepared on all cores, at a time.
     static let batchSize = 4_096
 
-    public init(trust: RegistryTrust?, ledgerKey: Curve25519.Signing.PublicKey, witnessPolicy: String? = nil) {
+    /// Opens the records' sealed payloads (the data directory's key store and master key); without it, a ledger whose
+    /// payloads are sealed cannot be checked.
+    public let keys: PayloadKeys?
+
+    public init(trust: RegistryTrust?, ledgerKey: Curve25519.Signing.PublicKey, keys: PayloadKeys? = nil, witnessPolicy: String? = nil) {
         self.trust = trust
         self.ledgerKey = ledgerKey
+        self.keys = keys
         self.witnessPolicy = witnessPolicy
     }
 
@@ -73,7 +78,7 @@ public struct LedgerAudit: Sendable {
     /// Checks the ledger file at `path`, calling `progress` with the leaves checked so far and the total. Blocks while
     /// it reads and checks; from async code call ``verify(file:progress:)``.
     public func verify(path: String, progress: (UInt64, UInt64) -> Void = { _, _ in }) throws -> Summary {
-        let file = try LedgerFile(readingAt: path)
+        let file = try LedgerFile(readingAt: path, keys: keys)
         return try file.read { reader in
             guard try reader.holdsLedger else {
                 throw Failure(

@@ -5,31 +5,43 @@ import Logging
 import MerkleLog
 import PrivateFiles
 
-/// The ledger's own secrets: the Ed25519 key that signs checkpoints, and the secret behind subject references (a VOPRF
-/// key for a new data directory; the HMAC secret of one made before VOPRF references). Created in the data directory on
+/// The ledger's own secrets: the Ed25519 key that signs checkpoints, the secret behind subject references (a VOPRF
+/// key for a new data directory; the HMAC secret of one made before VOPRF references), and the master key that wraps
+/// the data keys records are sealed under at rest. Created in the data directory on
 /// first start (and said so), read on later ones; never created beside ledgers that already exist, where a new one would
 /// break what they published.
 public struct LedgerIdentity: Sendable {
     public let signingKey: Curve25519.Signing.PrivateKey
     public let subjectSecret: SubjectSecret
+    /// Wraps the data keys of the key store (AES-256).
+    public let payloadMasterKey: SymmetricKey
 
     public static let signingKeyFile = "checkpoint-signing.key"
     /// The HMAC secret of a data directory made before VOPRF references; its ledgers keep it.
     public static let subjectSecretFile = "subject-reference.secret"
     /// The VOPRF key (RFC 9497, P-384) behind the subject references of a data directory made since.
     public static let subjectKeyFile = "subject-reference.voprf"
-    /// Every secret file a data directory may hold, which a backup must carry with the ledgers.
-    public static let files = [signingKeyFile, subjectSecretFile, subjectKeyFile, developmentTokenIssuerFile]
+    /// The master key that wraps the key store's data keys (docs/privacy.md).
+    public static let payloadMasterKeyFile = "payload-master.key"
+    /// The key store: the data keys the ledgers' records are sealed under, each wrapped under the master key.
+    public static let payloadKeysFile = "payload-keys.db"
+    /// Every secret file a data directory may hold, which a backup must carry with the ledgers (the key store, a
+    /// database, is copied as one).
+    public static let files = [signingKeyFile, subjectSecretFile, subjectKeyFile, developmentTokenIssuerFile, payloadMasterKeyFile]
 
-    public init(signingKey: Curve25519.Signing.PrivateKey, subjectSecret: SubjectSecret) {
+    public init(signingKey: Curve25519.Signing.PrivateKey, subjectSecret: SubjectSecret, payloadMasterKey: SymmetricKey) {
         self.signingKey = signingKey
         self.subjectSecret = subjectSecret
+        self.payloadMasterKey = payloadMasterKey
     }
 
-    /// Reads both secrets, the signing key from `signingKeyFile` when given (the production layout keeps it outside
-    /// the data directory) and otherwise from `directory`. One that is missing is created (owner-only), unless
-    /// `directory` already holds ledgers. `directory` is made owner-only (0700), and the log says if it was not.
-    public static func loadOrCreate(in directory: URL, signingKeyFile: URL? = nil, logger: Logger) throws -> LedgerIdentity {
+    /// Reads the secrets, the signing key from `signingKeyFile` and the master key from `masterKeyFile` when given (the
+    /// production layout keeps them outside the data directory) and otherwise from `directory`. One that is missing is
+    /// created (owner-only), unless `directory` already holds what depends on it (ledgers; the key store).
+    /// `directory` is made owner-only (0700), and the log says if it was not.
+    public static func loadOrCreate(in directory: URL, signingKeyFile: URL? = nil, masterKeyFile: URL? = nil, logger: Logger) throws
+        -> LedgerIdentity
+    {
         if let mode = try PrivateFile.restrictDirectory(directory) {
             logger.notice(
                 "made \(directory.path) owner-only (0700; it was 0\(String(mode, radix: 8))): it holds raw events with citizens' identifiers"
@@ -41,8 +53,12 @@ public struct LedgerIdentity: Sendable {
         let keyFile = signingKeyFile ?? directory.appendingPathComponent(Self.signingKeyFile)
         let hmacFile = directory.appendingPathComponent(subjectSecretFile)
         let voprfFile = directory.appendingPathComponent(subjectKeyFile)
+        let masterFile = masterKeyFile ?? directory.appendingPathComponent(payloadMasterKeyFile)
         // Everything is read before anything is made, so that a file that cannot be read leaves nothing new behind.
-        let (key, hmac, voprf) = (try read(keyFile), try read(hmacFile), try read(voprfFile))
+        let (key, hmac, voprf, master) = (try read(keyFile), try read(hmacFile), try read(voprfFile), try read(masterFile))
+        guard master.map({ $0.count == 32 }) ?? true else {
+            throw LedgerIdentityError(.secretMalformed, "\(masterFile.path) does not hold a 32-byte key: restore it from backup")
+        }
         if hmac != nil, voprf != nil {
             throw LedgerIdentityError(
                 .secretMalformed,
@@ -76,7 +92,27 @@ public struct LedgerIdentity: Sendable {
                     "\(voprfFile.path) does not hold a P-384 VOPRF key: restore it from backup, or remove it to start a new ledger")
             }
         }
-        return LedgerIdentity(signingKey: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes), subjectSecret: subjectSecret)
+        let holdsKeyStore = FileManager.default.fileExists(atPath: directory.appendingPathComponent(payloadKeysFile).path)
+        let masterBytes =
+            try master
+            ?? create(
+                masterFile, what: "payload master key",
+                unless: holdsKeyStore ? "no record sealed under the key store's data keys could be read again" : nil, logger: logger
+            ) {
+                SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+            }
+        return LedgerIdentity(
+            signingKey: try Curve25519.Signing.PrivateKey(rawRepresentation: keyBytes), subjectSecret: subjectSecret,
+            payloadMasterKey: SymmetricKey(data: masterBytes))
+    }
+
+    /// The master key of an existing data directory (from `file` when given); never creates one.
+    public static func existingMasterKey(in directory: URL, file: URL? = nil) throws -> SymmetricKey {
+        let bytes = try readExisting(file ?? directory.appendingPathComponent(payloadMasterKeyFile), in: directory)
+        guard bytes.count == 32 else {
+            throw LedgerIdentityError(.secretMalformed, "the payload master key is not 32 bytes: restore it from backup")
+        }
+        return SymmetricKey(data: bytes)
     }
 
     /// The key of the development token issuer, which `ledgerctl token` signs API tokens with; ledgerd

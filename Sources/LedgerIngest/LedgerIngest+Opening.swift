@@ -29,7 +29,10 @@ extension LedgerIngest {
         let signer = try identity.signer(origin: origin)
         let path = configuration.databasePath(partition: partition)
         try restrictLedgerFiles(path)
-        let ledger = try PartitionLedger(path: path, origin: origin, topic: configuration.eventsTopic, partition: partition)
+        let ledger = try PartitionLedger(
+            path: path, origin: origin, topic: configuration.eventsTopic, partition: partition, keys: payloadKeys)
+        let sealed = try ledger.sealPayloadsStoredInTheClear()
+        if sealed > 0 { logger.notice("\(origin): sealed \(sealed) records stored in the clear by an earlier version") }
         let (rules, undelivered) = try replay(ledger)
         learn(from: rules)
         // A ledger that published a checkpoint must still agree with it, whether it was kept or rebuilt.

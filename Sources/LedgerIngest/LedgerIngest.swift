@@ -5,6 +5,7 @@ import LedgerIdentity
 import LedgerStore
 import Logging
 import MerkleLog
+import PrivateFiles
 import ServiceLifecycle
 import Synchronization
 
@@ -28,6 +29,8 @@ public final class LedgerIngest: Service, Sendable {
     /// Institutions' names from the registry files and the registries partitions' logs hold, for people to read.
     let names: Mutex<[String: String]>
     let identity: LedgerIdentity
+    /// The data keys every ledger seals its records' payloads under, in the data directory's key store.
+    let payloadKeys: PayloadKeys
     let logger: Logger
     let outputs: IngestOutputs
     let partitions = Mutex<[Int32: PartitionState]>([:])
@@ -43,7 +46,7 @@ public final class LedgerIngest: Service, Sendable {
     public init(
         configuration: IngestConfiguration, consumer: KafkaConsumerConfiguration, producer: KafkaProducer, trust: RegistryTrust,
         identity: LedgerIdentity, logger: Logger
-    ) {
+    ) throws {
         self.configuration = configuration
         self.outputs = IngestOutputs(configuration: configuration)
         self.consumerConfiguration = consumer
@@ -52,6 +55,10 @@ public final class LedgerIngest: Service, Sendable {
         self.knownKeys = Mutex(trust.signingKeys)
         self.names = Mutex(Dictionary(trust.bootstrap.institutions.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
         self.identity = identity
+        _ = try PrivateFile.restrictDirectory(configuration.dataDirectory)
+        self.payloadKeys = try PayloadKeys(
+            path: configuration.dataDirectory.appendingPathComponent(LedgerIdentity.payloadKeysFile).path,
+            masterKey: identity.payloadMasterKey)
         self.logger = logger
     }
 

@@ -6,7 +6,11 @@ import GRDB
 public struct LedgerFile: Sendable {
     let queue: DatabaseQueue
 
-    public init(readingAt path: String) throws {
+    let keys: PayloadKeys?
+
+    /// Reads the file at `path`; sealed payloads are opened with `keys` (without it, reading one is an error).
+    public init(readingAt path: String, keys: PayloadKeys? = nil) throws {
+        self.keys = keys
         guard FileManager.default.fileExists(atPath: path) else { throw LedgerStoreError(.missingFile, "\(path) does not exist") }
         var configuration = Configuration()
         configuration.readonly = true
@@ -20,7 +24,11 @@ public struct LedgerFile: Sendable {
 
     /// Runs `body` on one consistent snapshot of the file.
     public func read<T>(_ body: (LedgerReader) throws -> T) throws -> T {
-        try queue.read { try body(LedgerReader(db: $0)) }
+        try queue.read { db in
+            // A file that holds no ledger has no origin: its reader says so when asked (``LedgerReader/holdsLedger``).
+            let origin = (try? String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'origin'")) ?? nil
+            return try body(LedgerReader(db: db, keys: keys, origin: origin ?? ""))
+        }
     }
 
     /// Copies one consistent snapshot of the ledger, write-ahead log included, into a new file at `path` with

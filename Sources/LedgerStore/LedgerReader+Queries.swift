@@ -12,6 +12,8 @@ public struct IndexedEntry: Sendable {
     /// The record's value; `nil` for a tombstone or once redacted.
     public let value: [UInt8]?
     public let redacted: Bool
+    /// The index of the leaf whose order erased the record.
+    public let erasedBy: UInt64?
     public let institution: String
     public let outcome: String
     public let isViolation: Bool
@@ -82,7 +84,8 @@ extension LedgerReader {
             db,
             sql: """
                 SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, payload.value, payload.redacted,
-                       entry.institution, entry.outcome, entry.violation, entry.findings, entry.occurred_at
+                       entry.institution, entry.outcome, entry.violation, entry.findings, entry.occurred_at,
+                       payload.key_id, payload.erased_by
                 FROM leaf JOIN entry USING (idx) JOIN payload USING (idx)
                 WHERE \(conditions.joined(separator: " AND "))
                 ORDER BY leaf.idx LIMIT ?
@@ -92,9 +95,13 @@ extension LedgerReader {
             let leaf: Data = try row.decode(atIndex: 1)
             let value: Data? = try row.decode(atIndex: 3)
             let findings: String = try row.decode(atIndex: 8)
+            let index = try Self.index(row, 0)
+            let payload = try openPayload(
+                index: index, value: value.map(Array.init), headers: nil, redacted: try row.decode(atIndex: 4),
+                keyID: try row.decode(atIndex: 10), erasedBy: try row.decode(atIndex: 11))
             return IndexedEntry(
-                index: try Self.index(row, 0), leaf: try LedgerLeaf(decoding: Array(leaf)), leafHash: try Self.hash(row.decode(atIndex: 2)),
-                value: value.map(Array.init), redacted: try row.decode(atIndex: 4), institution: try row.decode(atIndex: 5),
+                index: index, leaf: try LedgerLeaf(decoding: Array(leaf)), leafHash: try Self.hash(row.decode(atIndex: 2)),
+                value: payload.value, redacted: payload.redacted, erasedBy: payload.erasedBy, institution: try row.decode(atIndex: 5),
                 outcome: try row.decode(atIndex: 6), isViolation: try row.decode(atIndex: 7),
                 findings: findings.split(separator: " ").map(String.init), occurredAt: try row.decode(atIndex: 9))
         }

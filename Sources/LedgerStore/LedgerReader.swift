@@ -8,6 +8,10 @@ import MerkleLog
 /// Reads one snapshot of a partition ledger: leaves, payloads, proofs, checkpoints.
 public struct LedgerReader: MerkleNodeSource {
     let db: Database
+    /// Opens sealed payloads; a reader without it refuses to read one.
+    let keys: PayloadKeys?
+    /// The ledger's origin, bound into each sealed payload.
+    let origin: String
 
     public func hash(of node: NodeID) throws -> SHA256Hash {
         try NodeReader(db: db).hash(of: node)
@@ -54,13 +58,16 @@ public struct StoredLeaf: Sendable {
     /// The record's value; `nil` for a tombstone or once redacted.
     public let value: [UInt8]?
     public let headers: [(name: String, value: [UInt8]?)]
+    /// The value is gone though the leaf may commit to one: erased, or unreadable (its key destroyed, its bytes altered).
     public let redacted: Bool
+    /// The index of the leaf whose order erased the record, as recorded beside it.
+    public let erasedBy: UInt64?
     /// Its row in the query index, when asked for (`nil` also when it has none).
     public let indexed: EntryIndex?
 
     public init(
         index: UInt64, leaf: [UInt8], leafHash: [UInt8], chainHash: [UInt8], value: [UInt8]?, headers: [(name: String, value: [UInt8]?)],
-        redacted: Bool, indexed: EntryIndex? = nil
+        redacted: Bool, erasedBy: UInt64? = nil, indexed: EntryIndex? = nil
     ) {
         self.index = index
         self.leaf = leaf
@@ -69,6 +76,7 @@ public struct StoredLeaf: Sendable {
         self.value = value
         self.headers = headers
         self.redacted = redacted
+        self.erasedBy = erasedBy
         self.indexed = indexed
     }
 }
@@ -100,7 +108,7 @@ extension LedgerReader {
             sql: """
                 SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, leaf.chain_hash, payload.value, payload.headers, payload.redacted,
                     entry.institution, entry.event_type, entry.outcome, entry.violation, entry.findings, entry.purpose,
-                    entry.occurred_at, entry.transmission_id, entry.transmission_type
+                    entry.occurred_at, entry.transmission_id, entry.transmission_type, payload.key_id, payload.erased_by
                 FROM leaf LEFT JOIN payload USING (idx) LEFT JOIN entry USING (idx) WHERE leaf.idx >= ? AND leaf.idx < ?
                 ORDER BY leaf.idx
                 """)
@@ -126,11 +134,15 @@ extension LedgerReader {
                         occurredAt: try row.decode(atIndex: 13), transmissionId: try row.decode(atIndex: 14),
                         transmissionType: try row.decode(atIndex: 15))
                 } : nil
+            let index = try Self.index(sqlite3_column_int64(columns, 0), "leaf index")
+            let payload = try openPayload(
+                index: index, value: blob(4), headers: blob(5), redacted: sqlite3_column_int64(columns, 6) != 0,
+                keyID: try row.decode(atIndex: 16), erasedBy: try row.decode(atIndex: 17))
             try body(
                 StoredLeaf(
-                    index: try Self.index(sqlite3_column_int64(columns, 0), "leaf index"), leaf: blob(1) ?? [], leafHash: blob(2) ?? [],
-                    chainHash: blob(3) ?? [], value: blob(4), headers: withHeaders ? try blob(5).map(StoredHeaders.decode) ?? [] : [],
-                    redacted: sqlite3_column_int64(columns, 6) != 0, indexed: indexed))
+                    index: index, leaf: blob(1) ?? [], leafHash: blob(2) ?? [], chainHash: blob(3) ?? [], value: payload.value,
+                    headers: withHeaders ? try payload.headers.map(StoredHeaders.decode) ?? [] : [], redacted: payload.redacted,
+                    erasedBy: payload.erasedBy, indexed: indexed))
         }
     }
 

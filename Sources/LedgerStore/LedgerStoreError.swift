@@ -25,6 +25,10 @@ extension CodedError.Code where Domain == LedgerStoreErrorDomain {
     public static var missingFile: Self { Self("missingFile") }
     /// The file to write exists already, and is not replaced.
     public static var fileExists: Self { Self("fileExists") }
+    /// A sealed payload was asked of a reader without the key store.
+    public static var sealed: Self { Self("sealed") }
+    /// A data key of the key store does not open under the master key given.
+    public static var wrongMasterKey: Self { Self("wrongMasterKey") }
     /// The file to write cannot be created.
     public static var cannotCreate: Self { Self("cannotCreate") }
 }

@@ -83,6 +83,15 @@ extension PartitionLedger {
                     CREATE INDEX entry_transmission ON entry(transmission_id) WHERE transmission_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v7: sealed payloads") { db in
+            try db.execute(
+                sql: """
+                    -- The data key (PayloadKeys) a payload's value and headers are sealed under; NULL for one written in the
+                    -- clear before ledgers sealed payloads. `erased_by` is the index of the leaf that ordered it erased.
+                    ALTER TABLE payload ADD COLUMN key_id INTEGER;
+                    ALTER TABLE payload ADD COLUMN erased_by INTEGER;
+                    """)
+        }
         return migrator
     }
 }

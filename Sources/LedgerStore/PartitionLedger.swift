@@ -69,11 +69,12 @@ public final class PartitionLedger: Sendable {
     public let topic: String
     public let partition: Int32
     let database: DatabasePool
+    let keys: PayloadKeys
     let state: Mutex<State>
 
-    /// Opens (creating if needed) the ledger of `topic`/`partition` at `path`. A database that belongs
-    /// to another ledger is refused.
-    public init(path: String, origin: String, topic: String, partition: Int32) throws {
+    /// Opens (creating if needed) the ledger of `topic`/`partition` at `path`, sealing its records' payloads under
+    /// `keys`. A database that belongs to another ledger is refused.
+    public init(path: String, origin: String, topic: String, partition: Int32, keys: PayloadKeys) throws {
         var configuration = Configuration()
         // Another process (a verifier, an operator's tool) may hold a lock for a moment: wait for it.
         configuration.busyMode = .timeout(10)
@@ -81,6 +82,8 @@ public final class PartitionLedger: Sendable {
         // ingested again to the same bytes. Only signing a checkpoint waits for the disk (see signCheckpoint).
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // What a record's sealing or erasure replaces is overwritten in the file, not just unlinked.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         database = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(database)
@@ -97,6 +100,7 @@ public final class PartitionLedger: Sendable {
         self.origin = origin
         self.topic = topic
         self.partition = partition
+        self.keys = keys
         state = Mutex(try database.read(Self.loadState))
     }
 
@@ -219,6 +223,7 @@ public final class PartitionLedger: Sendable {
         guard nextOffset > previousOffset || (entries.isEmpty && nextOffset >= next.nextOffset) else {
             throw LedgerStoreError(.outOfOrder, "next offset \(nextOffset) is not after the batch's last offset \(previousOffset)")
         }
+        let sealed = try seal(rows.map { ($0.index, $0.entry.judgement.subject, $0.entry.value, StoredHeaders.encode($0.entry.headers)) })
         next.nextOffset = nextOffset
         let published = next.outputsPublished
         let written = rows
@@ -229,23 +234,21 @@ public final class PartitionLedger: Sendable {
                 sql:
                     "INSERT INTO leaf(idx, kafka_offset, event_id, applied, subject, leaf, leaf_hash, chain_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             )
-            let insertPayload = try db.cachedStatement(sql: "INSERT INTO payload(idx, value, headers) VALUES (?, ?, ?)")
+            let insertPayload = try db.cachedStatement(sql: "INSERT INTO payload(idx, value, headers, key_id) VALUES (?, ?, ?, ?)")
             let insertNode = try db.cachedStatement(sql: "INSERT INTO node(level, idx, hash) VALUES (?, ?, ?)")
             let insertEntry = try db.cachedStatement(sql: EntryIndex.insertSQL)
             let upsertSubject = try db.cachedStatement(
                 sql:
                     "INSERT INTO subject(ref, count, head) VALUES (?, ?, ?) ON CONFLICT(ref) DO UPDATE SET count = excluded.count, head = excluded.head"
             )
-            for row in written {
+            for (row, payload) in zip(written, sealed) {
                 let judgement = row.entry.judgement
                 try insertLeaf.execute(arguments: [
                     Int64(row.index), row.entry.offset, judgement.event?.id, judgement.verdict.isApplied,
                     judgement.subject.map { Data($0.bytes) },
                     Data(row.leaf), Data(row.leafHash.bytes), Data(row.chain.bytes),
                 ])
-                try insertPayload.execute(arguments: [
-                    Int64(row.index), row.entry.value.map { Data($0) }, Data(StoredHeaders.encode(row.entry.headers)),
-                ])
+                try insertPayload.execute(arguments: [Int64(row.index), payload.value, payload.headers, payload.keyID])
                 try row.indexed.insert(index: row.index, using: insertEntry)
             }
             for (node, hash) in writtenNodes {
@@ -287,12 +290,12 @@ public final class PartitionLedger: Sendable {
 
     /// Runs read-only work (proofs, leaves, history) on a consistent snapshot.
     public func read<T: Sendable>(_ body: @escaping @Sendable (LedgerReader) throws -> T) async throws -> T {
-        try await database.read { db in try body(LedgerReader(db: db)) }
+        try await database.read { [keys, origin] db in try body(LedgerReader(db: db, keys: keys, origin: origin)) }
     }
 
     /// The same, blocking the calling thread: for callers that are not on Swift's cooperative pool.
     public func readSynchronously<T>(_ body: (LedgerReader) throws -> T) throws -> T {
-        try database.read { db in try body(LedgerReader(db: db)) }
+        try database.read { db in try body(LedgerReader(db: db, keys: keys, origin: origin)) }
     }
 
     /// Signs a log checkpoint and a subject-map checkpoint of the last committed batch, and stores

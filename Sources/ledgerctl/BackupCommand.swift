@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import LedgerIdentity
 import LedgerStore
@@ -10,9 +11,11 @@ struct BackupCommand: ParsableCommand {
         abstract: "Copy a data directory's ledgers and secrets consistently, while ledgerd runs.",
         discussion: """
             Each partition ledger is copied with SQLite's online backup: one consistent snapshot of it, its \
-            write-ahead log included, taken while ledgerd goes on writing. The ledger's secrets (the checkpoint \
-            signing key and the subject-reference secret) are copied too, readable by the owner only: without them \
-            a restored ledger could not go on. --out must not exist yet, or be empty.
+            write-ahead log included, taken while ledgerd goes on writing; so is the key store the records are \
+            sealed under (its data keys stay wrapped under the master key). The ledger's secrets in the data \
+            directory (the checkpoint signing key, the subject-reference secret, the payload master key when it is \
+            kept there) are copied too, readable by the owner only: without them a restored ledger could not go on. \
+            A key destroyed by an erasure is in no backup taken after it. --out must not exist yet, or be empty.
               ledgerctl backup --data-dir data --out backups/2026-12-04
             Check the copy as any ledger:
               ledgerctl verify --data-dir backups/2026-12-04 --registry registry.json
@@ -48,6 +51,17 @@ struct BackupCommand: ParsableCommand {
                 emit("copied \(file): \(copied) leaves")
             } catch {
                 throw failure("\(source.appendingPathComponent(file).path): \(error)")
+            }
+        }
+        let keyStore = source.appendingPathComponent(LedgerIdentity.payloadKeysFile)
+        if FileManager.default.fileExists(atPath: keyStore.path) {
+            do {
+                // Copied as stored: its keys stay wrapped, and need the master key to open.
+                let keys = try PayloadKeys(path: keyStore.path, masterKey: SymmetricKey(size: .bits256), readingOnly: true)
+                let count = try keys.backup(to: target.appendingPathComponent(LedgerIdentity.payloadKeysFile).path)
+                emit("copied \(LedgerIdentity.payloadKeysFile): \(count) data keys")
+            } catch {
+                throw failure("\(keyStore.path): \(error)")
             }
         }
         var secrets = 0

@@ -5,6 +5,7 @@ import Foundation
 import LedgerAudit
 import LedgerClient
 import LedgerIdentity
+import LedgerStore
 
 /// The regulator's check of a data directory's ledgers, or of those a ledgerd serves.
 struct VerifyCommand: AsyncParsableCommand {
@@ -77,8 +78,18 @@ struct VerifyCommand: AsyncParsableCommand {
             """)
     var ledgerKey: String?
 
+    @Option(
+        help: """
+            With --data-dir, the payload master key file, which opens the records sealed at rest (ledgerd \
+            --master-key). Default: \(LedgerIdentity.payloadMasterKeyFile) in the data directory
+            """)
+    var masterKey: String?
+
     func run() async throws {
-        let audit = LedgerAudit(trust: verdicts ? try trust.load() : nil, ledgerKey: try key(), witnessPolicy: try loadPolicy())
+        let directory = URL(fileURLWithPath: dataDir ?? "data", isDirectory: true)
+        let audit = LedgerAudit(
+            trust: verdicts ? try trust.load() : nil, ledgerKey: try key(), keys: url == nil ? try payloadKeys(in: directory) : nil,
+            witnessPolicy: try loadPolicy())
         var outcome = Outcome()
         if let url {
             guard let base = URL(string: url), base.scheme != nil else {
@@ -101,7 +112,6 @@ struct VerifyCommand: AsyncParsableCommand {
                     named: ledger.name, await Result(awaiting: { try await audit.verify(ledger, servedBy: api, progress: progress) }))
             }
         } else {
-            let directory = URL(fileURLWithPath: dataDir ?? "data", isDirectory: true)
             for file in try ledgerFiles(in: directory) {
                 let path = directory.appendingPathComponent(file).path
                 outcome.record(
@@ -187,6 +197,19 @@ struct VerifyCommand: AsyncParsableCommand {
         FileHandle.standardError.write(
             Data("note: checking against the key in \(directory.path); pass --ledger-key to check against the key you trust\n".utf8))
         return key.publicKey
+    }
+
+    /// The data directory's key store, opened read-only with its master key; `nil` for a directory of ledgers written
+    /// before records were sealed.
+    private func payloadKeys(in directory: URL) throws -> PayloadKeys? {
+        let store = directory.appendingPathComponent(LedgerIdentity.payloadKeysFile)
+        guard FileManager.default.fileExists(atPath: store.path) else { return nil }
+        do {
+            let master = try LedgerIdentity.existingMasterKey(in: directory, file: masterKey.map { URL(fileURLWithPath: $0) })
+            return try PayloadKeys(path: store.path, masterKey: master, readingOnly: true)
+        } catch {
+            throw failure("the records are sealed at rest, and \(error): pass the payload master key with --master-key")
+        }
     }
 }
 

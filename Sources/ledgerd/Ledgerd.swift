@@ -71,6 +71,14 @@ struct Ledgerd: AsyncParsableCommand {
 
     @Option(
         help: """
+            The payload master key file, which wraps the data keys records are sealed under at rest; keep it apart from \
+            the data directory and its backups (created owner-only on first start; docs/privacy.md). Default: \
+            \(LedgerIdentity.payloadMasterKeyFile) in the data directory
+            """)
+    var masterKey: String?
+
+    @Option(
+        help: """
             The institution registry file (JSON) that judges partitions still under rules/v1. Without one (and without \
             a registry authority) every event is rejected as signed by an unknown key.
             """)
@@ -209,7 +217,8 @@ struct Ledgerd: AsyncParsableCommand {
         logger: Logger
     ) async throws {
         let identity = try LedgerIdentity.loadOrCreate(
-            in: dataDirectory, signingKeyFile: settings.signingKey.map { URL(fileURLWithPath: $0) }, logger: logger)
+            in: dataDirectory, signingKeyFile: settings.signingKey.map { URL(fileURLWithPath: $0) },
+            masterKeyFile: settings.masterKey.map { URL(fileURLWithPath: $0) }, logger: logger)
         // The key regulators, witnesses and citizens check checkpoints against: published, never secret.
         FileHandle.standardOutput.write(
             Data("ledger-key=\(Data(identity.signingKey.publicKey.rawRepresentation).base64EncodedString())\n".utf8))
@@ -234,7 +243,7 @@ struct Ledgerd: AsyncParsableCommand {
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: [bootstrap], groupID: settings.group)
         consumerConfiguration.additionalProperties = kafkaProperties
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        let ingest = LedgerIngest(
+        let ingest = try LedgerIngest(
             configuration: configuration, consumer: consumerConfiguration,
             producer: producer, trust: trust, identity: identity, logger: logger)
         let router = Router()

@@ -22,6 +22,7 @@ struct Settings {
     let devTokens: Bool
     let tokenPolicy: TokenPolicy
     let signingKey: String?
+    let masterKey: String?
     let witnesses: String?
     let kafkaConfig: String?
     let logLevel: Logger.Level
@@ -62,6 +63,7 @@ struct Settings {
         }
         tokenPolicy = policy
         signingKey = value(flags.signingKey, "LEDGERD_SIGNING_KEY")
+        masterKey = value(flags.masterKey, "LEDGERD_MASTER_KEY")
         witnesses = value(flags.witnesses, "LEDGERD_WITNESSES")
         kafkaConfig = value(flags.kafkaConfig, "LEDGERD_KAFKA_CONFIG")
         let level = value(flags.logLevel, "LEDGERD_LOG_LEVEL") ?? Default.logLevel.rawValue

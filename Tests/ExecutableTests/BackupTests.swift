@@ -49,11 +49,11 @@ struct BackupTests {
         ledgerd.process.terminate()
         #expect(ledgerd.finish().status == 0)
 
-        // A clean stop wrote every log back: copying only the *.sqlite files (and the key) is a whole copy.
+        // A clean stop wrote every log back: copying only the *.sqlite files (and the keys) is a whole copy.
         let naive = directory.appendingPathComponent("naive").path
         try FileManager.default.createDirectory(atPath: naive, withIntermediateDirectories: true)
         for file in try FileManager.default.contentsOfDirectory(atPath: data)
-        where file.hasSuffix(".sqlite") || file == "checkpoint-signing.key" {
+        where file.hasSuffix(".sqlite") || ["checkpoint-signing.key", "payload-keys.db", "payload-master.key"].contains(file) {
             try FileManager.default.copyItem(atPath: "\(data)/\(file)", toPath: "\(naive)/\(file)")
         }
         let whole = try verify(naive)

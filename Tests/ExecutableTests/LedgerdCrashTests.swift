@@ -88,7 +88,8 @@ struct LedgerdCrashTests {
                 let path = "\(dataDir)/\(topic)-\(partition).sqlite"
                 guard FileManager.default.fileExists(atPath: path) else { continue }
                 let ledger = try PartitionLedger(
-                    path: path, origin: "consent-ledger.local/\(topic)/\(partition)", topic: topic, partition: partition)
+                    path: path, origin: "consent-ledger.local/\(topic)/\(partition)", topic: topic, partition: partition,
+                    keys: dataDirectoryKeys(dataDir))
                 sizes[partition] = ledger.size
             }
             return sizes
@@ -115,7 +116,8 @@ struct LedgerdCrashTests {
         for (partition, offsets) in sent {
             let origin = "consent-ledger.local/\(topic)/\(partition)"
             let ledger = try PartitionLedger(
-                path: "\(dataDir)/\(topic)-\(partition).sqlite", origin: origin, topic: topic, partition: partition)
+                path: "\(dataDir)/\(topic)-\(partition).sqlite", origin: origin, topic: topic, partition: partition,
+                keys: dataDirectoryKeys(dataDir))
             let leaves = try await ledger.read { reader in try (0..<reader.size).map { try reader.leaf(at: $0) } }
             let stored = try leaves.map { try LedgerLeaf(decoding: $0).offset }
             #expect(

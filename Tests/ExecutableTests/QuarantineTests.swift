@@ -67,7 +67,8 @@ struct QuarantineTests {
     func ledgerOffsets(_ dataDir: String, _ partition: Int32) async throws -> [Int64] {
         guard FileManager.default.fileExists(atPath: ledgerPath(dataDir, partition)) else { return [] }
         let ledger = try PartitionLedger(
-            path: ledgerPath(dataDir, partition), origin: "consent-ledger.local/\(topic)/\(partition)", topic: topic, partition: partition)
+            path: ledgerPath(dataDir, partition), origin: "consent-ledger.local/\(topic)/\(partition)", topic: topic, partition: partition,
+            keys: dataDirectoryKeys(dataDir))
         return try await ledger.read { reader in try (0..<reader.size).map { try LedgerLeaf(decoding: reader.leaf(at: $0)).offset } }
     }
 

@@ -36,17 +36,19 @@ struct APIFixture: Sendable {
     let subjectSecret: SubjectSecret
     /// Where partition `p`'s ledger file is `p.sqlite`, for tests that change it behind the API's back.
     let directory: URL
+    /// The key store the fixture's ledgers seal their records under.
+    let keys: PayloadKeys
 
     init(transmissions: Bool = false, subjectSecret: SubjectSecret? = nil) async throws {
         self.subjectSecret = subjectSecret ?? fixtures.secret
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("api-\(UUID().uuidString)")
         self.directory = directory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let keys = try PayloadKeys.inTests(directory)
+        self.keys = keys
         func open(_ partition: Int32) throws -> PartitionLedger {
             try PartitionLedger(
                 path: directory.appendingPathComponent("\(partition).sqlite").path, origin: "test-ledger/events/\(partition)",
-                topic: "events",
-                partition: partition)
+                topic: "events", partition: partition, keys: keys)
         }
         ledgers = try (transmissions ? [0, 1, 2] : [0, 1]).map(open)
         tokens = await TokenVerifier(issuers: [TokenIssuer(keyID: "test-issuer", publicKey: issuerKey.publicKey, issuer: "test")])

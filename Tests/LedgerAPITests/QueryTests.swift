@@ -79,7 +79,7 @@ struct QueryTests {
     @Test("a citizen's access says what its leaf and record say, whatever the query index says")
     func factsFromBytes() async throws {
         let fixture = try await APIFixture()
-        let tamper = LedgerFileTampering(path: fixture.directory.appendingPathComponent("0.sqlite").path)
+        let tamper = LedgerFileTampering(path: fixture.directory.appendingPathComponent("0.sqlite").path, keys: fixture.keys)
         // Leaf 0:2 is A's access for a purpose not consented: the index now calls it covered, and its record is another.
         try tamper.replaceIndexedOutcome(ofLeaf: 2, with: "covered")
         try tamper.replaceValue(ofLeaf: 2, with: Array("{}".utf8))

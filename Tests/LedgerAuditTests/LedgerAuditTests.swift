@@ -15,10 +15,11 @@ struct LedgerAuditTests {
     let fixtures = Fixtures()
     let key = Curve25519.Signing.PrivateKey()
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("audit-\(UUID().uuidString).sqlite").path
+    let keys = try! PayloadKeys.inTests(FileManager.default.temporaryDirectory.appendingPathComponent("audit-keys-\(UUID().uuidString)"))
 
     /// Writes the ledger with `rules` judging (the honest rules unless an insider's are given).
     func write(judgingWith registry: InstitutionRegistry? = nil) async throws -> PartitionLedger {
-        let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0)
+        let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0, keys: keys)
         let signer = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: key)
         var rules = Rules(registry: registry ?? fixtures.registry, secret: fixtures.secret)
         func event(_ type: String, _ seq: Int64, _ day: String, _ subject: String, _ data: [String: Any]) -> IncomingRecord {
@@ -48,10 +49,12 @@ struct LedgerAuditTests {
         return ledger
     }
 
-    var audit: LedgerAudit { LedgerAudit(trust: RegistryTrust(bootstrap: fixtures.registry, authority: nil), ledgerKey: key.publicKey) }
+    var audit: LedgerAudit {
+        LedgerAudit(trust: RegistryTrust(bootstrap: fixtures.registry, authority: nil), ledgerKey: key.publicKey, keys: keys)
+    }
 
     /// Changes the file behind the ledger's back, as someone with access to the disk could.
-    var tamper: LedgerFileTampering { LedgerFileTampering(path: path) }
+    var tamper: LedgerFileTampering { LedgerFileTampering(path: path, keys: keys) }
 
     func expectFailure(at index: UInt64?, mentioning words: String) {
         #expect {
@@ -74,7 +77,7 @@ struct LedgerAuditTests {
 
     @Test("a ledger of several batches, each checked while the next is read: a bad leaf in the first or a later one is named")
     func severalBatches() async throws {
-        let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0)
+        let ledger = try PartitionLedger(path: path, origin: "audit/events/0", topic: "events", partition: 0, keys: keys)
         var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         let garbage = (0..<10_000).map { IncomingRecord(value: Array("not an event \($0)".utf8), headers: [], kafkaTimestamp: nil) }
         try await ledger.append(garbage, judgedBy: &rules)
@@ -106,6 +109,15 @@ struct LedgerAuditTests {
         _ = try await write()
         try tamper.replaceValue(ofLeaf: 1, with: Array("{}".utf8))
         expectFailure(at: 1, mentioning: "record's bytes")
+    }
+
+    @Test("a record's sealed bytes changed without its key, or set to NULL as redacted: gone with no erasure leaf, which fails")
+    func payloadGone() async throws {
+        _ = try await write()
+        try LedgerFileTampering(path: path).replaceValue(ofLeaf: 1, with: Array("{}".utf8))
+        expectFailure(at: 1, mentioning: "no erasure leaf ordered it removed")
+        try LedgerFileTampering(path: path).redactValue(ofLeaf: 1)
+        expectFailure(at: 1, mentioning: "no erasure leaf ordered it removed")
     }
 
     @Test("a leaf deleted: the gap is named")
@@ -166,7 +178,7 @@ struct LedgerAuditTests {
 
     @Test("without a registry, everything but the verdicts is checked: a flipped verdict passes, a changed record does not")
     func structureOnly() async throws {
-        let structural = LedgerAudit(trust: nil, ledgerKey: key.publicKey)
+        let structural = LedgerAudit(trust: nil, ledgerKey: key.publicKey, keys: keys)
         _ = try await write(judgingWith: try InstitutionRegistry(institutions: []))
         let summary = try structural.verify(path: path)
         #expect(summary.leaves == 8 && summary.checkpoints == 2 && summary.verdictsRecomputed == 0)
@@ -236,15 +248,15 @@ struct WitnessPolicyAuditTests {
         #expect(try await ledger.storeCosigned(foreign, witness: witnesses[1].verifier.name) == false)
 
         let twoOfThree = LedgerAudit(
-            trust: RegistryTrust(bootstrap: base.fixtures.registry, authority: nil), ledgerKey: base.key.publicKey,
+            trust: RegistryTrust(bootstrap: base.fixtures.registry, authority: nil), ledgerKey: base.key.publicKey, keys: base.keys,
             witnessPolicy: policy(quorum: 2))
         #expect(try twoOfThree.verify(path: base.path).witnessedSize == 4)
-        let one = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 1))
+        let one = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, keys: base.keys, witnessPolicy: policy(quorum: 1))
         #expect(try one.verify(path: base.path).witnessedSize == 8)
-        let all = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy(quorum: 3))
+        let all = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, keys: base.keys, witnessPolicy: policy(quorum: 3))
         let error = #expect(throws: LedgerAudit.Failure.self) { try all.verify(path: base.path) }
         #expect(error?.reason == "none of its 2 checkpoints carries the cosignatures of 3 of the policy's 3 witnesses")
-        #expect(try LedgerAudit(trust: nil, ledgerKey: base.key.publicKey).verify(path: base.path).witnessedSize == nil)
+        #expect(try LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, keys: base.keys).verify(path: base.path).witnessedSize == nil)
     }
 
     @Test("a policy naming another log key, or unreadable, is refused with the line at fault")
@@ -254,7 +266,7 @@ struct WitnessPolicyAuditTests {
         for (text, words) in [
             ("log \(otherLog.verifier.vkey)\n" + policy(quorum: 1), "is not the ledger's key"), ("witnesses 2\n", "line 1"),
         ] {
-            let audit = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, witnessPolicy: text)
+            let audit = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, keys: base.keys, witnessPolicy: text)
             let error = #expect(throws: LedgerAudit.Failure.self) { try audit.verify(path: base.path) }
             #expect(
                 error?.reason.hasPrefix("the witness policy: ") == true && error?.reason.contains(words) == true, "\(error?.reason ?? "")")

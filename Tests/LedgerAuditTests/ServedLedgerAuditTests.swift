@@ -93,9 +93,9 @@ struct ServedLedgerAuditTests {
         for witness in policy.witnesses.prefix(2) {
             #expect(try await ledger.storeCosigned(try await policy.cosigned(ledger, at: 4, by: witness), witness: witness.verifier.name))
         }
-        let twoOfThree = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy.policy(quorum: 2))
+        let twoOfThree = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, keys: base.keys, witnessPolicy: policy.policy(quorum: 2))
         #expect(try await verifyServed(ledger, with: twoOfThree).witnessedSize == 4)
-        let all = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, witnessPolicy: policy.policy(quorum: 3))
+        let all = LedgerAudit(trust: nil, ledgerKey: base.key.publicKey, keys: base.keys, witnessPolicy: policy.policy(quorum: 3))
         await #expect(throws: LedgerAudit.Failure.self) { try await verifyServed(ledger, with: all) }
     }
 }

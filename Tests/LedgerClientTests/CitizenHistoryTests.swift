@@ -27,7 +27,8 @@ struct CitizenHistoryTests {
     ) async throws {
         let secret = secret ?? fixtures.secret
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path
-        let ledger = try PartitionLedger(path: path, origin: "test-ledger/events/0", topic: "events", partition: 0)
+        let keys = try PayloadKeys.inTests(URL(fileURLWithPath: path + ".keys"))
+        let ledger = try PartitionLedger(path: path, origin: "test-ledger/events/0", topic: "events", partition: 0, keys: keys)
         var rules = Rules(registry: fixtures.registry, secret: secret)
         func event(_ type: String, _ seq: Int64, _ subject: String, _ data: [String: Any]) -> IncomingRecord {
             fixtures.record(
@@ -57,7 +58,7 @@ struct CitizenHistoryTests {
 
         try await servingAPI([ledger], registry: fixtures.registry, secret: secret, subjectKeyStatement: statement, rewrite: rewrite) {
             url, token in
-            try await body(url, try await token(.citizen, "CI-A"), LedgerFileTampering(path: path))
+            try await body(url, try await token(.citizen, "CI-A"), LedgerFileTampering(path: path, keys: keys))
         }
     }
 
@@ -176,7 +177,8 @@ struct CitizenHistoryTests {
     func pagedHistory() async throws {
         let ledger = try PartitionLedger(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path,
-            origin: "test-ledger/events/0", topic: "events", partition: 0)
+            origin: "test-ledger/events/0", topic: "events", partition: 0,
+            keys: try PayloadKeys.inTests(FileManager.default.temporaryDirectory.appendingPathComponent("k-\(UUID().uuidString)")))
         var rules = Rules(registry: fixtures.registry, secret: fixtures.secret)
         let records = [Fixtures.grant("c-1")] + (0..<230).map { _ in Fixtures.access(at: "2026-04-02T00:00:00Z") }
         try await ledger.append(

@@ -19,7 +19,8 @@ struct LedgerIdentityTests {
         )
         #expect(first.subjectSecret.scheme == .voprf, "a new data directory derives subject references by VOPRF")
         #expect(first.subjectSecret.oprfKey?.publicKey == again.subjectSecret.oprfKey?.publicKey)
-        for file in [LedgerIdentity.signingKeyFile, LedgerIdentity.subjectKeyFile] {
+        #expect(first.payloadMasterKey == again.payloadMasterKey)
+        for file in [LedgerIdentity.signingKeyFile, LedgerIdentity.subjectKeyFile, LedgerIdentity.payloadMasterKeyFile] {
             let mode = try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(file).path)[.posixPermissions]
             #expect((mode as? NSNumber)?.intValue == 0o600, "\(file)")
         }
@@ -61,5 +62,19 @@ struct LedgerIdentityTests {
         let error = try #require(throws: LedgerIdentityError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
         #expect(error.code == .secretMalformed)
         #expect(try Data(contentsOf: secret) == Data("not base64!\n".utf8))
+    }
+
+    @Test("beside a key store, a missing master key is not made anew: it says to restore it or to pass --master-key's file")
+    func masterKeyBesideKeyStore() throws {
+        let elsewhere = directory.appendingPathComponent("outside.key")
+        let first = try LedgerIdentity.loadOrCreate(in: directory, masterKeyFile: elsewhere, logger: logger)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent(LedgerIdentity.payloadMasterKeyFile).path))
+        try Data().write(to: directory.appendingPathComponent(LedgerIdentity.payloadKeysFile))
+        let error = try #require(throws: LedgerIdentityError.self) { try LedgerIdentity.loadOrCreate(in: directory, logger: logger) }
+        #expect(error.code == .secretMissing && error.reason.contains(LedgerIdentity.payloadMasterKeyFile))
+        #expect(
+            try LedgerIdentity.loadOrCreate(in: directory, masterKeyFile: elsewhere, logger: logger).payloadMasterKey
+                == first.payloadMasterKey)
+        #expect(try LedgerIdentity.existingMasterKey(in: directory, file: elsewhere) == first.payloadMasterKey)
     }
 }

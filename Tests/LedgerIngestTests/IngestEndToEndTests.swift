@@ -114,7 +114,7 @@ struct IngestEndToEndTests {
         var configuration = IngestConfiguration(dataDirectory: directory ?? self.directory)
         configuration.checkpointEveryLeaves = 50
         configuration.witnesses = witnesses
-        let ingest = LedgerIngest(
+        let ingest = try LedgerIngest(
             configuration: configuration, consumer: consumer, producer: producer,
             trust: trust ?? RegistryTrust(bootstrap: registry, authority: nil), identity: identity, logger: logger)
         return (ingest, producer)
@@ -171,12 +171,20 @@ struct IngestEndToEndTests {
     }
 
     func ledger(_ partition: Int32, in directory: URL? = nil) throws -> PartitionLedger {
-        try PartitionLedger(path: ledgerPath(partition, in: directory), origin: origin(partition), topic: topic, partition: partition)
+        let directory = directory ?? self.directory
+        return try PartitionLedger(
+            path: ledgerPath(partition, in: directory), origin: origin(partition), topic: topic, partition: partition,
+            keys: PayloadKeys(
+                path: directory.appendingPathComponent(LedgerIdentity.payloadKeysFile).path,
+                masterKey: LedgerIdentity.existingMasterKey(in: directory)))
     }
 
     func leaves(in directory: URL, partition: Int32) async throws -> [[UInt8]] {
         guard FileManager.default.fileExists(atPath: ledgerPath(partition, in: directory)) else { return [] }
-        return try await ledger(partition, in: directory).read { reader in try (0..<reader.size).map { try reader.leaf(at: $0) } }
+        // Leaves only: read as a verifier reads a file, without the payloads' keys (those of another directory's identity).
+        return try LedgerFile(readingAt: ledgerPath(partition, in: directory)).read { reader in
+            try (0..<reader.size).map { try reader.leaf(at: $0) }
+        }
     }
 
     /// Every partition's leaves in the suite's directory.

@@ -1,14 +1,19 @@
 import Foundation
 import GRDB
+import LedgerStore
 
 /// What someone with access to the disk (a dishonest operator, a failing drive) can do to a ledger file behind its
 /// ledger's back, for the tests of what must notice. The one place outside LedgerStore that writes its tables
 /// (Sources/LedgerStore/PartitionLedger+Schema.swift): a change of schema changes this file, not every test.
 public struct LedgerFileTampering {
     public let path: String
+    /// With the key store, a change to a sealed record is sealed as the ledger seals it: an insider who holds the
+    /// master key. Without it, the change is written as given, and no longer opens.
+    public let keys: PayloadKeys?
 
-    public init(path: String) {
+    public init(path: String, keys: PayloadKeys? = nil) {
         self.path = path
+        self.keys = keys
     }
 
     /// The encoded leaf at `index`, as stored.
@@ -24,12 +29,28 @@ public struct LedgerFileTampering {
 
     /// Changes the record's bytes stored beside the leaf at `index`.
     public func replaceValue(ofLeaf index: UInt64, with value: [UInt8]) throws {
-        try write("UPDATE payload SET value = ? WHERE idx = ?", [Data(value), Int64(index)])
+        try write("UPDATE payload SET value = ? WHERE idx = ?", [try sealed(value, .value, index), Int64(index)])
     }
 
     /// Changes the stored headers beside the leaf at `index` (bytes in the stored-header format, or not).
     public func replaceHeaders(ofLeaf index: UInt64, with bytes: [UInt8]) throws {
-        try write("UPDATE payload SET headers = ? WHERE idx = ?", [Data(bytes), Int64(index)])
+        try write("UPDATE payload SET headers = ? WHERE idx = ?", [try sealed(bytes, .headers, index), Int64(index)])
+    }
+
+    /// Removes the record's value beside the leaf at `index` and marks it redacted, saying nothing of who did or why.
+    public func redactValue(ofLeaf index: UInt64) throws {
+        try write("UPDATE payload SET value = NULL, redacted = 1 WHERE idx = ?", [Int64(index)])
+    }
+
+    /// `bytes` as the payload row at `index` would hold them: sealed under its key when there are keys and it is sealed.
+    private func sealed(_ bytes: [UInt8], _ part: SealedPayload.Part, _ index: UInt64) throws -> Data {
+        try DatabaseQueue(path: path).read { db in
+            guard let keys, let id = try Int64.fetchOne(db, sql: "SELECT key_id FROM payload WHERE idx = ?", arguments: [Int64(index)]),
+                let key = try keys.key(id: id)
+            else { return Data(bytes) }
+            let origin = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'origin'") ?? ""
+            return try SealedPayload.seal(bytes, part, key: key, origin: origin, index: index)
+        }
     }
 
     public func deleteLeaf(_ index: UInt64) throws {

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import LedgerFormat
 import LedgerStore
+import LedgerStoreFixtures
 import MerkleLog
 import Testing
 
@@ -11,13 +12,16 @@ struct PartitionLedgerTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
     let origin = "test.example/consent-ledger.events.v1/3"
 
+    let keys: PayloadKeys
+
     init() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        keys = try PayloadKeys.inTests(directory)
     }
 
     func open() throws -> PartitionLedger {
         try PartitionLedger(
-            path: directory.appendingPathComponent("p3.sqlite").path, origin: origin, topic: "consent-ledger.events.v1", partition: 3)
+            path: directory.appendingPathComponent("p3.sqlite").path, origin: origin, topic: "consent-ledger.events.v1", partition: 3,
+            keys: keys)
     }
 
     /// Unsigned events of a few subjects (the rules reject them, but they still name their subject),
@@ -104,7 +108,8 @@ struct PartitionLedgerTests {
 
         try await reopened.append(Self.entries(offsets: 30..<60), nextOffset: 60)
         let other = try PartitionLedger(
-            path: directory.appendingPathComponent("other.sqlite").path, origin: origin, topic: "consent-ledger.events.v1", partition: 3)
+            path: directory.appendingPathComponent("other.sqlite").path, origin: origin, topic: "consent-ledger.events.v1", partition: 3,
+            keys: keys)
         try await other.append(Self.entries(offsets: 0..<60), nextOffset: 60)
         #expect(reopened.root == other.root, "appending in two batches across a restart equals appending at once")
     }
@@ -137,6 +142,7 @@ struct PartitionLedgerTests {
                 sql: """
                     DROP TABLE published; DROP TABLE cosigned; DROP INDEX entry_transmission;
                     ALTER TABLE entry DROP COLUMN transmission_id; ALTER TABLE entry DROP COLUMN transmission_type;
+                    ALTER TABLE payload DROP COLUMN key_id; ALTER TABLE payload DROP COLUMN erased_by;
                     DELETE FROM grdb_migrations WHERE identifier >= 'v4'
                     """)
         }
@@ -166,7 +172,8 @@ struct PartitionLedgerTests {
     func wrongLedger() throws {
         _ = try open()
         let error = #expect(throws: LedgerStoreError.self) {
-            try PartitionLedger(path: directory.appendingPathComponent("p3.sqlite").path, origin: "elsewhere/7", topic: "t", partition: 7)
+            try PartitionLedger(
+                path: directory.appendingPathComponent("p3.sqlite").path, origin: "elsewhere/7", topic: "t", partition: 7, keys: keys)
         }
         #expect(error?.code == .wrongLedger)
         #expect(error?.description.contains("check --data-dir") == true)
@@ -177,8 +184,9 @@ struct PartitionLedgerTests {
         let ledger = try open()
         try await ledger.append(Self.entries(offsets: 0..<3), nextOffset: 3)
         let database = try DatabaseQueue(path: directory.appendingPathComponent("p3.sqlite").path)
-        // A header count of 2^32 − 1 once sized an allocation before any header was read.
-        try await database.write { db in try db.execute(sql: "UPDATE payload SET headers = x'FFFFFFFF' WHERE idx = 1") }
+        // A header count of 2^32 − 1 once sized an allocation before any header was read (in a row stored in the clear,
+        // as ledgers stored them before sealing).
+        try await database.write { db in try db.execute(sql: "UPDATE payload SET headers = x'FFFFFFFF', key_id = NULL WHERE idx = 1") }
         let headers = await #expect(throws: LedgerFormatError.self) { try await ledger.read { try $0.storedLeaves(0..<3) } }
         #expect(headers?.code == .malformedLeaf && headers?.reason == "ends 2 bytes early")
         try await database.write { db in try db.execute(sql: "INSERT INTO checkpoint(size, note) VALUES (-5, 'x')") }

@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import KafkaClient
 import LedgerStore
+import LedgerStoreFixtures
 import LedgerWitness
 import Logging
 import MerkleLog
@@ -62,7 +63,8 @@ final class WitnessFixture: Sendable {
         try await consumer.close()
         let ledger = try PartitionLedger(
             path: FileManager.default.temporaryDirectory.appendingPathComponent("w-\(UUID().uuidString).sqlite").path, origin: origin,
-            topic: topicPartition.topic, partition: 0)
+            topic: topicPartition.topic, partition: 0,
+            keys: try PayloadKeys.inTests(FileManager.default.temporaryDirectory.appendingPathComponent("k-\(UUID().uuidString)")))
         var rules = Rules(registry: fixtures.registry, secret: secret ?? fixtures.secret)
         let entries = records.map { record in
             let replaced = replacing.flatMap { $0.offset == record.offset ? $0.with : nil }

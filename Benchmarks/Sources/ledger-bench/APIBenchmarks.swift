@@ -36,7 +36,9 @@ struct APIBenchmarks {
         let secret = SubjectSecret.generate()
         let registry = try benchRegistry(trusting: institution)
         let path = directory.appendingPathComponent("0.sqlite").path
-        let ledger = try PartitionLedger(path: path, origin: "bench/events/0", topic: "events", partition: 0)
+        let ledger = try PartitionLedger(
+            path: path, origin: "bench/events/0", topic: "events", partition: 0,
+            keys: try PayloadKeys(path: directory.appendingPathComponent("keys.db").path, masterKey: SymmetricKey(size: .bits256)))
         let ledgerKey = Curve25519.Signing.PrivateKey()
         let signer = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey)
 

@@ -107,7 +107,7 @@ struct PipelineBenchmarks {
         consumer.sessionTimeout = .seconds(6)
         // librdkafka waits up to fetch.wait.max.ms (500 ms) for data; the mock broker does not answer early.
         consumer.additionalProperties["fetch.wait.max.ms"] = "10"
-        let ingest = LedgerIngest(
+        let ingest = try LedgerIngest(
             configuration: IngestConfiguration(dataDirectory: directory), consumer: consumer, producer: producer,
             trust: RegistryTrust(bootstrap: registry, authority: nil),
             identity: try LedgerIdentity.loadOrCreate(in: directory, logger: logger), logger: logger)
@@ -215,7 +215,7 @@ struct PipelineBenchmarks {
         defer { try? FileManager.default.removeItem(at: directory) }
         var consumer = KafkaConsumerConfiguration(bootstrapServers: [cluster.bootstrapServers], groupID: "bench")
         consumer.sessionTimeout = .seconds(6)
-        let ingest = LedgerIngest(
+        let ingest = try LedgerIngest(
             configuration: IngestConfiguration(dataDirectory: directory), consumer: consumer, producer: producer,
             trust: RegistryTrust(bootstrap: registry, authority: nil),
             identity: try LedgerIdentity.loadOrCreate(in: directory, logger: logger), logger: logger)

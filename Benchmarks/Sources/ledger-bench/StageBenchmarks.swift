@@ -70,7 +70,8 @@ struct StageBenchmarks {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let ledger = try PartitionLedger(
-            path: directory.appendingPathComponent("p.sqlite").path, origin: "bench/0", topic: "t", partition: 0)
+            path: directory.appendingPathComponent("p.sqlite").path, origin: "bench/0", topic: "t", partition: 0,
+            keys: try PayloadKeys(path: directory.appendingPathComponent("keys.db").path, masterKey: SymmetricKey(size: .bits256)))
         let entries = zip(records, judgements).enumerated().map { index, pair in
             PartitionLedger.Entry(offset: Int64(index), timestamp: 0, value: pair.0.value, headers: pair.0.headers, judgement: pair.1)
         }
