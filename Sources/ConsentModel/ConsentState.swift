@@ -29,6 +29,12 @@ public struct ConsentState: Sendable {
         consents[subject]?[id]
     }
 
+    /// Forgets every consent of `subject`, as an erasure of the subject's records does: what they granted can no longer
+    /// be read, so nothing after it rests on them.
+    public mutating func forget(_ subject: SubjectReference) {
+        consents[subject] = nil
+    }
+
     /// Records a grant. Granting an existing consent id again replaces its terms (a re-grant) and
     /// clears an earlier revocation; `supersedes` ends the named consent at this one's `validFrom`.
     public mutating func grant(_ grant: ConsentGrant, by grantor: String, to subject: SubjectReference) {

@@ -15,7 +15,7 @@ extension Event {
     /// rules/v1 must decode it again as it always did, to refuse it in its own words.
     public var isBeyondRulesV1: Bool {
         switch data {
-        case .registry: true
+        case .registry, .erasureRequested: true
         case .accessPerformed(let access): access.transmissionId != nil || access.transmissionType != nil
         case .consentGranted(let grant): grant.schedule?.until != nil
         case .consentRevoked: false
@@ -85,6 +85,7 @@ extension Event {
                 case .consentGranted: .consentGranted(try c.decode(ConsentGrant.self, forKey: key("data")))
                 case .consentRevoked: .consentRevoked(try c.decode(ConsentRevocation.self, forKey: key("data")))
                 case .accessPerformed: .accessPerformed(try c.decode(DataAccess.self, forKey: key("data")))
+                case .erasureRequested: .erasureRequested(try c.decode(ErasureRequest.self, forKey: key("data")))
                 default: .registry(try RegistryChange.decode(type, from: c, member: key("data")))
                 }
             event = Event(

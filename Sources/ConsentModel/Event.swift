@@ -32,26 +32,28 @@ public enum EventType: String, CaseIterable, Sendable {
     case consentGranted = "consent.granted"
     case consentRevoked = "consent.revoked"
     case accessPerformed = "access.performed"
+    case erasureRequested = "subject.erasure-requested"
     case institutionRegistered = "registry.institution-registered"
     case keyAdded = "registry.key-added"
     case keyRetired = "registry.key-retired"
     case rolesChanged = "registry.roles-changed"
     case rulesChanged = "registry.rules-changed"
 
-    /// The types rules/v1 reads; the others are registry events, which rules/v1 rejects as unknown types.
+    /// The types rules/v1 reads; it rejects the others (registry events, erasure requests) as unknown types.
     public static let subjectTypes: [EventType] = [.consentGranted, .consentRevoked, .accessPerformed]
 
     /// The `dataschema` each type must name.
     public var schema: String { "urn:consent-ledger:schema:\(rawValue):v1" }
 
     /// Registry events come from the registry authority, go to every partition and name no subject.
-    public var isRegistry: Bool { !Self.subjectTypes.contains(self) }
+    public var isRegistry: Bool { rawValue.hasPrefix("registry.") }
 }
 
 public enum EventData: Hashable, Sendable {
     case consentGranted(ConsentGrant)
     case consentRevoked(ConsentRevocation)
     case accessPerformed(DataAccess)
+    case erasureRequested(ErasureRequest)
     case registry(RegistryChange)
 
     public var type: EventType {
@@ -59,6 +61,7 @@ public enum EventData: Hashable, Sendable {
         case .consentGranted: .consentGranted
         case .consentRevoked: .consentRevoked
         case .accessPerformed: .accessPerformed
+        case .erasureRequested: .erasureRequested
         case .registry(let change): change.type
         }
     }

@@ -32,6 +32,8 @@ public enum Identifier {
         case .accessPerformed(let access):
             fields += [("data.accessId", access.accessId), ("data.accessor", access.accessor), ("data.dataHolder", access.dataHolder)]
             fields += access.consentId.map { [("data.consentId", $0)] } ?? []
+        case .erasureRequested(let request):
+            fields += [("data.requestId", request.requestId)]
         case .registry:
             break  // decoded as identifiers already
         }

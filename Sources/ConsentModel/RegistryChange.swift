@@ -61,7 +61,7 @@ public enum RegistryChange: Hashable, Sendable {
                 throw d.invalid(key("partitionCount"), "must be from 1 to \(maximumPartitionCount), not \(count)")
             }
             return .rulesChanged(rules: rules, partitionCount: count)
-        case .consentGranted, .consentRevoked, .accessPerformed:
+        case .consentGranted, .consentRevoked, .accessPerformed, .erasureRequested:
             preconditionFailure("\(type.rawValue) is not a registry event type")
         }
     }

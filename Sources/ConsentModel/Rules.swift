@@ -124,9 +124,10 @@ public struct Rules: Sendable {
         case .event(let read): event = read
         }
         if let error = Identifier.firstInvalid(in: event) ?? event.grant?.rulesV2Problem { return rejected(.malformed(error), nil) }
-        // Under rules/v2 there is an authority: only its signed rules change moves a partition there.
+        // Under rules/v2 there is an authority: only its signed rules change moves a partition there. It signs registry
+        // events, and erasures a regulator orders.
         let signatureProblem =
-            event.type.isRegistry
+            event.type.isRegistry || event.isAuthorityOrder
             ? authority!.checkSignature(record, source: event.source) : registry.checkSignature(record, source: event.source)
         if let signatureProblem { return rejected(signatureProblem, event) }
         if let subject = event.subject {
@@ -153,6 +154,7 @@ public struct Rules: Sendable {
             if abs(skew) > Self.maximumClockSkew { findings.append(.clockSkew(seconds: skew)) }
         }
         var access: AccessOutcome?
+        var erasure: ErasureRequest.Scope?
         if !findings.contains(where: \.preventsSequencing) {
             seenEventIDs.insert(event.id)
             lastSequence[event.source] = event.producerSequence
@@ -184,13 +186,34 @@ public struct Rules: Sendable {
                     findings.append(finding)
                 }
                 access = outcome
-            case (.consentGranted, nil), (.consentRevoked, nil), (.accessPerformed, nil):
+            case (.erasureRequested(let request), let subject?):
+                // The authority's signature was checked; a citizen's request comes through a party of one of their consents.
+                if !event.isAuthorityOrder, !consents.consents(of: subject).contains(where: { isParty(event.source, of: $0) }) {
+                    findings.append(.notAuthorized(rule: "erasure-by-party"))
+                } else {
+                    consents.forget(subject)
+                    erasure = request.scope
+                }
+            case (.consentGranted, nil), (.consentRevoked, nil), (.accessPerformed, nil), (.erasureRequested, nil):
                 preconditionFailure("decoding gives every subject event a subject")
             }
         }
         return Judgement(
             event: event, subject: subject, subjectScheme: secret.scheme,
-            verdict: Verdict(rules: rules, rejection: nil, findings: findings, access: access))
+            verdict: Verdict(rules: rules, rejection: nil, findings: findings, access: access, erasure: erasure))
+    }
+
+    /// Takes, without judging it again, a record whose leaf stands as written: one erased, or one of a subject whose
+    /// earlier records were (the rules' state for the subject cannot be rebuilt). What the record did to the state that
+    /// is not the subject's, its event id and producer sequence, is taken from its leaf; a leaf that ordered the erasure
+    /// forgets the subject's consents, as judging it did.
+    public mutating func accept(
+        eventID: String, producer: String, producerSequence: Int64, subject: SubjectReference, verdict: VerdictCodes
+    ) {
+        guard verdict.rejection == nil, !verdict.findings.contains(where: ProducerFinding.preventsSequencingCodes.contains) else { return }
+        seenEventIDs.insert(eventID)
+        lastSequence[producer] = producerSequence
+        if verdict.erasure != nil { consents.forget(subject) }
     }
 
     private mutating func applyRegistry(_ change: RegistryChange) -> [ProducerFinding] {

@@ -106,6 +106,9 @@ public enum ProducerFinding: Hashable, Sendable {
         duplicateEventId.code, sequenceReplay(lastSeen: 0).code, notAuthorized(rule: "").code, registryConflict(reason: "").code,
     ]
 
+    /// The codes of the findings that leave an event out of its producer's sequence.
+    public static let preventsSequencingCodes: Set<String> = [duplicateEventId.code, sequenceReplay(lastSeen: 0).code]
+
     /// Whether the event is left out of the producer's sequence (and changes nothing): a duplicate or a replay.
     var preventsSequencing: Bool {
         switch self {
@@ -163,19 +166,26 @@ public struct Verdict: Hashable, Sendable {
     public let findings: [ProducerFinding]
     /// For an applied `access.performed` event.
     public let access: AccessOutcome?
+    /// For an applied `subject.erasure-requested` event: which of the subject's records it erases, in the leaf itself,
+    /// so that a verifier can tell from the leaves alone which erased records it covers.
+    public let erasure: ErasureRequest.Scope?
     /// A deterministic encoding, JSON with sorted keys of integers and strings only: the bytes a leaf
     /// commits to. Encoded once here, since the leaf, its receipt and its replay check all need it.
     public let canonicalJSON: [UInt8]
 
-    public init(rules: String, rejection: Rejection?, findings: [ProducerFinding], access: AccessOutcome?) {
+    public init(
+        rules: String, rejection: Rejection?, findings: [ProducerFinding], access: AccessOutcome?, erasure: ErasureRequest.Scope? = nil
+    ) {
         self.rules = rules
         self.rejection = rejection
         self.findings = findings
         self.access = access
+        self.erasure = erasure
         canonicalJSON =
             VerdictDocument(
                 rules: rules, rejection: rejection.map { rules == Rules.v1 ? .init(code: $0.code, detail: $0.detail) : .init($0) },
-                findings: findings.isEmpty ? nil : findings.map(VerdictDocument.Part.init), access: access.map(VerdictDocument.Part.init)
+                findings: findings.isEmpty ? nil : findings.map(VerdictDocument.Part.init), access: access.map(VerdictDocument.Part.init),
+                erasure: erasure.map(VerdictDocument.Part.init)
             ).canonicalJSON
     }
 
@@ -242,6 +252,16 @@ struct VerdictDocument: Codable {
             }
         }
 
+        /// An erasure's scope: `all`, or `before` with the instant `at`.
+        init(_ scope: ErasureRequest.Scope) {
+            switch scope {
+            case .all: self.init(code: "all")
+            case .before(let end):
+                self.init(code: "before")
+                at = end.description
+            }
+        }
+
         init(_ outcome: AccessOutcome) {
             self.init(code: outcome.code)
             switch outcome {
@@ -261,6 +281,7 @@ struct VerdictDocument: Codable {
     var rejection: Part?
     var findings: [Part]?
     var access: Part?
+    var erasure: Part?
 
     var canonicalJSON: [UInt8] {
         // Cannot fail: strings, integers, arrays and objects of them.
@@ -278,6 +299,8 @@ public struct VerdictCodes: Sendable, Equatable {
     public let access: String?
     /// The consent the access outcome names, if any.
     public let consentId: String?
+    /// The scope of an applied erasure request.
+    public let erasure: ErasureRequest.Scope?
 
     /// The codes of a verdict at hand, without encoding it and reading it back.
     public init(_ verdict: Verdict) {
@@ -285,6 +308,7 @@ public struct VerdictCodes: Sendable, Equatable {
         findings = verdict.findings.map(\.code)
         access = verdict.access?.code
         consentId = verdict.access.flatMap { VerdictDocument.Part($0).consentId }
+        erasure = verdict.erasure
     }
 
     public init(canonicalJSON: [UInt8]) throws {
@@ -295,6 +319,12 @@ public struct VerdictCodes: Sendable, Equatable {
         findings = document.findings?.map(\.code) ?? []
         access = document.access?.code
         consentId = document.access?.consentId
+        switch (document.erasure?.code, document.erasure?.at.flatMap(Timestamp.init(rfc3339:))) {
+        case ("all", _): erasure = .all
+        case ("before", let end?): erasure = .before(end)
+        case (nil, _): erasure = nil
+        default: throw ConsentModelError(.malformedJSON, "a stored verdict's erasure is neither all nor before an instant")
+        }
     }
 
     /// How an entry is listed (the API's `outcome`): `rejected`, `not-applied` (a duplicate or replay), the access

@@ -59,6 +59,7 @@ extension LedgerAPIHandler {
                         state.grant(grant, by: event.source, to: subject)
                     case .consentRevoked(let revocation):
                         if state.revoke(revocation, of: subject) { record(.revoked, of: revocation.consentId) }
+                    case .erasureRequested: state.forget(subject)
                     case .accessPerformed, .registry: break
                     }
                 }

@@ -50,7 +50,7 @@ extension LedgerAPIHandler {
                 index: Int64(stored.index), leaf: .init(stored.leaf), leafHash: stored.leafHash.hex, chainHash: stored.chainHash.hex,
                 value: stored.value.map { .init($0) },
                 headers: stored.headers.map { .init(name: $0.name, value: $0.value.map { .init($0) }) },
-                redacted: stored.redacted)
+                redacted: stored.redacted, erasedBy: stored.erasedBy.map { Int64($0) })
         }
         return .ok(.init(body: .json(leaves)))
     }

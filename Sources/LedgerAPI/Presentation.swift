@@ -10,7 +10,7 @@ extension Components.Schemas.Position {
         self.init(
             ledger: ledger.origin, partition: ledger.partition, index: Int64(entry.index), leafHash: entry.leafHash.hex,
             leaf: withBytes ? .init(entry.leaf.encoded) : nil, value: withBytes ? entry.value.map { .init($0) } : nil,
-            redacted: withBytes && entry.redacted ? true : nil)
+            redacted: withBytes && entry.redacted ? true : nil, erasedBy: withBytes ? entry.erasedBy.map { Int64($0) } : nil)
     }
 }
 
@@ -62,7 +62,8 @@ extension Components.Schemas.AccessEntry {
             purpose: access?.purpose, dataCategories: access?.dataCategories, recordCount: access?.recordCount,
             dataForm: access?.dataForm, dataHolder: access?.dataHolder, transmissionId: access?.transmissionId,
             transmissionType: access?.transmissionType.flatMap(Components.Schemas.TransmissionType.init(rawValue:)),
-            outcome: outcome, consentId: codes.consentId, findings: codes.findings, redacted: entry.redacted)
+            outcome: outcome, consentId: codes.consentId, findings: codes.findings, redacted: entry.redacted,
+            erasedBy: entry.erasedBy.map { Int64($0) })
     }
 }
 

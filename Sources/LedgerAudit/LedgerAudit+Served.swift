@@ -56,6 +56,6 @@ extension StoredLeaf {
         func bytes(_ hex: String) -> [UInt8] { SHA256Hash(hex: hex)?.bytes ?? Array(hex.utf8) }
         self.init(
             index: leaf.index, leaf: leaf.leaf, leafHash: bytes(leaf.leafHash), chainHash: bytes(leaf.chainHash), value: leaf.value,
-            headers: leaf.headers, redacted: leaf.redacted)
+            headers: leaf.headers, redacted: leaf.redacted, erasedBy: leaf.erasedBy)
     }
 }

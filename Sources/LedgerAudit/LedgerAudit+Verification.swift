@@ -23,6 +23,11 @@ extension LedgerAudit {
         private var nextCheckpoint = 0
         private var previousOffset: Int64 = -1
         private var recomputed: UInt64 = 0
+        /// Where an erasure keeps the rules from judging records again.
+        private var erased = ErasedSpans()
+        /// Erased records, by the later leaf they name as the erasure's: checked when that leaf comes.
+        private var awaitingErasure: [UInt64: [(index: UInt64, subject: SubjectReference, timestamp: Int64?)]] = [:]
+        private var erasures: [Summary.Erasure] = []
         /// Whether the leaves come with their query-index rows (from a file), to check with each recomputed verdict.
         private let checksIndex: Bool
 
@@ -102,9 +107,12 @@ extension LedgerAudit {
                     "the stored next offset to consume, \(consumedNextOffset), is not past the last leaf's offset \(previousOffset): ledgerd would append records it holds already"
                 )
             }
+            if let (leaf, records) = awaitingErasure.min(by: { $0.key < $1.key }) {
+                throw fail(records[0].index, "is marked erased by leaf \(leaf), which the ledger does not hold")
+            }
             return Summary(
                 origin: origin, leaves: size, checkpoints: checkpoints.count, subjects: heads.count, verdictsRecomputed: recomputed,
-                witnessedSize: witnessedSize)
+                erasures: erasures, witnessedSize: witnessedSize)
         }
 
         private mutating func check(_ stored: StoredLeaf, _ examined: Examined) throws {
@@ -126,17 +134,46 @@ extension LedgerAudit {
                     index, "is offset \(leaf.offset) of \(leaf.topic)/\(leaf.partition), not a later record of \(topic)/\(partition)")
             }
             previousOffset = leaf.offset
-            // A record's bytes may be gone only by an erasure the log itself recorded (docs/privacy.md).
-            guard !stored.redacted else {
-                throw fail(
-                    index,
-                    "its record is missing or does not open (its bytes altered, or its data key destroyed), and no erasure leaf ordered it removed"
-                )
+            // A record's bytes may be gone only by an erasure the log itself recorded (docs/privacy.md): the leaf it names
+            // must be a later (or the same) erasure of its subject whose scope covers it.
+            if let erasedBy = stored.erasedBy {
+                guard let subject = leaf.subject, erasedBy >= index else {
+                    throw fail(
+                        index,
+                        "is marked erased by leaf \(erasedBy), which cannot have ordered it (an erasure orders its subject's records up to itself)"
+                    )
+                }
+                awaitingErasure[erasedBy, default: []].append((index, subject, leaf.timestamp))
+            } else {
+                guard !stored.redacted else {
+                    throw fail(
+                        index,
+                        "its record is missing or does not open (its bytes altered, or its data key destroyed), and no erasure leaf ordered it removed"
+                    )
+                }
+                guard examined.valueHash == leaf.valueHash else {
+                    throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
+                }
             }
-            guard examined.valueHash == leaf.valueHash else {
-                throw fail(index, "the stored record's bytes are not the ones the leaf commits to")
+            if let ordered = awaitingErasure.removeValue(forKey: index) {
+                let scope = (try? VerdictCodes(canonicalJSON: leaf.verdict))?.erasure
+                for record in ordered
+                where scope == nil || leaf.subject != record.subject || !scope!.covers(kafkaTimestamp: record.timestamp) {
+                    throw fail(
+                        record.index, "is marked erased by leaf \(index), which is not an erasure of its subject whose scope covers it")
+                }
+                erasures.append(Summary.Erasure(leaf: index, records: ordered.count))
             }
-            if rules != nil, let prepared = examined.prepared {
+            if rules != nil, erased.standsAsWritten(index: index, subject: leaf.subject, erasedBy: stored.erasedBy),
+                let subject = leaf.subject
+            {
+                rules!.accept(
+                    eventID: leaf.eventID, producer: leaf.producer, producerSequence: leaf.producerSequence, subject: subject,
+                    verdict: try VerdictCodes(canonicalJSON: leaf.verdict))
+                if checksIndex, stored.erasedBy != nil, stored.indexed != (try EntryIndex(erased: leaf)) {
+                    throw fail(index, "its row in the query index keeps what its erased record said, or is not what its leaf says")
+                }
+            } else if rules != nil, let prepared = examined.prepared {
                 let judgement = rules!.apply(prepared)
                 if let reason = leaf.disagreement(with: judgement) { throw fail(index, reason) }
                 recomputed += 1

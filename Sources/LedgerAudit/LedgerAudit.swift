@@ -23,12 +23,22 @@ import Synchronization
 public struct LedgerAudit: Sendable {
     /// What was checked in one ledger.
     public struct Summary: Sendable, Equatable {
+        /// A leaf that ordered an erasure, and how many records it erased.
+        public struct Erasure: Sendable, Equatable {
+            public let leaf: UInt64
+            public let records: Int
+        }
+
         public let origin: String
         public let leaves: UInt64
         public let checkpoints: Int
         public let subjects: Int
-        /// Verdicts recomputed by the rules: every one, or none when no registry was given.
+        /// Verdicts recomputed by the rules: every one but those an erasure left standing as written, or none when no
+        /// registry was given.
         public let verdictsRecomputed: UInt64
+        /// Each leaf that ordered an erasure, with how many records it erased (each checked to be of its subject and in
+        /// its scope), in leaf order.
+        public let erasures: [Erasure]
         /// The size of the largest checkpoint a quorum of the policy's witnesses cosigned (`nil` without a policy).
         public let witnessedSize: UInt64?
     }

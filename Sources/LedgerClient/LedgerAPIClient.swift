@@ -31,6 +31,8 @@ public struct LedgerAPIClient: Sendable {
         public let value: [UInt8]?
         public let headers: [(name: String, value: [UInt8]?)]
         public let redacted: Bool
+        /// The leaf that ordered the record erased, as served.
+        public let erasedBy: UInt64?
     }
 
     /// A signed checkpoint with the cosigned notes of it the ledger received from witnesses (unverified).
@@ -98,7 +100,7 @@ public struct LedgerAPIClient: Sendable {
                     index: try unsigned($0.index, "a leaf index"), leaf: Array($0.leaf.data), leafHash: $0.leafHash,
                     chainHash: $0.chainHash,
                     value: $0.value.map { Array($0.data) }, headers: $0.headers.map { ($0.name, $0.value.map { Array($0.data) }) },
-                    redacted: $0.redacted)
+                    redacted: $0.redacted, erasedBy: try $0.erasedBy.map { try unsigned($0, "an erasing leaf's index") })
             }
             next = upTo
         }

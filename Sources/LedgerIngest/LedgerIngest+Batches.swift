@@ -117,6 +117,10 @@ extension LedgerIngest {
     private func commit(_ part: Applied, consumer: KafkaConsumer) async throws {
         let ledger = part.open.ledger
         let appended = try await ledger.append(part.entries, nextOffset: part.last.offset + 1)
+        for (landed, entry) in zip(appended, part.entries) {
+            guard let scope = entry.judgement.verdict.erasure, let subject = entry.judgement.subject else { continue }
+            report(try ledger.erase(orderedBy: landed.index, subject: subject, scope: scope), of: ledger)
+        }
         var awaited = part.open.awaitedCheckpoint
         if let checkpoint = awaited, ledger.size >= checkpoint.size {
             try Self.check(ledger, against: checkpoint, path: configuration.databasePath(partition: ledger.partition))
@@ -137,6 +141,13 @@ extension LedgerIngest {
                     outputs.records(index: $0.index, leafHash: $0.leafHash, entry: $1, origin: ledger.origin)
                 },
                 marking: ledger.size))
+    }
+
+    /// Says in the log what an erasure did (never whose: the leaf names the subject's reference, and the log does not).
+    func report(_ erasure: PartitionLedger.Erasure, of ledger: PartitionLedger) {
+        logger.notice(
+            "\(ledger.origin): erased \(erasure.erased) records as leaf \(erasure.orderedBy) ordered; destroyed \(erasure.destroyedKeys) data keys",
+            metadata: ["partition": "\(ledger.partition)"])
     }
 
     /// Takes a ready partition's rules for a batch (ready → applying), so that applying mutates the one copy of the

@@ -33,6 +33,11 @@ extension LedgerIngest {
             path: path, origin: origin, topic: configuration.eventsTopic, partition: partition, keys: payloadKeys)
         let sealed = try ledger.sealPayloadsStoredInTheClear()
         if sealed > 0 { logger.notice("\(origin): sealed \(sealed) records stored in the clear by an earlier version") }
+        // What a crash interrupted: erasures ordered but not carried out, keys not yet destroyed.
+        for due in try ledger.erasuresDue() {
+            report(try ledger.erase(orderedBy: due.index, subject: due.subject, scope: due.scope), of: ledger)
+        }
+        try ledger.destroyRetiredKeys()
         let (rules, undelivered) = try replay(ledger)
         learn(from: rules)
         // A ledger that published a checkpoint must still agree with it, whether it was kept or rebuilt.
@@ -145,14 +150,24 @@ extension LedgerIngest {
     }
 
     /// Rebuilds the rules' state by replaying what the ledger holds, checking that every stored verdict
-    /// comes out the same, and derives again the outputs of the leaves not known to be delivered.
+    /// comes out the same, and derives again the outputs of the leaves not known to be delivered. The records an erasure
+    /// left unreadable, or unjudgeable, stand as their leaves say (``ErasedSpans``); their outputs, if undelivered, are not
+    /// derived again.
     private func replay(_ ledger: PartitionLedger) throws -> (Rules, undelivered: [KafkaProducerRecord]) {
         let delivered = ledger.outputsPublishedThrough
         return try ledger.readSynchronously { reader in
             var rules = Rules(trust: trust, partition: ledger.partition, secret: identity.subjectSecret)
             var undelivered: [KafkaProducerRecord] = []
+            var erased = ErasedSpans()
             try reader.forEachStoredLeaf { record in
                 let leaf = try LedgerLeaf(decoding: record.leaf)
+                if erased.standsAsWritten(index: record.index, subject: leaf.subject, erasedBy: record.erasedBy), let subject = leaf.subject
+                {
+                    rules.accept(
+                        eventID: leaf.eventID, producer: leaf.producer, producerSequence: leaf.producerSequence, subject: subject,
+                        verdict: try VerdictCodes(canonicalJSON: leaf.verdict))
+                    return
+                }
                 let again = rules.judge(
                     IncomingRecord(
                         value: record.value, headers: record.headers, kafkaTimestamp: leaf.timestamp))

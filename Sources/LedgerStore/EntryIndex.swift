@@ -57,6 +57,21 @@ public struct EntryIndex: Equatable, Sendable {
         }
     }
 
+    /// The row of an erased record: what its leaf says, and as its time the Kafka timestamp the leaf commits to.
+    public init(erased leaf: LedgerLeaf) throws {
+        self.init(leaf: leaf, verdict: try VerdictCodes(canonicalJSON: leaf.verdict), event: nil)
+        occurredAt = leaf.timestamp.flatMap { Timestamp(milliseconds: $0)?.nanoseconds }
+    }
+
+    /// Makes the row of the record at `index` that of its erased record (``init(erased:)``): nothing read from the
+    /// record stays.
+    static func forgetRecord(at index: UInt64, of leaf: LedgerLeaf, _ db: Database) throws {
+        let erased = try EntryIndex(erased: leaf)
+        try db.execute(
+            sql: "UPDATE entry SET purpose = NULL, transmission_id = NULL, transmission_type = NULL, occurred_at = ? WHERE idx = ?",
+            arguments: [erased.occurredAt, Int64(index)])
+    }
+
     func insert(index: UInt64, using statement: Statement) throws {
         try statement.execute(arguments: [
             Int64(index), institution, eventType, outcome, isViolation, findings, purpose, occurredAt, transmissionId, transmissionType,

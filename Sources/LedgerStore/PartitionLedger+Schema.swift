@@ -92,6 +92,21 @@ extension PartitionLedger {
                     ALTER TABLE payload ADD COLUMN erased_by INTEGER;
                     """)
         }
+        migrator.registerMigration("v8: erasures") { db in
+            try db.execute(
+                sql: """
+                    -- Each erasure carried out, by the index of the leaf that ordered it: the keys the subject's records were
+                    -- sealed under before it (destroyed once `keys_destroyed` is 1; a crash before that destroys them at
+                    -- the next open) and how many records it erased.
+                    CREATE TABLE erasure (
+                        idx INTEGER PRIMARY KEY,
+                        subject BLOB NOT NULL,
+                        erased INTEGER NOT NULL,
+                        retired_keys TEXT NOT NULL,
+                        keys_destroyed INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -130,6 +130,22 @@ public final class PayloadKeys: Sendable {
         return keys.merging(made) { first, _ in first }
     }
 
+    /// Makes a new key for `owner` (on disk when this returns), which seals its records from now on: what an erasure
+    /// re-seals the records it keeps under, before it destroys the keys they were under.
+    public func newKey(for owner: Owner) throws -> DataKey {
+        let key = SymmetricKey(size: .bits256)
+        let id = try database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "INSERT INTO data_key(owner, wrapped) VALUES (?, ?)", arguments: [owner.name, try wrap(key, owner: owner)])
+            return db.lastInsertedRowID
+        }
+        cache.withLock { cache in
+            cache.current[owner] = id
+            cache.byID[id] = key
+        }
+        return DataKey(id: id, key: key)
+    }
+
     /// The key numbered `id`, or `nil` once it was destroyed (or never was).
     public func key(id: Int64) throws -> SymmetricKey? {
         if let key = cache.withLock({ $0.byID[id] }) { return key }

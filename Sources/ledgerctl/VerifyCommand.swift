@@ -143,7 +143,8 @@ struct VerifyCommand: AsyncParsableCommand {
                 leaves += summary.leaves
                 emit(
                     "ok    \(summary.origin): \(summary.leaves) leaves, \(summary.checkpoints) checkpoints, \(summary.subjects) subjects, \(summary.verdictsRecomputed) verdicts recomputed"
-                        + (summary.witnessedSize.map { ", witnessed through \($0) leaves" } ?? ""))
+                        + (summary.witnessedSize.map { ", witnessed through \($0) leaves" } ?? "")
+                        + summary.erasures.map { "; \($0.records) records erased by leaf \($0.leaf)" }.joined())
             case .failure(let error):
                 failed += 1
                 let reason = "\(error)"

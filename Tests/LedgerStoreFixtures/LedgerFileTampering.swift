@@ -42,6 +42,13 @@ public struct LedgerFileTampering {
         try write("UPDATE payload SET value = NULL, redacted = 1 WHERE idx = ?", [Int64(index)])
     }
 
+    /// Marks the record beside the leaf at `index` as erased by the leaf at `erasing`, removing its bytes.
+    public func markErased(ofLeaf index: UInt64, by erasing: UInt64) throws {
+        try write(
+            "UPDATE payload SET value = NULL, headers = x'', key_id = NULL, redacted = 1, erased_by = ? WHERE idx = ?",
+            [Int64(erasing), Int64(index)])
+    }
+
     /// `bytes` as the payload row at `index` would hold them: sealed under its key when there are keys and it is sealed.
     private func sealed(_ bytes: [UInt8], _ part: SealedPayload.Part, _ index: UInt64) throws -> Data {
         try DatabaseQueue(path: path).read { db in

@@ -142,7 +142,7 @@ struct PartitionLedgerTests {
                 sql: """
                     DROP TABLE published; DROP TABLE cosigned; DROP INDEX entry_transmission;
                     ALTER TABLE entry DROP COLUMN transmission_id; ALTER TABLE entry DROP COLUMN transmission_type;
-                    ALTER TABLE payload DROP COLUMN key_id; ALTER TABLE payload DROP COLUMN erased_by;
+                    ALTER TABLE payload DROP COLUMN key_id; ALTER TABLE payload DROP COLUMN erased_by; DROP TABLE erasure;
                     DELETE FROM grdb_migrations WHERE identifier >= 'v4'
                     """)
         }
