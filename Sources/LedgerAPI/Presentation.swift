@@ -63,7 +63,13 @@ extension Components.Schemas.AccessEntry {
             dataForm: access?.dataForm, dataHolder: access?.dataHolder, transmissionId: access?.transmissionId,
             transmissionType: access?.transmissionType.flatMap(Components.Schemas.TransmissionType.init(rawValue:)),
             outcome: outcome, consentId: codes.consentId, findings: codes.findings, redacted: entry.redacted,
-            erasedBy: entry.erasedBy.map { Int64($0) })
+            erasure: entry.erasingLeaf.flatMap { leaf in
+                entry.erasedBy.map { index in
+                    .init(
+                        index: Int64(index), institution: .init(leaf.producer, names: names),
+                        at: leaf.timestamp.flatMap { Timestamp(milliseconds: $0)?.description })
+                }
+            })
     }
 }
 

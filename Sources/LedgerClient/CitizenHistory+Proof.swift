@@ -98,6 +98,7 @@ extension CitizenHistory {
             }
             var leaves: [UInt64: LedgerLeaf] = [:]
             var accesses: [UInt64: DataAccess] = [:]
+            var erased: [(index: UInt64, by: UInt64)] = []
             for (entry, leafHash) in zip(entries, leafHashes) {
                 let index = UInt64(entry.index)
                 guard let bytes = entry.leaf.map({ Array($0.data) }), RFC6962.leafHash(bytes) == leafHash,
@@ -114,12 +115,16 @@ extension CitizenHistory {
                             leafHash: leafHash, index: index, size: checkpoint.size, proof: path, root: checkpoint.root)) != nil
                     else { throw fail("entry \(index) comes without an inclusion proof of its leaf at that index") }
                 }
-                // A record's value may be gone (redacted, and said to be), but one given must be the one the leaf commits to.
+                // A record's value may be gone only by an erasure the citizen's own history records (checked below), but one
+                // given must be the one the leaf commits to.
                 guard let value = entry.value.map({ Array($0.data) }) else {
-                    guard leaf.valueHash == nil || entry.redacted == true else {
+                    guard leaf.valueHash != nil else { continue }  // a tombstone: nothing to give
+                    guard entry.redacted == true, let by = entry.erasedBy.flatMap(UInt64.init(exactly:)) else {
                         throw fail(
-                            "entry \(index) comes without its record, which its leaf commits to and which is not said to be redacted")
+                            "entry \(index) comes without its record, which its leaf commits to, and no erasure of the citizen's removed it"
+                        )
                     }
+                    erased.append((index, by))
                     continue
                 }
                 guard SHA256Hash.of(value) == leaf.valueHash else {
@@ -130,6 +135,16 @@ extension CitizenHistory {
                     throw fail("the record of entry \(index) is about another subject than \(subject)")
                 }
                 if case .accessPerformed(let access) = event.data { accesses[index] = access }
+            }
+            for record in erased {
+                guard let erasure = leaves[record.by], record.by >= record.index,
+                    let scope = (try? VerdictCodes(canonicalJSON: erasure.verdict))?.erasure,
+                    scope.covers(kafkaTimestamp: leaves[record.index]?.timestamp)
+                else {
+                    throw fail(
+                        "entry \(record.index) is said to be erased by leaf \(record.by), which is no erasure in the citizen's history up to the checkpoint that covers it (after a new erasure, ask again once a checkpoint covers it)"
+                    )
+                }
             }
             return ProvenAnswer(
                 summary: ProvenLedger(ledger: answer.ledger, size: checkpoint.size, entries: entries.count, witnessedBy: witnessedBy),

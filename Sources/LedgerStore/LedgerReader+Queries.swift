@@ -14,6 +14,8 @@ public struct IndexedEntry: Sendable {
     public let redacted: Bool
     /// The index of the leaf whose order erased the record.
     public let erasedBy: UInt64?
+    /// That leaf: who ordered the erasure (its producer), and when (its Kafka timestamp).
+    public let erasingLeaf: LedgerLeaf?
     public let institution: String
     public let outcome: String
     public let isViolation: Bool
@@ -85,8 +87,8 @@ extension LedgerReader {
             sql: """
                 SELECT leaf.idx, leaf.leaf, leaf.leaf_hash, payload.value, payload.redacted,
                        entry.institution, entry.outcome, entry.violation, entry.findings, entry.occurred_at,
-                       payload.key_id, payload.erased_by
-                FROM leaf JOIN entry USING (idx) JOIN payload USING (idx)
+                       payload.key_id, payload.erased_by, erasing.leaf
+                FROM leaf JOIN entry USING (idx) JOIN payload USING (idx) LEFT JOIN leaf AS erasing ON erasing.idx = payload.erased_by
                 WHERE \(conditions.joined(separator: " AND "))
                 ORDER BY leaf.idx LIMIT ?
                 """,
@@ -101,7 +103,9 @@ extension LedgerReader {
                 keyID: try row.decode(atIndex: 10), erasedBy: try row.decode(atIndex: 11))
             return IndexedEntry(
                 index: index, leaf: try LedgerLeaf(decoding: Array(leaf)), leafHash: try Self.hash(row.decode(atIndex: 2)),
-                value: payload.value, redacted: payload.redacted, erasedBy: payload.erasedBy, institution: try row.decode(atIndex: 5),
+                value: payload.value, redacted: payload.redacted, erasedBy: payload.erasedBy,
+                erasingLeaf: try row.decode(Data?.self, atIndex: 12).map { try LedgerLeaf(decoding: Array($0)) },
+                institution: try row.decode(atIndex: 5),
                 outcome: try row.decode(atIndex: 6), isViolation: try row.decode(atIndex: 7),
                 findings: findings.split(separator: " ").map(String.init), occurredAt: try row.decode(atIndex: 9))
         }

@@ -61,15 +61,7 @@ struct ErasureTests {
     /// Judges and appends the records, then carries out the erasures among them as ledgerd does after a commit.
     @discardableResult
     mutating func append(_ records: [IncomingRecord]) async throws -> [PartitionLedger.Erasure] {
-        let first = ledger.size
-        let judgements = records.map { rules.judge($0) }
-        try await ledger.append(records, judgements: judgements)
-        var erasures: [PartitionLedger.Erasure] = []
-        for (n, judgement) in judgements.enumerated() {
-            guard let scope = judgement.verdict.erasure, let subject = judgement.subject else { continue }
-            erasures.append(try ledger.erase(orderedBy: first + UInt64(n), subject: subject, scope: scope))
-        }
-        return erasures
+        try await ledger.append(records, judgedBy: &rules)
     }
 
     func stored() async throws -> [StoredLeaf] {
@@ -172,17 +164,5 @@ struct ErasureTests {
         } throws: { error in
             (error as? LedgerAudit.Failure).map { $0.index == index && $0.reason.contains("does not hold") } ?? false
         }
-    }
-}
-
-extension PartitionLedger {
-    /// Appends `records` at the next offsets with the judgements given.
-    fileprivate func append(_ records: [IncomingRecord], judgements: [Judgement]) async throws {
-        let first = nextOffset
-        let entries = zip(records, judgements).enumerated().map { n, pair in
-            Entry(
-                offset: first + Int64(n), timestamp: pair.0.kafkaTimestamp, value: pair.0.value, headers: pair.0.headers, judgement: pair.1)
-        }
-        try await append(entries, nextOffset: first + Int64(records.count))
     }
 }

@@ -10,6 +10,10 @@ import LedgerStoreFixtures
 import MerkleLog
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// A citizen's history served by the real API over HTTP, as `ledgerctl history` reads it.
 @Suite("A citizen's verified history", .serialized, .timeLimit(.minutes(10)))
 struct CitizenHistoryTests {
@@ -59,6 +63,63 @@ struct CitizenHistoryTests {
         try await servingAPI([ledger], registry: fixtures.registry, secret: secret, subjectKeyStatement: statement, rewrite: rewrite) {
             url, token in
             try await body(url, try await token(.citizen, "CI-A"), LedgerFileTampering(path: path, keys: keys))
+        }
+    }
+
+    @Test(
+        "after an erasure, the erased entries are still listed and proven, with what their leaves say; one marked erased without it is refused"
+    )
+    func erasedEntries() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("h-\(UUID().uuidString).sqlite").path
+        let keys = try PayloadKeys.inTests(URL(fileURLWithPath: path + ".keys"))
+        let ledger = try PartitionLedger(path: path, origin: "test-ledger/events/0", topic: "events", partition: 0, keys: keys)
+        var registry = Rules(
+            trust: RegistryTrust(bootstrap: fixtures.registry, authority: fixtures.authority), partition: 0, secret: fixtures.secret)
+        try await ledger.append(fixtures.registryRecords(partitionCount: 1), judgedBy: &registry)
+        var rules = fixtures.rulesV2()
+        func event(_ type: String, _ seq: Int64, _ source: String, _ day: String, _ data: [String: Any]) -> IncomingRecord {
+            fixtures.record(
+                Fixtures.envelope(
+                    type: type, id: "\(source)-\(seq)", source: source, seq: seq, time: "2026-04-\(day)T00:00:00Z", subject: "CI-A",
+                    data: data))
+        }
+        let erasures = try await ledger.append(
+            [
+                event("consent.granted", 1, "mydata-op-1", "01", Fixtures.grant("c-1")),
+                event("access.performed", 2, "mydata-op-1", "02", Fixtures.access(at: "2026-04-02T00:00:00Z")),
+                event("access.performed", 3, "mydata-op-1", "04", Fixtures.access(at: "2026-04-04T00:00:00Z")),
+                // bank-a, the holder, for the citizen: the records before 3 April.
+                event(
+                    "subject.erasure-requested", 1, "bank-a", "05",
+                    ["requestId": "case-1", "initiatedBy": "subject", "scope": "before", "before": "2026-04-03T00:00:00Z"]),
+            ], judgedBy: &rules)
+        #expect(erasures.map(\.erased) == [2])
+        try await ledger.signCheckpoint(with: try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey))
+        let first = ledger.size - 4
+        try await servingAPI([ledger], registry: fixtures.registry, secret: fixtures.secret) { url, token in
+            let citizen = try await token(.citizen, "CI-A")
+            let history = try await CitizenHistory.fetch(from: url, token: citizen, ledgerKey: ledgerKey.publicKey)
+            #expect(history.ledgers.map(\.entries) == [4], "the grant, both accesses and the request: nothing hidden")
+            #expect(history.accesses.map(\.index) == [first + 1, first + 2] && history.accesses.allSatisfy(\.isProven))
+            #expect(history.accesses.map(\.outcome) == ["covered", "covered"], "the erased access's verdict, from its leaf")
+            #expect(history.accesses.map(\.purpose) == [nil, "financial-overview"], "the erased record says nothing more")
+
+            // The API (and the page, which shows it) says who asked for the erasure and when, from the erasing leaf.
+            var request = URLRequest(url: url.appendingPathComponent("v1/me/accesses"))
+            request.setValue("Bearer \(citizen)", forHTTPHeaderField: "Authorization")
+            let (body, _) = try await URLSession.shared.data(for: request)
+            let items = try #require((try JSONSerialization.jsonObject(with: body) as? [String: Any])?["items"] as? [[String: Any]])
+            let erasure = try #require(items.first?["erasure"] as? [String: Any])
+            #expect(erasure["index"] as? Int == Int(first + 3) && erasure["at"] as? String == "2026-04-05T00:00:00Z")
+            #expect((erasure["institution"] as? [String: Any])?["id"] as? String == "bank-a")
+            #expect(items.dropFirst().allSatisfy { $0["erasure"] == nil })
+
+            // The kept access marked erased by the request, whose scope does not cover it: refused.
+            try LedgerFileTampering(path: path, keys: keys).markErased(ofLeaf: first + 2, by: first + 3)
+            let error = await #expect(throws: LedgerClientError.self) {
+                _ = try await CitizenHistory.fetch(from: url, token: citizen, ledgerKey: ledgerKey.publicKey)
+            }
+            #expect(error?.reason.contains("is said to be erased by leaf \(first + 3)") == true, "\(String(describing: error))")
         }
     }
 

@@ -92,6 +92,40 @@ struct StageBenchmarks {
             try await ledger.append(slice, nextOffset: slice.last!.offset + 1)
         }
         add("stage: append to the SQLite ledger, batches of 500", Double(events) / (clock.now - start).seconds)
+        try await figures.append(erasure(in: directory, clock: clock))
         return figures
+    }
+
+    /// Erasing one subject whose records are half of a ledger's (10,000 of 20,000 in a full run): each payload
+    /// overwritten and marked, its index row cleared, its key destroyed. Unsigned records: rules/v1 still names
+    /// their subject, and sealing and erasing do not look at the verdict.
+    private func erasure(in directory: URL, clock: ContinuousClock) async throws -> Figure {
+        let secret = SubjectSecret.generate()
+        var rules = Rules(
+            trust: RegistryTrust(bootstrap: try benchRegistry(trusting: Curve25519.Signing.PrivateKey()), authority: nil), partition: 1,
+            secret: secret)
+        let ledger = try PartitionLedger(
+            path: directory.appendingPathComponent("erasure.sqlite").path, origin: "bench/1", topic: "t", partition: 1,
+            keys: try PayloadKeys(path: directory.appendingPathComponent("erasure-keys.db").path, masterKey: SymmetricKey(size: .bits256)))
+        let entries = (0..<events).map { n in
+            let value = Array(
+                #"{"specversion":"1.0","id":"x\#(n)","source":"op","type":"access.performed","time":"2026-05-01T00:00:00Z","subject":"\#(n % 2 == 0 ? "CI-erased" : "CI-\(n)")","dataschema":"urn:consent-ledger:schema:access.performed:v1","datacontenttype":"application/json","producerseq":\#(n + 1),"data":{"accessId":"a\#(n)","accessor":"op","dataHolder":"bank","actor":"sys","action":"read","purpose":"service-provision","dataCategories":["finance.account.transactions"],"recordCount":1,"dataForm":"identified","occurredAt":"2026-05-01T00:00:00Z"}}"#
+                    .utf8)
+            let record = IncomingRecord(value: value, headers: [], kafkaTimestamp: 1_777_593_600_000)
+            return PartitionLedger.Entry(
+                offset: Int64(n), timestamp: 1_777_593_600_000, value: value, headers: [], judgement: rules.judge(record))
+        }
+        for batch in stride(from: 0, to: entries.count, by: 1_000) {
+            let slice = Array(entries[batch..<min(batch + 1_000, entries.count)])
+            try await ledger.append(slice, nextOffset: slice.last!.offset + 1)
+        }
+        let subject = SubjectReference(subject: "CI-erased", secret: secret)
+        var erased = 0
+        let seconds = try clock.measure { erased = try ledger.erase(orderedBy: ledger.size - 1, subject: subject, scope: .all).erased }
+            .seconds
+        precondition(erased == events / 2)
+        let name = "erase one subject's \(erased) records (of \(events)), keys destroyed"
+        say("\(name): \(String(format: "%.0f", seconds * 1000)) ms")
+        return Figure(name: name, value: seconds * 1000, unit: "ms", limit: nil, limitName: nil, command: command)
     }
 }

@@ -45,7 +45,7 @@ enum Phrase: Sendable {
     case formIdentified, formPseudonymised, formAnonymised
     case proof, proofExplained, ledger, checkpointSize, myEntries, cosignedBy, notCosigned, pendingLedgers, downloadBundle
     case signInProduction
-    case crossSite, ledgerWitnesses, noWitnesses
+    case crossSite, ledgerWitnesses, noWitnesses, erasedAtRequest
     case browserCheck, browserChecking, browserVerified, browserRefused, browserMismatch, browserNoScript
     case history, changeGranted, changeRegranted, changeRevoked, changeSuperseded, replacedBy, leafAt
 
@@ -132,6 +132,7 @@ enum Phrase: Sendable {
         case .crossSite: "다른 사이트에서 보낸 로그인 요청은 받지 않습니다. 이 페이지에서 다시 로그인해 주세요."
         case .ledgerWitnesses: "이 원장의 체크포인트에 공동 서명하는 감시자"
         case .noWitnesses: "없음 (원장이 나에게만 다른 기록을 보여 주지 않는지 아무도 확인하지 않습니다)"
+        case .erasedAtRequest: "삭제됨: {institution}의 요청으로 {when}에 내용을 지웠습니다 (기록 위치 #{leaf}). 접근이 있었다는 사실과 판정은 원장에 남습니다."
         case .browserCheck: "이 브라우저에서 확인"
         case .browserChecking: "내 기록 전체와 증명을 받아 이 브라우저에서 확인하는 중입니다…"
         case .browserVerified:
@@ -227,6 +228,8 @@ enum Phrase: Sendable {
         case .crossSite: "A sign-in sent from another site is refused. Please sign in again from this page."
         case .ledgerWitnesses: "Witnesses that cosign this ledger's checkpoints"
         case .noWitnesses: "none (nobody checks that the ledger does not show you alone another history)"
+        case .erasedAtRequest:
+            "Erased at {institution}'s request on {when} (recorded at #{leaf}): that the access happened, and its verdict, stay in the ledger."
         case .browserCheck: "Checked in this browser"
         case .browserChecking: "Fetching your whole history with its proofs and checking it in this browser…"
         case .browserVerified:

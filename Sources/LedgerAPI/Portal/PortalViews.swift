@@ -82,7 +82,7 @@ struct PortalViews {
             let verdictClass = Self.violations.contains(item.outcome) ? " class=\"violation\"" : ""
             let cells = [
                 instant(item.occurredAt), t(item.outcome.phrase), item.institution.name ?? item.institution.id,
-                (item.dataCategories ?? []).joined(separator: ", "), item.recordCount.map(String.init) ?? "",
+                item.erasure.map(erased) ?? (item.dataCategories ?? []).joined(separator: ", "), item.recordCount.map(String.init) ?? "",
                 item.dataForm.map { DataForm(rawValue: $0).map { t($0.phrase) } ?? $0 } ?? "", item.purpose ?? "", item.dataHolder ?? "",
                 item.consentId ?? "", item.findings.joined(separator: ", "),
             ]
@@ -92,6 +92,12 @@ struct PortalViews {
                 }.joined() + "</tr>"
         }
         return table(id, columns: columns, rows: rows)
+    }
+
+    /// What an erased access says in place of its data: who asked for the erasure, and when.
+    private func erased(_ erasure: Components.Schemas.AccessEntry.ErasurePayload) -> String {
+        language(.erasedAtRequest).replacingOccurrences(of: "{institution}", with: erasure.institution.name ?? erasure.institution.id)
+            .replacingOccurrences(of: "{when}", with: instant(erasure.at)).replacingOccurrences(of: "{leaf}", with: String(erasure.index))
     }
 
     /// A table of `rows` (each a `<tr>`) under headings of `columns`, scrolling sideways when it is wider than the page.
