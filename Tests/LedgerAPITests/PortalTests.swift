@@ -1,3 +1,4 @@
+import ConsentModel
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -48,6 +49,25 @@ struct PortalTests {
             #expect(start.status == .ok && !start.body.contains("/sign-in"))
             let signIn = try await client.execute(uri: "/sign-in", method: .post, body: ByteBuffer(string: "subject=CI-A")) { $0.status }
             #expect(signIn == .notFound)
+        }
+    }
+
+    @Test("an erased access is shown with what its leaf proves, and who asked for the erasure and when, in both languages")
+    func erasedAccess() async throws {
+        let fixture = try await APIFixture()
+        // As the leaf at index 4 (citizen A's access of 1 May, from mydata-op-1) ordering A's records erased: the page
+        // shows what the API serves, whichever leaf that is (ledgerctl verify holds the erasure to the leaves).
+        let subject = SubjectReference(subject: APIFixture.citizenA, secret: fixture.subjectSecret)
+        let erasure = try fixture.ledgers[0].erase(orderedBy: 4, subject: subject, scope: .all)
+        #expect(erasure.erased == 5)
+        try await fixture.application.test(.router) { client in
+            let english = try await page(client, "/accesses?lang=en", as: .citizenA, fixture: fixture)
+            #expect(
+                english.body.contains("Erased at mydata-op-1&#39;s request on 1 May 2026, 00:00:00.52 UTC (recorded at #4)"),
+                "\(english.body)")
+            #expect(english.body.contains("data-verdict=\"purpose-not-covered\""), "the verdict stays, from the leaf")
+            let korean = try await page(client, "/accesses?lang=ko", as: .citizenA, fixture: fixture)
+            #expect(korean.body.contains("삭제됨: mydata-op-1의 요청으로 2026년 5월 1일 00:00:00.52 UTC에 내용을 지웠습니다 (기록 위치 #4)"))
         }
     }
 

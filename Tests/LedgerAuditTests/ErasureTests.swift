@@ -90,6 +90,10 @@ struct ErasureTests {
             }
         }
         #expect(try keys.keyIDs(of: .subject(ci1)).isEmpty, "no key of CI-1 is left")
+        let backup = directory.appendingPathComponent("backup-keys.db").path
+        #expect(try keys.backup(to: backup) > 0)
+        let copy = try PayloadKeys(path: backup, masterKey: SymmetricKey(size: .bits256), readingOnly: true)
+        #expect(try copy.keyIDs(of: .subject(ci1)).isEmpty, "nor in a backup taken after the erasure")
         #expect(try await ledger.read { try $0.rootHash(size: UInt64(before.count)) } == root, "the tree is the one checkpointed")
 
         let summary = try audit.verify(path: path)
