@@ -40,6 +40,8 @@ public final class LedgerIngest: Service, Sendable {
     /// Witnesses' cosigned checkpoints read from the checkpoints topic at start, by origin, until their ledger opens.
     let cosignedAtStart = Mutex<[String: [Cosigned]]>([:])
     private let running = Atomic<Bool>(false)
+    /// The group has given this instance its partitions (perhaps none), and each is open or quarantined.
+    private let holdsAssignment = Atomic<Bool>(false)
     /// Set by graceful shutdown or cancellation: no batch is fetched after it.
     let stopping = Atomic<Bool>(false)
 
@@ -102,7 +104,7 @@ public final class LedgerIngest: Service, Sendable {
 
     /// Consuming, with every assigned partition's ledger open or quarantined: what `/readyz` reports, with
     /// ``quarantined``.
-    public var isReady: Bool { running.load(ordering: .relaxed) }
+    public var isReady: Bool { running.load(ordering: .relaxed) && holdsAssignment.load(ordering: .relaxed) }
 
     /// The ledgers this instance serves, by partition: those it ingests into, and those quarantined by a failed
     /// write, as of their last commit (a ledger whose file, replay or checkpoint is in doubt is not served).
@@ -129,7 +131,9 @@ public final class LedgerIngest: Service, Sendable {
     /// cosignatures. Ends once stopping and everything fetched is committed, checkpointed and delivered.
     private func ingest(followingCosignaturesFrom end: KafkaOffset) async throws {
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger) { [self] assigned in
-            Dictionary(uniqueKeysWithValues: assigned.map { ($0, start($0.partition)) })
+            let offsets = Dictionary(uniqueKeysWithValues: assigned.map { ($0, start($0.partition)) })
+            holdsAssignment.store(true, ordering: .relaxed)
+            return offsets
         }
         try consumer.subscribe(topics: [configuration.eventsTopic])
         logger.info("consuming \(configuration.eventsTopic) into \(configuration.dataDirectory.path)")
@@ -137,7 +141,10 @@ public final class LedgerIngest: Service, Sendable {
             group.addTask { [self] in await outboxes.run { await self.deliver($0) } }
             group.addTask { [self] in await collectCosignatures(from: end) }
             running.store(true, ordering: .relaxed)
-            defer { running.store(false, ordering: .relaxed) }
+            defer {
+                running.store(false, ordering: .relaxed)
+                holdsAssignment.store(false, ordering: .relaxed)
+            }
             try await consumeUntilStopped(consumer)
             await checkpoint(takeDuePartitions(force: true))
             await finishDeliveries(of: partitions.withLock { $0.values.compactMap(\.open) })

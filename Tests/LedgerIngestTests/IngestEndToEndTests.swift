@@ -449,6 +449,20 @@ struct IngestEndToEndTests {
         #expect(try await kept(3).isEmpty, "nothing cosigned, nothing kept")
     }
 
+    @Test("ready (what /readyz says) only once the group has given this instance its partitions and each is open")
+    func readyOnceAssigned() async throws {
+        let cluster = try makeCluster()
+        let (ingest, producer) = try makeIngest(cluster, identity: try LedgerIdentity.loadOrCreate(in: directory, logger: logger))
+        let task = Task { try await ingest.run() }
+        // Polled often: running and consuming come well before the group's first assignment.
+        try await waitUntil("ready", every: .milliseconds(1)) { ingest.isReady }
+        #expect(ingest.ledgerSizes.count == partitionCount, "every partition of the assignment is open when ready is first said")
+        task.cancel()
+        try await task.value
+        #expect(!ingest.isReady)
+        await producer.shutdown()
+    }
+
     @Test("one ledgerd, two sharing a group with one leaving midway, and a fresh replay write byte-identical leaves")
     func determinism() async throws {
         let cluster = try makeCluster()
