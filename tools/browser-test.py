@@ -55,9 +55,12 @@ def api(http, token, path):
 def start_ledgerd(work):
     subprocess.run([CTL, "simulate", "--setup-only", "--out", f"{work}/sim", "--institutions", "8"], check=True,
                    stdout=subprocess.DEVNULL)
+    # A registry authority, whose registry events later move every partition to rules/v2 (for the erasure).
+    authority = subprocess.run([CTL, "keys", "generate", "--registry-authority", "--out", f"{work}/authority"], check=True,
+                               capture_output=True, text=True).stdout.splitlines()[0]
     out = open(f"{work}/ledgerd.out", "w")
-    ledgerd = subprocess.Popen([LEDGERD, "--registry", f"{work}/sim/registry.json", "--data-dir", f"{work}/data",
-                                "--http", "127.0.0.1:0", "--log-level", "warning"], stdout=out,
+    ledgerd = subprocess.Popen([LEDGERD, "--registry", f"{work}/sim/registry.json", "--registry-authority", authority,
+                                "--data-dir", f"{work}/data", "--http", "127.0.0.1:0", "--log-level", "warning"], stdout=out,
                                stderr=open(f"{work}/ledgerd.err", "w"))
     for _ in range(240):
         text = open(f"{work}/ledgerd.out").read()
@@ -68,6 +71,48 @@ def start_ledgerd(work):
             break
         time.sleep(0.5)
     fail("ledgerd did not start: " + open(f"{work}/ledgerd.err").read())
+
+
+def all_checkpointed(work, http):
+    """Waits until every ledger's newest checkpoint covers all its leaves, so the proofs cover the whole history."""
+    regulator = subprocess.run([CTL, "token", "--data-dir", f"{work}/data", "--role", "regulator", "--subject", "test"],
+                               check=True, capture_output=True, text=True).stdout.strip()
+    for _ in range(120):
+        ledgers = api(http, regulator, "/v1/ledgers")
+        if ledgers and all(int(l.get("checkpoint", "\n-1").split("\n")[1]) == l["size"] for l in ledgers):
+            return
+        time.sleep(0.5)
+    fail("the ledgers' checkpoints did not come to cover every leaf")
+
+
+def citizen_token(work, subject):
+    return subprocess.run([CTL, "token", "--data-dir", f"{work}/data", "--role", "citizen", "--subject", subject],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def erase_a_citizen(work, http, brokers, story):
+    """Moves every partition to rules/v2 (the registry authority publishes the simulation's registry into the log),
+    then has the data holder of a consent of another simulated citizen publish, with `ledgerctl publish`, an erasure
+    of all that citizen's records. Returns the citizen, their token and the index of the erasure's leaf."""
+    subprocess.run([CTL, "registry", "publish", "--brokers", brokers, "--key", f"{work}/authority/registry-authority.key",
+                    f"{work}/sim/registry.json"], check=True, capture_output=True, text=True)
+    for n in range(1, 41):
+        subject = f"CI-KR-{n:013d}"
+        token = citizen_token(work, subject)
+        consents = api(http, token, "/v1/me/consents") if subject != story else []
+        if not consents:
+            continue
+        holder = consents[0]["dataHolder"]
+        request = os.path.join(work, "erasure.jsonl")
+        open(request, "w").write(json.dumps({"type": "subject.erasure-requested", "subject": subject, "data": {
+            "requestId": f"{holder}/erasure/1", "initiatedBy": "subject", "scope": "all"}}) + "\n")
+        sent = subprocess.run([CTL, "publish", "--brokers", brokers, "--key", f"{work}/sim/keys/{holder}.key",
+                               "--await-receipt", request], capture_output=True, text=True)
+        receipt = re.search(r"index (\d+), verdict (.*)$", sent.stdout, re.M)
+        expect(sent.returncode == 0 and receipt and '"erasure":{"code":"all"}' in receipt.group(2),
+               f"the erasure was not applied: {sent.stdout} {sent.stderr}")
+        return subject, token, int(receipt.group(1))
+    fail("no simulated citizen but the first has a consent")
 
 
 def citizen_with_story(work, http, brokers):
@@ -81,18 +126,10 @@ def citizen_with_story(work, http, brokers):
         if found and int(found.group(1)) >= sent:
             break
         time.sleep(0.5)
-    # Wait until every ledger's newest checkpoint covers all its leaves, so the proofs cover the whole history.
-    regulator = subprocess.run([CTL, "token", "--data-dir", f"{work}/data", "--role", "regulator", "--subject", "test"],
-                               check=True, capture_output=True, text=True).stdout.strip()
-    for _ in range(120):
-        ledgers = api(http, regulator, "/v1/ledgers")
-        if ledgers and all(int(l.get("checkpoint", "\n-1").split("\n")[1]) == l["size"] for l in ledgers):
-            break
-        time.sleep(0.5)
+    all_checkpointed(work, http)
     for n in range(1, 41):
         subject = f"CI-KR-{n:013d}"
-        token = subprocess.run([CTL, "token", "--data-dir", f"{work}/data", "--role", "citizen", "--subject", subject],
-                               check=True, capture_output=True, text=True).stdout.strip()
+        token = citizen_token(work, subject)
         accesses = api(http, token, "/v1/me/accesses?limit=50")
         consents = api(http, token, "/v1/me/consents")
         if any(a["outcome"] in VIOLATIONS for a in accesses["items"]) and any(c["status"] == "revoked" for c in consents):
@@ -132,17 +169,23 @@ def rows(driver, table):
 VERIFIER = "file://" + os.path.join(ROOT, "docs/verify.html")
 
 
+def check_in_verifier(driver, path, ledger_key, policy):
+    """docs/verify.html from file:// on the bundle at `path`, under the ledger key (and the policy file, if given)."""
+    driver.get(VERIFIER)
+    driver.find_element(By.ID, "ledger-key").send_keys(ledger_key)
+    if policy:
+        driver.find_element(By.ID, "policy").send_keys(policy)
+    driver.find_element(By.ID, "bundle").send_keys(path)
+    driver.find_element(By.ID, "check").click()
+    result = driver.find_element(By.ID, "result")
+    WebDriverWait(driver, 120).until(lambda _: result.get_attribute("data-state") in ("verified", "refused"))
+    return result
+
+
 def verify_offline(driver, bundle, ledger_key, policy, accesses):
     """docs/verify.html from file://: the downloaded bundle verifies with every access; one byte changed, it refuses."""
     def check(path):
-        driver.get(VERIFIER)
-        driver.find_element(By.ID, "ledger-key").send_keys(ledger_key)
-        driver.find_element(By.ID, "policy").send_keys(policy)
-        driver.find_element(By.ID, "bundle").send_keys(path)
-        driver.find_element(By.ID, "check").click()
-        result = driver.find_element(By.ID, "result")
-        WebDriverWait(driver, 120).until(lambda _: result.get_attribute("data-state") in ("verified", "refused"))
-        return result
+        return check_in_verifier(driver, path, ledger_key, policy)
 
     result = check(bundle)
     expect(driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko", "the verifier is not Korean by default")
@@ -151,6 +194,8 @@ def verify_offline(driver, bundle, ledger_key, policy, accesses):
     expect(len(shown) == accesses and all(r.get_attribute("data-verdict") for r in shown),
            f"the verifier shows {len(shown)} accesses, the API holds {accesses}")
     expect(any(r.get_attribute("data-verdict") in VIOLATIONS for r in shown), "the verifier shows no violation")
+    headings = [th.text for th in driver.find_elements(By.CSS_SELECTOR, "#access-list thead th")]
+    expect(headings[:3] == ["일시", "판정", "기관"], f"the verifier's column headings: {headings[:3]}")
     driver.save_screenshot(f"{SHOTS}/verify-ko.png")
     fits_a_phone(driver, "the verifier", "verify-360px")
     driver.find_element(By.ID, "language").click()
@@ -375,6 +420,39 @@ def main():
                f"the fragment's token did not sign in: {driver.current_url}")
         expect(driver.find_element(By.ID, "signed-in-as").text == subject, "the page does not name who is signed in")
         follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
+
+        # An erasure: another citizen's data holder asks for all their records to be erased. Their history still lists
+        # every access, proven, with who asked; the bundle verifies in verify.html and in check-bundle, and an erasure
+        # claimed by another leaf is refused by both.
+        erased, erased_token, erasing = erase_a_citizen(work, http, brokers, subject)
+        all_checkpointed(work, http)
+        driver.get(base + "/accesses")  # a page of another address: the hand-over below is a new document's load
+        driver.get(f"{base}/#token={erased_token}")
+        WebDriverWait(driver, 30).until(lambda _: driver.current_url.endswith("/accesses"))
+        marked = [r for r in rows(driver, "access-list") + rows(driver, "violation-list") if "삭제됨:" in r.text and "내용을 지웠습니다" in r.text]
+        expect(marked and all(f"#{erasing}" in r.text for r in marked), "the page does not show the erased accesses as erased")
+        driver.save_screenshot(f"{SHOTS}/erased-ko.png")
+        follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/sign-out'] button"))
+        erased_bundle = os.path.join(work, "erased.json")
+        request = urllib.request.Request(f"{base}/v1/me/bundle", headers={"Authorization": f"Bearer {erased_token}"})
+        open(erased_bundle, "wb").write(urllib.request.urlopen(request).read())
+        checked = subprocess.run([CTL, "check-bundle", erased_bundle, "--ledger-key", ledger_key], capture_output=True, text=True)
+        expect(checked.returncode == 0, f"check-bundle refused the erased citizen's bundle: {checked.stderr}")
+        result = check_in_verifier(driver, erased_bundle, ledger_key, None)
+        expect(result.get_attribute("data-state") == "verified", f"verify.html refused the erased citizen's bundle: {result.text}")
+        expect(any("요청으로 삭제됨" in r.text for r in rows(driver, "access-list")), "verify.html does not show who erased")
+        driver.save_screenshot(f"{SHOTS}/verify-erased.png")
+        content = open(erased_bundle).read()
+        moved = content.replace(f'"erasedBy":{erasing}', f'"erasedBy":{erasing - 1}', 1)
+        expect(moved != content, "the erased citizen's bundle names no erasure")
+        open(erased_bundle + ".moved", "w").write(moved)
+        refused = subprocess.run([CTL, "check-bundle", erased_bundle + ".moved", "--ledger-key", ledger_key],
+                                 capture_output=True, text=True)
+        result = check_in_verifier(driver, erased_bundle + ".moved", ledger_key, None)
+        expect(refused.returncode == 1 and result.get_attribute("data-state") == "refused",
+               f"an erasure claimed by another leaf: check-bundle {refused.returncode}, verify.html {result.text}")
+        print(f"citizen {erased}'s records erased by leaf {erasing}: still listed and proven, with who asked; "
+              "an erasure claimed by another leaf is refused by verify.html and check-bundle")
         print(f"browser test passed; screenshots in {SHOTS}")
     finally:
         if driver:
