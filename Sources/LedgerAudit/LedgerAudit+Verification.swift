@@ -157,8 +157,10 @@ extension LedgerAudit {
             }
             if let ordered = awaitingErasure.removeValue(forKey: index) {
                 let scope = (try? VerdictCodes(canonicalJSON: leaf.verdict))?.erasure
-                for record in ordered
-                where scope == nil || leaf.subject != record.subject || !scope!.covers(kafkaTimestamp: record.timestamp) {
+                let covered = { (record: (index: UInt64, subject: SubjectReference, timestamp: Int64?)) in
+                    leaf.subject == record.subject && scope?.covers(kafkaTimestamp: record.timestamp) == true
+                }
+                if let record = ordered.first(where: { !covered($0) }) {
                     throw fail(
                         record.index, "is marked erased by leaf \(index), which is not an erasure of its subject whose scope covers it")
                 }

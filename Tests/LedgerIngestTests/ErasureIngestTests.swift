@@ -16,14 +16,8 @@ extension IngestEndToEndTests {
     func erasureWhileRunning() async throws {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
-        let authorityKey = InstitutionKey(institution: "registry-authority", keyID: "registry-authority/1")
-        let authority = RegistryAuthority(
-            id: authorityKey.institution, keyID: authorityKey.keyID, publicKey: authorityKey.privateKey.publicKey)
+        let (authority, publisher, producer) = try await registryAuthority(on: cluster)
         let bankA = Curve25519.Signing.PrivateKey()
-        let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
-        let publisher = try await RegistryPublisher(
-            producer: producer, key: authorityKey, sequenceFile: directory.appendingPathComponent("authority.sequence.json"), topic: topic)
         let registryEvents = try await publisher.publish([
             publisher.rulesChange,
             .institutionRegistered(institution: "mydata-op-1", name: "Operator One", roles: [.operator, .recipient]),

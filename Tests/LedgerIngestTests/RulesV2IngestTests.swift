@@ -9,22 +9,27 @@ import LedgerIngest
 import Testing
 
 extension IngestEndToEndTests {
+    /// A registry authority of the suite's own, and its publisher into `cluster`'s events topic (with the producer it
+    /// sends through, to shut down once published).
+    func registryAuthority(on cluster: KafkaMockCluster) async throws -> (RegistryAuthority, RegistryPublisher, KafkaProducer) {
+        let key = InstitutionKey(institution: "registry-authority", keyID: "registry-authority/1")
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
+        let publisher = try await RegistryPublisher(
+            producer: producer, key: key, sequenceFile: directory.appendingPathComponent("authority.sequence.json"), topic: topic)
+        return (RegistryAuthority(id: key.institution, keyID: key.keyID, publicKey: key.privateKey.publicKey), publisher, producer)
+    }
+
     @Test(
         "rules/v2 end to end: the registry published through the log, a forged grant not applied, and a restart without the registry file keeps every verdict"
     )
     func rulesV2() async throws {
         let cluster = try makeCluster()
         let identity = try LedgerIdentity.loadOrCreate(in: directory, logger: logger)
-        let authorityKey = InstitutionKey(institution: "registry-authority", keyID: "registry-authority/1")
-        let authority = RegistryAuthority(
-            id: authorityKey.institution, keyID: authorityKey.keyID, publicKey: authorityKey.privateKey.publicKey)
+        let (authority, publisher, producer) = try await registryAuthority(on: cluster)
         let bankB = Curve25519.Signing.PrivateKey()
 
         // The authority registers the operator (the suite's key, op/1), a data holder, and a competitor bank.
-        let producer = try KafkaProducer(
-            configuration: KafkaProducerConfiguration(bootstrapServers: [cluster.bootstrapServers]), logger: logger)
-        let publisher = try await RegistryPublisher(
-            producer: producer, key: authorityKey, sequenceFile: directory.appendingPathComponent("authority.sequence.json"), topic: topic)
         let changes: [RegistryChange] = [
             publisher.rulesChange,
             .institutionRegistered(institution: "mydata-op-1", name: "Operator One", roles: [.operator, .recipient]),
