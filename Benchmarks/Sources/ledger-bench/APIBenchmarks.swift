@@ -36,9 +36,9 @@ struct APIBenchmarks {
         let secret = SubjectSecret.generate()
         let registry = try benchRegistry(trusting: institution)
         let path = directory.appendingPathComponent("0.sqlite").path
-        let ledger = try PartitionLedger(
-            path: path, origin: "bench/events/0", topic: "events", partition: 0,
-            keys: try PayloadKeys(path: directory.appendingPathComponent("keys.db").path, masterKey: SymmetricKey(size: .bits256)))
+        // The verifier opens the sealed records with the same key store, as a regulator given it does.
+        let keys = try PayloadKeys(path: directory.appendingPathComponent("keys.db").path, masterKey: SymmetricKey(size: .bits256))
+        let ledger = try PartitionLedger(path: path, origin: "bench/events/0", topic: "events", partition: 0, keys: keys)
         let ledgerKey = Curve25519.Signing.PrivateKey()
         let signer = try NoteSigner(name: ledger.origin, kind: .ed25519, privateKey: ledgerKey)
 
@@ -121,7 +121,7 @@ struct APIBenchmarks {
 
             // The regulator's check of the same ledger: everything but the verdicts, bounded by hashing; then in
             // full (bounded by Ed25519) and through the API (bounded by JSON), at the smaller size.
-            let structural = try verifyRate(path: path, LedgerAudit(trust: nil, ledgerKey: ledgerKey.publicKey))
+            let structural = try verifyRate(path: path, LedgerAudit(trust: nil, ledgerKey: ledgerKey.publicKey, keys: keys))
             let hashBound = Self.hashingRatePerLeaf()
             say("verify --no-verdicts at \(size) leaves: \(Int(structural)) leaves/s; hashing alone \(Int(hashBound)) leaves/s")
             figures.append(
@@ -130,7 +130,8 @@ struct APIBenchmarks {
                     limit: hashBound, limitName: "SHA-256 work per leaf alone", command: command))
             guard stage == 0 else { continue }
             let verified = try verifyRate(
-                path: path, LedgerAudit(trust: RegistryTrust(bootstrap: registry, authority: nil), ledgerKey: ledgerKey.publicKey), runs: 1)
+                path: path,
+                LedgerAudit(trust: RegistryTrust(bootstrap: registry, authority: nil), ledgerKey: ledgerKey.publicKey, keys: keys), runs: 1)
             let api = LedgerAPIClient(url: URL(string: "http://127.0.0.1:\(port)")!, token: regulator)
             let served = try await api.ledgers()[0]
             let servedStart = ContinuousClock.now
